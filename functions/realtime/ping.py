@@ -1,0 +1,15 @@
+"""WebSocket route `ping`: answers `{"type": "pong"}` through @connections."""
+
+from typing import Any
+
+from plaza import websocket
+from plaza.stores import realtime
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    request = websocket.message(event)
+    reply: dict[str, Any] = {"type": "pong"}
+    if "id" in request:
+        reply["id"] = request["id"]
+    realtime.post_to_connection(websocket.connection_id(event), reply)
+    return websocket.ok()

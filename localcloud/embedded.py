@@ -1,0 +1,221 @@
+"""Finds and starts a throwaway PostgreSQL and Redis for tests and `make dev`.
+
+Used by the test harness and by the local cloud, so both run on the same stores. A URL given in
+DATABASE_URL / REDIS_URL wins: nothing is started then.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DATABASE_NAME = "plaza"
+
+
+class StoreStartError(RuntimeError):
+    """A store could not be found, installed or started."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], what: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StoreStartError(f"{what} exited with code {process.returncode} while starting")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise StoreStartError(f"{what} did not accept connections on port {port} in {seconds}s")
+
+
+def _postgres_bindir() -> Path:
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0,
+    )
+    if candidates:
+        return Path(candidates[-1]).parent
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        bindir = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True).stdout
+        if (Path(bindir.strip()) / "initdb").exists():
+            return Path(bindir.strip())
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    raise StoreStartError(
+        "PostgreSQL server binaries not found: install Debian's postgresql package "
+        "or set DATABASE_URL"
+    )
+
+
+@dataclass
+class EmbeddedPostgres:
+    """A private PostgreSQL cluster in a temporary directory, on a free loopback port."""
+
+    port: int = field(default_factory=free_port)
+    directory: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{DATABASE_NAME}"
+
+    def start(self) -> str:
+        bindir = _postgres_bindir()
+        self.directory = Path(tempfile.mkdtemp(prefix="plaza-pg-"))
+        data = self.directory / "data"
+        # initdb refuses to run as root, so the cluster belongs to the postgres user then.
+        user = "postgres" if os.geteuid() == 0 else None
+        if user:
+            entry = pwd.getpwnam(user)
+            os.chown(self.directory, entry.pw_uid, entry.pw_gid)
+        log = (self.directory / "initdb.log").open("wb")
+        done = subprocess.run(
+            [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+             "-E", "UTF8", "--locale=C", "--no-sync"],
+            stdout=log, stderr=subprocess.STDOUT, user=user,
+        )
+        if done.returncode != 0:
+            raise StoreStartError(
+                f"initdb failed: {(self.directory / 'initdb.log').read_text()[-2000:]}"
+            )
+        self.process = subprocess.Popen(
+            [str(bindir / "postgres"), "-D", str(data), "-p", str(self.port),
+             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.directory}",
+             # A throwaway cluster: durability buys nothing and costs seconds per test run.
+             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+             "-c", "max_connections=200", "-c", "shared_buffers=128MB"],
+            stdout=(self.directory / "postgres.log").open("wb"), stderr=subprocess.STDOUT,
+            user=user, start_new_session=True,
+        )
+        _wait_for_port(self.port, self.process, "postgres", 30)
+        self._create_database(bindir)
+        return self.url
+
+    def _create_database(self, bindir: Path) -> None:
+        deadline = time.monotonic() + 15
+        while True:
+            done = subprocess.run(
+                [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                 DATABASE_NAME], capture_output=True, text=True,
+            )
+            if done.returncode == 0 or "already exists" in done.stderr:
+                return
+            if time.monotonic() > deadline:
+                raise StoreStartError(f"createdb failed: {done.stderr}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()  # SIGTERM: "smart" shutdown would wait for clients
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(10)
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+        if self.directory:
+            shutil.rmtree(self.directory, ignore_errors=True)
+        self.process = None
+
+
+def ensure_redis_server() -> str:
+    """Path of redis-server, installing Debian's package when it is missing and we are root."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True)
+        done = subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "redis-server"], env=env, capture_output=True,
+            text=True,
+        )
+        found = shutil.which("redis-server")
+        if found:
+            return found
+        raise StoreStartError(f"apt-get install redis-server failed: {done.stderr[-2000:]}")
+    raise StoreStartError("redis-server not found: install it (apt-get install redis-server) "
+                          "or set REDIS_URL")
+
+
+@dataclass
+class EmbeddedRedis:
+    """A private redis-server without persistence, on a free loopback port."""
+
+    port: int = field(default_factory=free_port)
+    directory: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> str:
+        binary = ensure_redis_server()
+        self.directory = Path(tempfile.mkdtemp(prefix="plaza-redis-"))
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.directory), "--daemonize", "no",
+             "--protected-mode", "no"],
+            stdout=(self.directory / "redis.log").open("wb"), stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        _wait_for_port(self.port, self.process, "redis-server", 15)
+        return self.url
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(10)
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+        if self.directory:
+            shutil.rmtree(self.directory, ignore_errors=True)
+        self.process = None
+
+
+@dataclass
+class EmbeddedStores:
+    """Postgres and Redis URLs for a run: the ones in the environment, or ones started here."""
+
+    database_url: str = ""
+    redis_url: str = ""
+    started: list[EmbeddedPostgres | EmbeddedRedis] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, environ: dict[str, str] | None = None) -> EmbeddedStores:
+        environ = dict(os.environ if environ is None else environ)
+        stores = cls()
+        try:
+            stores.database_url = environ.get("DATABASE_URL") or stores._start(EmbeddedPostgres())
+            stores.redis_url = environ.get("REDIS_URL") or stores._start(EmbeddedRedis())
+        except BaseException:
+            stores.stop()
+            raise
+        return stores
+
+    def _start(self, store: EmbeddedPostgres | EmbeddedRedis) -> str:
+        self.started.append(store)
+        return store.start()
+
+    def stop(self) -> None:
+        for store in reversed(self.started):
+            store.stop()
+        self.started.clear()

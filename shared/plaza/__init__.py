@@ -1,0 +1,1 @@
+"""Plaza's shared layer: configuration, stores, HTTP plumbing and the domain services."""

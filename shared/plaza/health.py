@@ -1,0 +1,36 @@
+"""Readiness: can this container reach every store it depends on?"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from plaza.errors import PlazaError, Unavailable
+
+
+def _checks() -> dict[str, Callable[[], str | None]]:
+    # Imported here so that the liveness function, which shares this package, loads no store.
+    from plaza.stores import cache, db, search
+
+    return {"postgres": db.ping, "redis": cache.ping, "search": search.ping}
+
+
+def readiness() -> dict[str, object]:
+    """Each dependency's state; raises Unavailable naming the ones that failed."""
+    states: dict[str, str] = {}
+    failed: list[str] = []
+    for name, check in _checks().items():
+        try:
+            detail = check()
+            states[name] = f"ok ({detail})" if detail else "ok"
+        except PlazaError as error:
+            states[name] = f"unavailable: {error.detail}"
+            failed.append(name)
+        except Exception as error:  # noqa: BLE001 - a broken client must not hide the others
+            states[name] = f"unavailable: {type(error).__name__}"
+            failed.append(name)
+    if failed:
+        raise Unavailable(
+            f"Not ready: {', '.join(failed)} unavailable",
+            dependency=failed[0], failed=failed, dependencies=states, retry_after=5,
+        )
+    return {"status": "ready", "dependencies": states}

@@ -1,0 +1,98 @@
+"""PostgreSQL through psycopg 3: one connection per container, opened lazily.
+
+`prepare_threshold=None` keeps psycopg from using server-side prepared statements, which an RDS
+Proxy (or PgBouncer in transaction mode) would pin or break. A broken connection is dropped and
+the next call opens a fresh one: a Lambda container may be frozen for minutes between calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from plaza.config import settings
+from plaza.errors import Unavailable
+
+_connection: psycopg.Connection[dict[str, Any]] | None = None
+
+Params = Sequence[Any] | dict[str, Any] | None
+
+
+def connect(url: str | None = None) -> psycopg.Connection[dict[str, Any]]:
+    config = settings()
+    url = url or config.database_url
+    if not url:
+        raise Unavailable("The database is not configured (DATABASE_URL)", dependency="postgres")
+    try:
+        return psycopg.connect(
+            url,
+            autocommit=True,
+            prepare_threshold=None,
+            row_factory=dict_row,
+            connect_timeout=config.db_connect_timeout_s,
+            options=f"-c statement_timeout={config.db_statement_timeout_ms}",
+            application_name="plaza",
+        )
+    except psycopg.OperationalError as exc:
+        raise Unavailable("The database is unreachable", dependency="postgres") from exc
+
+
+def connection() -> psycopg.Connection[dict[str, Any]]:
+    """This container's connection, (re)opened when missing or broken."""
+    global _connection
+    if _connection is None or _connection.closed or _connection.broken:
+        _connection = connect()
+    return _connection
+
+
+def close() -> None:
+    global _connection
+    if _connection is not None:
+        _connection.close()
+    _connection = None
+
+
+@contextmanager
+def transaction() -> Iterator[psycopg.Connection[dict[str, Any]]]:
+    """A transaction on this container's connection; rolled back if the block raises."""
+    conn = connection()
+    try:
+        with conn.transaction():
+            yield conn
+    except psycopg.OperationalError as exc:
+        close()
+        raise Unavailable("The database connection failed", dependency="postgres") from exc
+
+
+def _run(sql: str, params: Params) -> psycopg.Cursor[dict[str, Any]]:
+    conn = connection()
+    try:
+        return conn.execute(sql, params)
+    except psycopg.OperationalError as exc:
+        if conn.broken or conn.closed:
+            close()
+        if isinstance(exc, psycopg.errors.QueryCanceled):
+            raise Unavailable("The database took too long to answer", dependency="postgres") from exc
+        raise Unavailable("The database connection failed", dependency="postgres") from exc
+
+
+def fetch_one(sql: str, params: Params = None) -> dict[str, Any] | None:
+    return _run(sql, params).fetchone()
+
+
+def fetch_all(sql: str, params: Params = None) -> list[dict[str, Any]]:
+    return _run(sql, params).fetchall()
+
+
+def execute(sql: str, params: Params = None) -> int:
+    """Run a statement; the number of rows it touched."""
+    return _run(sql, params).rowcount
+
+
+def ping() -> None:
+    """Raise Unavailable unless the database answers a trivial query."""
+    fetch_one("SELECT 1 AS ok")
