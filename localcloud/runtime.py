@@ -1,0 +1,383 @@
+"""Lambda semantics on one machine: warm containers, one invocation each at a time.
+
+A container is a `worker.py` process with the function's environment that imports the handler
+once and keeps module state between invocations. A function gets more containers when it is
+invoked concurrently (up to its reserved concurrency, else `max_containers`); a timeout kills
+the container, as Lambda does. `reload()` retires every container so the next call imports
+fresh code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import struct
+import sys
+import time
+import uuid
+from collections.abc import Mapping
+from concurrent.futures import Future as ThreadFuture
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from localcloud.recorder import Invocation, Recorder
+from localcloud.template import REGION, FunctionSpec, Stack
+
+_HEADER = struct.Struct(">I")
+WORKER = Path(__file__).resolve().parent / "worker.py"
+INIT_TIMEOUT = 10.0  # Lambda gives a function's init phase 10 s
+# Variables a container inherits from the local cloud's own environment.
+_INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "TMPDIR")
+
+
+class FunctionError(Exception):
+    """The handler raised (or its container failed); carries Lambda's error payload."""
+
+    def __init__(self, function: str, error_type: str, message: str,
+                 stack_trace: list[str] | None = None) -> None:
+        super().__init__(f"{function}: {error_type}: {message}")
+        self.function = function
+        self.error_type = error_type
+        self.message = message
+        self.stack_trace = stack_trace or []
+
+    def payload(self) -> dict[str, Any]:
+        return {"errorType": self.error_type, "errorMessage": self.message,
+                "stackTrace": self.stack_trace}
+
+
+class FunctionTimeout(FunctionError):
+    def __init__(self, function: str, seconds: float) -> None:
+        super().__init__(function, "Sandbox.Timedout", f"Task timed out after {seconds:.2f} seconds")
+
+
+class UnknownFunction(LookupError):
+    pass
+
+
+@dataclass
+class _Pending:
+    invocation: Invocation
+    future: asyncio.Future[dict[str, Any]]
+
+
+class Container:
+    """One worker process serving one function."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, runtime: LambdaRuntime, spec: FunctionSpec) -> None:
+        self.runtime = runtime
+        self.spec = spec
+        self.id = next(self._ids)
+        self.generation = runtime.generation
+        self.process: asyncio.subprocess.Process | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.pending: _Pending | None = None
+        self.ready: asyncio.Future[dict[str, Any]] | None = None
+        self.tasks: list[asyncio.Task[None]] = []
+        self.init_ms = 0.0
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        to_child_read, to_child_write = os.pipe()
+        from_child_read, from_child_write = os.pipe()
+        env = self.runtime.container_environment(self.spec)
+        env["LOCALCLOUD_READ_FD"] = str(to_child_read)
+        env["LOCALCLOUD_WRITE_FD"] = str(from_child_write)
+        try:
+            self.process = await asyncio.create_subprocess_exec(
+                self.runtime.python, "-X", "frozen_modules=on", str(WORKER),
+                env=env, cwd=str(self.spec.code_dir),
+                pass_fds=(to_child_read, from_child_write),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )
+        finally:
+            os.close(to_child_read)
+            os.close(from_child_write)
+        reader = asyncio.StreamReader(limit=2**26)
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader),
+                                     os.fdopen(from_child_read, "rb", buffering=0))
+        transport, protocol = await loop.connect_write_pipe(
+            asyncio.streams.FlowControlMixin, os.fdopen(to_child_write, "wb", buffering=0))
+        self.writer = asyncio.StreamWriter(transport, protocol, None, loop)
+        self.ready = loop.create_future()
+        assert self.process.stdout and self.process.stderr
+        self.tasks = [
+            asyncio.create_task(self._read_frames(reader)),
+            asyncio.create_task(self._read_raw(self.process.stdout)),
+            asyncio.create_task(self._read_raw(self.process.stderr)),
+        ]
+        try:
+            hello = await asyncio.wait_for(asyncio.shield(self.ready), INIT_TIMEOUT)
+        except TimeoutError:
+            await self.stop()
+            raise FunctionError(self.spec.logical_id, "Runtime.InitTimeout",
+                                f"init did not finish in {INIT_TIMEOUT:.0f} s") from None
+        if hello.get("type") == "init_error":
+            await self.stop()
+            raise FunctionError(self.spec.logical_id, f"Runtime.ImportModuleError:{hello['errorType']}",
+                                hello.get("errorMessage", ""), hello.get("stackTrace"))
+        self.init_ms = float(hello.get("init_ms", 0.0))
+
+    async def _read_frames(self, reader: asyncio.StreamReader) -> None:
+        try:
+            while True:
+                header = await reader.readexactly(_HEADER.size)
+                message = json.loads(await reader.readexactly(_HEADER.unpack(header)[0]))
+                kind = message.get("type")
+                if kind == "log":
+                    self._log(message.get("line", ""), message.get("request_id", ""))
+                elif kind in ("ready", "init_error"):
+                    if self.ready and not self.ready.done():
+                        self.ready.set_result(message)
+                elif kind == "result" and self.pending and not self.pending.future.done():
+                    self.pending.future.set_result(message)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            self._died()
+
+    async def _read_raw(self, stream: asyncio.StreamReader) -> None:
+        # Output written below Python's sys.stdout (C extensions, subprocesses).
+        with contextlib.suppress(ValueError, ConnectionError):
+            async for raw in stream:
+                pending = self.pending
+                self._log(raw.decode(errors="replace").rstrip("\n"),
+                          pending.invocation.request_id if pending else "")
+
+    def _log(self, line: str, request_id: str) -> None:
+        pending = self.pending
+        if pending and (not request_id or request_id == pending.invocation.request_id):
+            pending.invocation.logs.append(line)
+        self.runtime.echo(self.spec.logical_id, request_id, line)
+
+    def _died(self) -> None:
+        if self.ready and not self.ready.done():
+            self.ready.set_result({"type": "init_error", "errorType": "Runtime.ExitError",
+                                   "errorMessage": "the container exited during init"})
+        if self.pending and not self.pending.future.done():
+            code = self.process.returncode if self.process else None
+            self.pending.future.set_result({
+                "type": "result", "ok": False, "errorType": "Runtime.ExitError",
+                "errorMessage": f"the container exited (code {code}) during the invocation",
+            })
+
+    async def invoke(self, invocation: Invocation, event: Any, timeout: float) -> Any:
+        assert self.writer is not None
+        loop = asyncio.get_running_loop()
+        self.pending = _Pending(invocation, loop.create_future())
+        data = json.dumps({"type": "invoke", "id": invocation.request_id,
+                           "request_id": invocation.request_id, "event": event,
+                           "deadline": time.time() + timeout},
+                          separators=(",", ":")).encode()
+        self.writer.write(_HEADER.pack(len(data)) + data)
+        try:
+            result = await asyncio.wait_for(self.pending.future, timeout)
+        except TimeoutError:
+            await self.stop()
+            raise FunctionTimeout(self.spec.logical_id, timeout) from None
+        finally:
+            self.pending = None
+        if not result.get("ok"):
+            raise FunctionError(self.spec.logical_id, result.get("errorType", "Error"),
+                                result.get("errorMessage", ""), result.get("stackTrace"))
+        return result.get("value")
+
+    async def stop(self) -> None:
+        if self.writer is not None and self.alive:
+            with contextlib.suppress(Exception):
+                data = json.dumps({"type": "stop"}).encode()
+                self.writer.write(_HEADER.pack(len(data)) + data)
+        if self.process is not None and self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.process.wait(), 5)
+        if self.writer is not None:
+            with contextlib.suppress(Exception):
+                self.writer.close()
+        for task in self.tasks:
+            task.cancel()
+        self.writer = None
+
+
+class _Pool:
+    """The containers of one function: idle ones are reused newest first (the warmest)."""
+
+    def __init__(self, runtime: LambdaRuntime, spec: FunctionSpec, limit: int) -> None:
+        self.runtime = runtime
+        self.spec = spec
+        self.limit = limit
+        self.idle: list[Container] = []
+        self.live: set[Container] = set()
+        self.count = 0
+        self.changed = asyncio.Condition()
+
+    async def acquire(self) -> tuple[Container, bool]:
+        async with self.changed:
+            while True:
+                while self.idle:
+                    container = self.idle.pop()
+                    if container.alive and container.generation == self.runtime.generation:
+                        return container, False
+                    self.count -= 1
+                    asyncio.create_task(container.stop())
+                if self.count < self.limit:
+                    self.count += 1
+                    break
+                await self.changed.wait()
+        container = Container(self.runtime, self.spec)
+        self.live.add(container)
+        try:
+            await container.start()
+        except BaseException:
+            self.live.discard(container)
+            await self._forget()
+            raise
+        return container, True
+
+    async def _forget(self) -> None:
+        async with self.changed:
+            self.count -= 1
+            self.changed.notify()
+
+    async def release(self, container: Container) -> None:
+        if container.alive and container.generation == self.runtime.generation:
+            async with self.changed:
+                self.idle.append(container)
+                self.changed.notify()
+        else:
+            self.live.discard(container)
+            await container.stop()
+            await self._forget()
+
+    async def retire_idle(self) -> None:
+        async with self.changed:
+            idle, self.idle = self.idle, []
+            self.count -= len(idle)
+            self.changed.notify_all()
+        await asyncio.gather(*(container.stop() for container in idle))
+
+
+class LambdaRuntime:
+    """Invokes the stack's functions in warm local containers."""
+
+    def __init__(self, stack: Stack, *, layer_paths: list[Path] | None = None,
+                 extra_env: Mapping[str, str] | None = None, recorder: Recorder | None = None,
+                 python: str | None = None, max_containers: int = 4,
+                 echo_logs: bool = True) -> None:
+        self.stack = stack
+        self.layer_paths = [Path(p).resolve() for p in (layer_paths or [])]
+        self.extra_env = dict(extra_env or {})
+        self.recorder = recorder or Recorder()
+        self.python = python or sys.executable
+        self.max_containers = max_containers
+        self.echo_logs = echo_logs
+        self.generation = 0
+        self.pools: dict[str, _Pool] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+
+    def spec(self, function: str) -> FunctionSpec:
+        spec = self.stack.functions.get(function) or self.stack.function_by_name(function)
+        if spec is None:
+            raise UnknownFunction(function)
+        return spec
+
+    def container_environment(self, spec: FunctionSpec) -> dict[str, str]:
+        env = {key: os.environ[key] for key in _INHERITED if key in os.environ}
+        env.update({
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": f"local/{uuid.uuid4().hex}",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+            "LAMBDA_TASK_ROOT": str(spec.code_dir),
+            "_HANDLER": spec.handler,
+            "TZ": ":UTC",
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        })
+        env.update(spec.environment)
+        env.update(self.extra_env)
+        env["LOCALCLOUD_PYTHONPATH"] = os.pathsep.join(
+            [str(spec.code_dir), *(str(p) for p in self.layer_paths)])
+        return env
+
+    def _pool(self, spec: FunctionSpec) -> _Pool:
+        pool = self.pools.get(spec.logical_id)
+        if pool is None:
+            limit = spec.reserved_concurrency or self.max_containers
+            pool = self.pools[spec.logical_id] = _Pool(self, spec, max(1, int(limit)))
+        return pool
+
+    async def invoke(self, function: str, event: Any, *, source: str = "direct",
+                     request_id: str | None = None, timeout: float | None = None) -> Any:
+        """Run the function on `event` and return what its handler returned.
+
+        Raises FunctionError when the handler raises, FunctionTimeout past its timeout.
+        """
+        spec = self.spec(function)
+        invocation = Invocation(request_id=request_id or str(uuid.uuid4()),
+                                function=spec.logical_id, source=source, started_at=time.time())
+        started = time.perf_counter()
+        pool = self._pool(spec)
+        container: Container | None = None
+        try:
+            container, invocation.cold = await pool.acquire()
+            value = await container.invoke(invocation, event, timeout or spec.timeout)
+            invocation.status = "ok"
+            return value
+        except FunctionTimeout as error:
+            invocation.status, invocation.error = "timeout", error.message
+            raise
+        except FunctionError as error:
+            invocation.status, invocation.error = "error", f"{error.error_type}: {error.message}"
+            raise
+        finally:
+            invocation.duration_ms = (time.perf_counter() - started) * 1000
+            if container is not None:
+                await pool.release(container)
+            self.recorder.invocation(invocation)
+
+    def invoke_threadsafe(self, function: str, event: Any, *, source: str = "direct",
+                          timeout: float | None = None) -> Any:
+        """`invoke` from a thread that is not the event loop's (moto's callbacks)."""
+        if self.loop is None:
+            raise RuntimeError("the runtime is not started")
+        future: ThreadFuture[Any] = asyncio.run_coroutine_threadsafe(
+            self.invoke(function, event, source=source), self.loop)
+        spec = self.spec(function)
+        return future.result((timeout or spec.timeout) + INIT_TIMEOUT + 5)
+
+    def echo(self, function: str, request_id: str, line: str) -> None:
+        if self.echo_logs:
+            tag = f"{function} {request_id[:8]}" if request_id else function
+            print(f"[{tag}] {line}", flush=True)
+
+    async def reload(self) -> None:
+        """Retire every container; the next invocation of each function starts a fresh one."""
+        self.generation += 1
+        await asyncio.gather(*(pool.retire_idle() for pool in self.pools.values()))
+
+    async def close(self) -> None:
+        """Stop every container, busy ones included."""
+        self.generation += 1
+        await asyncio.gather(*(container.stop() for pool in self.pools.values()
+                               for container in list(pool.live)))
+        self.pools.clear()
