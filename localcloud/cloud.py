@@ -1,0 +1,159 @@
+"""The local cloud: one process serving a SAM template's APIs, queues and state machines.
+
+It starts the stores (or takes their URLs), the AWS services, the Lambda runtime and each API,
+in that order, and stops them in reverse. Components share the stack, the runtime and the
+recorder through this object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tomllib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from localcloud.embedded import EmbeddedStores, free_port
+from localcloud.recorder import Recorder
+from localcloud.runtime import LambdaRuntime
+from localcloud.template import LocalEndpoints, Stack, load_stack
+
+
+class Component(Protocol):
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+Prepare = Callable[["LocalCloud"], Awaitable[None] | None]
+
+
+def layer_paths_from_pyproject(root: Path) -> list[Path]:
+    """`[tool.localcloud] layers = {Logical = "dir"}` in pyproject.toml: what each layer holds."""
+    pyproject = root / "pyproject.toml"
+    if not pyproject.exists():
+        return []
+    config = tomllib.loads(pyproject.read_text()).get("tool", {}).get("localcloud", {})
+    return [root / path for path in (config.get("layers") or {}).values()]
+
+
+@dataclass
+class LocalCloudConfig:
+    template: Path
+    environment: str = "dev"
+    host: str = "127.0.0.1"
+    http_port: int = 3000  # 0 picks a free port (tests)
+    websocket_port: int = 3001
+    aws_port: int = 4566
+    layer_paths: list[Path] | None = None  # None: from pyproject.toml
+    database_url: str | None = None  # None: DATABASE_URL, else an embedded Postgres
+    redis_url: str | None = None  # None: REDIS_URL, else an embedded Redis
+    watch: bool = False  # reload containers when functions/ or shared/ change
+    echo_logs: bool = True
+    max_containers: int = 4
+    extra_env: dict[str, str] = field(default_factory=dict)
+    prepare: list[Prepare] = field(default_factory=list)  # run once the stores are up
+
+
+class LocalCloud:
+    def __init__(self, config: LocalCloudConfig) -> None:
+        self.config = config
+        self.root = config.template.resolve().parent
+        host = config.host
+        self.http_port = config.http_port or free_port()
+        self.websocket_port = config.websocket_port or free_port()
+        self.aws_port = config.aws_port or free_port()
+        self.endpoints = LocalEndpoints(
+            http_url=f"http://{host}:{self.http_port}",
+            websocket_url=f"ws://{host}:{self.websocket_port}",
+            aws_endpoint=f"http://{host}:{self.aws_port}",
+        )
+        self.stack: Stack = load_stack(config.template, environment=config.environment,
+                                       endpoints=self.endpoints)
+        self.recorder = Recorder()
+        # Named snapshots for the /_local page: "queues", "connections", "executions", ...
+        self.status: dict[str, Callable[[], Any]] = {}
+        self.stores: EmbeddedStores | None = None
+        self.database_url = ""
+        self.redis_url = ""
+        self.runtime: LambdaRuntime | None = None
+        self.components: list[Component] = []
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def aws_env(self) -> dict[str, str]:
+        """What a boto3 client needs to reach the local AWS services."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoints.aws_endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+        }
+
+    def function_env(self) -> dict[str, str]:
+        """Overrides for every function: local stores instead of SSM references, local AWS."""
+        env = {
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "UPSTASH_REDIS_REST_URL": os.environ.get("UPSTASH_REDIS_REST_URL", ""),
+            "UPSTASH_REDIS_REST_TOKEN": os.environ.get("UPSTASH_REDIS_REST_TOKEN", ""),
+            "MEILI_URL": os.environ.get("MEILI_URL", ""),
+            "MEILI_API_KEY": os.environ.get("MEILI_API_KEY", ""),
+            "STAGE": "local",
+            **self.aws_env,
+        }
+        env.update(self.config.extra_env)
+        return env
+
+    def _build_components(self) -> list[Component]:
+        # Each part of the local cloud is added here as it exists; order is start order.
+        return []
+
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        environ = dict(os.environ)
+        if self.config.database_url:
+            environ["DATABASE_URL"] = self.config.database_url
+        if self.config.redis_url:
+            environ["REDIS_URL"] = self.config.redis_url
+        self.stores = await asyncio.to_thread(EmbeddedStores.start, environ)
+        self.database_url = self.stores.database_url
+        self.redis_url = self.stores.redis_url
+        try:
+            for prepare in self.config.prepare:
+                result = prepare(self)
+                if asyncio.iscoroutine(result):
+                    await result
+            layer_paths = self.config.layer_paths
+            if layer_paths is None:
+                layer_paths = layer_paths_from_pyproject(self.root)
+            self.runtime = LambdaRuntime(
+                self.stack, layer_paths=layer_paths, extra_env=self.function_env(),
+                recorder=self.recorder, max_containers=self.config.max_containers,
+                echo_logs=self.config.echo_logs,
+            )
+            await self.runtime.start()
+            for component in self._build_components():
+                await component.start()
+                self.components.append(component)
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        while self.components:
+            component = self.components.pop()
+            try:
+                await component.stop()
+            except Exception as error:  # noqa: BLE001 - keep stopping the rest
+                print(f"[localcloud] stopping {component.name} failed: {error!r}", flush=True)
+        if self.runtime is not None:
+            await self.runtime.close()
+        if self.stores is not None:
+            await asyncio.to_thread(self.stores.stop)
+            self.stores = None
