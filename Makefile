@@ -11,7 +11,7 @@ PYTHON := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.1
 	2>/dev/null && { command -v $$p; break; }; done)
 PY312_DIR := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 \
 	/root/.pyenv/versions/3.12*/bin/python3.12; do command -v $$p >/dev/null 2>&1 && \
-	{ dirname $$(command -v $$p); break; }; done)
+	$$p -c '' 2>/dev/null && { dirname $$(command -v $$p); break; }; done)
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
