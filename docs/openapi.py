@@ -1,0 +1,176 @@
+"""Generates docs/openapi.json from template.yaml's routes and the pydantic models at the edges.
+
+`make docs` writes the file; a test fails when it is stale or when a route has no entry in ROUTES.
+Each entry names its request and response models as "module:Class" so this module imports no
+domain code until it runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "docs" / "openapi.json"
+
+
+@dataclass(frozen=True)
+class RouteDoc:
+    summary: str
+    tag: str
+    request: str | None = None  # "module:Model" of the JSON body
+    query: str | None = None  # "module:Model" of the query string
+    responses: dict[int, str | None] = field(default_factory=dict)  # status -> "module:Model" | None
+    headers: tuple[str, ...] = ()  # request headers the route reads (besides auth)
+
+
+# Every HTTP route in template.yaml, by route key. Keep in the order of template.yaml.
+ROUTES: dict[str, RouteDoc] = {
+    "GET /health": RouteDoc("Liveness: answers without touching any store", "health",
+                            responses={200: None}),
+    "GET /health/ready": RouteDoc(
+        "Readiness: Postgres, Redis and search each checked; 503 names what failed", "health",
+        responses={200: None, 503: None}),
+}
+
+_PROBLEM = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "request_id": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object", "properties": {
+            "field": {"type": "string"}, "message": {"type": "string"},
+            "type": {"type": "string"}}}},
+    },
+}
+
+_STATUS_TEXT = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request",
+                401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
+                413: "Payload Too Large", 415: "Unsupported Media Type",
+                422: "Unprocessable Content", 429: "Too Many Requests",
+                503: "Service Unavailable"}
+
+
+def _model(reference: str) -> Any:
+    module, _, name = reference.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class _Schemas:
+    def __init__(self) -> None:
+        self.components: dict[str, Any] = {"Problem": _PROBLEM}
+
+    def ref(self, reference: str, mode: str) -> dict[str, Any]:
+        model = _model(reference)
+        schema = model.model_json_schema(mode=mode, ref_template="#/components/schemas/{model}")
+        for name, definition in schema.pop("$defs", {}).items():
+            self.components[name] = definition
+        name = model.__name__
+        self.components[name] = schema
+        return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _problem_response(status: int) -> dict[str, Any]:
+    return {"description": _STATUS_TEXT.get(status, str(status)),
+            "content": {"application/problem+json": {
+                "schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def build() -> dict[str, Any]:
+    sys.path[:0] = [str(ROOT / "shared"), str(ROOT)]
+    from localcloud.template import load_stack
+
+    stack = load_stack(ROOT / "template.yaml")
+    schemas = _Schemas()
+    paths: dict[str, dict[str, Any]] = {}
+    missing = []
+    for api in stack.http_apis.values():
+        for route in api.routes:
+            doc = ROUTES.get(route.route_key)
+            if doc is None:
+                missing.append(route.route_key)
+                continue
+            operation: dict[str, Any] = {
+                "summary": doc.summary,
+                "tags": [doc.tag],
+                "operationId": stack.functions[route.function].logical_id,
+                "responses": {},
+            }
+            parameters = [
+                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                for name in re.findall(r"\{([^}+]+)\+?\}", route.path)
+            ]
+            if doc.query:
+                query_schema = _model(doc.query).model_json_schema()
+                for name, prop in query_schema.get("properties", {}).items():
+                    parameters.append({"name": name, "in": "query",
+                                       "required": name in query_schema.get("required", []),
+                                       "schema": prop})
+            for header in doc.headers:
+                parameters.append({"name": header, "in": "header", "required": True,
+                                   "schema": {"type": "string"}})
+            if parameters:
+                operation["parameters"] = parameters
+            if doc.request:
+                operation["requestBody"] = {"required": True, "content": {
+                    "application/json": {"schema": schemas.ref(doc.request, "validation")}}}
+            for status, reference in sorted(doc.responses.items()):
+                if status >= 400:
+                    operation["responses"][str(status)] = _problem_response(status)
+                elif reference:
+                    operation["responses"][str(status)] = {
+                        "description": _STATUS_TEXT.get(status, str(status)),
+                        "content": {"application/json": {
+                            "schema": schemas.ref(reference, "serialization")}}}
+                else:
+                    operation["responses"][str(status)] = {
+                        "description": _STATUS_TEXT.get(status, str(status))}
+            if doc.request:
+                for status in (400, 422):
+                    operation["responses"].setdefault(str(status), _problem_response(status))
+            if route.authorizer:
+                operation["security"] = [{"bearer": [], "device": []}]
+                operation["responses"].setdefault("401", _problem_response(401))
+            else:
+                operation["security"] = []
+            paths.setdefault(route.path, {})[route.method.lower()] = operation
+    if missing:
+        raise SystemExit(f"routes without an entry in docs/openapi.py ROUTES: {missing}")
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Plaza API", "version": "1.0.0",
+                 "description": "Plaza's HTTP API. Errors are RFC 9457 problem+json."},
+        "servers": [{"url": "http://127.0.0.1:3000", "description": "make dev"}],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": dict(sorted(schemas.components.items())),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "device": {"type": "apiKey", "in": "header", "name": "X-Device-Id"},
+            },
+        },
+    }
+
+
+def render() -> str:
+    return json.dumps(build(), indent=2, ensure_ascii=False) + "\n"
+
+
+def main() -> None:
+    OUTPUT.write_text(render())
+    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
