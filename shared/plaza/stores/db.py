@@ -68,15 +68,21 @@ def transaction() -> Iterator[psycopg.Connection[dict[str, Any]]]:
         raise Unavailable("The database connection failed", dependency="postgres") from exc
 
 
-def _run(sql: str, params: Params) -> psycopg.Cursor[dict[str, Any]]:
+def _run(sql: str, params: Params, retry: bool = True) -> psycopg.Cursor[dict[str, Any]]:
     conn = connection()
+    idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     try:
         return conn.execute(sql, params)
     except psycopg.OperationalError as exc:
         if conn.broken or conn.closed:
             close()
+            # The server dropped a connection that sat idle (a frozen container, a proxy's idle
+            # timeout, a failover): outside a transaction, one retry on a fresh one is safe.
+            if retry and idle:
+                return _run(sql, params, retry=False)
         if isinstance(exc, psycopg.errors.QueryCanceled):
-            raise Unavailable("The database took too long to answer", dependency="postgres") from exc
+            raise Unavailable("The database took too long to answer",
+                              dependency="postgres") from exc
         raise Unavailable("The database connection failed", dependency="postgres") from exc
 
 
