@@ -64,7 +64,7 @@ def apply(conn: psycopg.Connection[Any], directory: Path = MIGRATIONS_DIR) -> li
                     )
                 continue
             with conn.transaction():
-                conn.execute(migration.sql.encode())  # type: ignore[call-overload]
+                conn.execute(migration.sql.encode())
                 conn.execute(
                     "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
                     (migration.version, migration.name, migration.checksum),
