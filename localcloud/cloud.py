@@ -83,6 +83,8 @@ class LocalCloud:
         self.runtime: LambdaRuntime | None = None
         self.components: list[Component] = []
         self.loop: asyncio.AbstractEventLoop | None = None
+        # The /_local page: an ASGI app the HTTP API mounts at /_local when set.
+        self.console_app: Any = None
 
     @property
     def aws_env(self) -> dict[str, str]:
@@ -112,7 +114,14 @@ class LocalCloud:
 
     def _build_components(self) -> list[Component]:
         # Each part of the local cloud is added here as it exists; order is start order.
-        return []
+        from localcloud.http_api import HttpApi
+        from localcloud.websocket_api import WebSocketApi
+
+        components: list[Component] = []
+        if self.stack.websocket_apis:
+            components.append(WebSocketApi(self))
+        components.append(HttpApi(self))
+        return components
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()

@@ -16,6 +16,7 @@ import json
 import os
 import struct
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Mapping
@@ -29,6 +30,7 @@ from localcloud.template import REGION, FunctionSpec, Stack
 
 _HEADER = struct.Struct(">I")
 WORKER = Path(__file__).resolve().parent / "worker.py"
+PYCACHE = os.path.join(tempfile.gettempdir(), f"plaza-localcloud-pycache-{os.getuid()}")
 INIT_TIMEOUT = 10.0  # Lambda gives a function's init phase 10 s
 # Variables a container inherits from the local cloud's own environment.
 _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "TMPDIR")
@@ -311,7 +313,8 @@ class LambdaRuntime:
             "_HANDLER": spec.handler,
             "TZ": ":UTC",
             "PYTHONUNBUFFERED": "1",
-            "PYTHONDONTWRITEBYTECODE": "1",
+            # Bytecode cached outside the tree: a cold start then skips compiling the layer.
+            "PYTHONPYCACHEPREFIX": PYCACHE,
         })
         env.update(spec.environment)
         env.update(self.extra_env)
