@@ -1,0 +1,64 @@
+"""`python -m bench [topic ...]`: runs the registered bench modules, prints a markdown table and
+writes bench/results.json.
+
+To add rows, write `bench/<topic>.py` with `rows() -> list[dict]` (see bench/report.py for the
+row shape) and register it in BENCHES. A topic that fails adds an error row; the others still run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+# `make bench` exports PYTHONPATH; this lets a bare `python -m bench` find the layer too.
+if str(ROOT / "shared") not in sys.path:
+    sys.path.insert(0, str(ROOT / "shared"))
+
+from bench import report  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results.json"
+
+# Run in this order; cold start first, before anything else warms the page cache for it.
+BENCHES: dict[str, str] = {
+    "cold_start": "bench.cold_start",
+    "imports": "bench.imports",
+    "sizes": "bench.sizes",
+    "local_http": "bench.local_http",
+}
+
+
+def run(topics: list[str]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for topic in topics:
+        started = time.perf_counter()
+        print(f"bench: {topic} ...", file=sys.stderr, flush=True)
+        try:
+            module = importlib.import_module(BENCHES[topic])
+            rows.extend(report.normalise(item) for item in module.rows())
+        except Exception as error:  # noqa: BLE001 - one broken topic must not hide the others
+            traceback.print_exc()
+            rows.append(report.row(f"{topic} (failed)", None, "",
+                                   error=f"{type(error).__name__}: {error}"))
+        print(f"bench: {topic} took {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    return rows
+
+
+def main(argv: list[str]) -> int:
+    unknown = [topic for topic in argv if topic not in BENCHES]
+    if unknown:
+        print(f"unknown topics {unknown}; known: {', '.join(BENCHES)}", file=sys.stderr)
+        return 2
+    rows = run(argv or list(BENCHES))
+    print(report.markdown(rows))
+    report.write_json(rows, RESULTS)
+    print(f"\nwrote {RESULTS}", file=sys.stderr)
+    return 1 if any(row["value"] is None for row in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

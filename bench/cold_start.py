@@ -1,0 +1,123 @@
+"""Cold start of GET /health/ready: ours against the same route as FastAPI behind Mangum.
+
+Each sample is a fresh interpreter (the venv's, isolated with -I) whose sys.path is what Lambda
+gives a function: its code directory, then the layer (shared/). The child times itself from its
+first statement to the response of the first invocation with the events/ sample; the parent
+also times the whole process (interpreter start-up and exit included). Both sides talk to the
+same embedded Postgres and Redis, with search on Postgres (no Meilisearch here).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.report import median, row
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = 7
+GOAL_RATIO = 0.45
+
+CHILD = """\
+import time
+started = time.perf_counter()
+import importlib, json, sys
+sys.path[:0] = {paths!r}
+module = importlib.import_module({module!r})
+with open({event!r}) as source:
+    event = json.load(source)
+
+class Context:
+    function_name = "bench"
+    aws_request_id = "bench-request"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+
+    def get_remaining_time_in_millis(self):
+        return 10_000
+
+result = module.{attribute}(event, Context())
+elapsed_ms = (time.perf_counter() - started) * 1000
+print(json.dumps({{"ms": elapsed_ms, "status": result["statusCode"]}}))
+"""
+
+
+def child_env(database_url: str, redis_url: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("PYTHON", "MEILI_", "UPSTASH_", "SEARCH_"))}
+    env.update(DATABASE_URL=database_url, REDIS_URL=redis_url, STAGE="bench",
+               ALLOWED_ORIGINS="*", POWERTOOLS_SERVICE_NAME="plaza")
+    return env
+
+
+def invoke_once(paths: list[Path], module: str, attribute: str, event: Path,
+                env: dict[str, str]) -> tuple[float, float]:
+    """(ms inside the child to the first response, ms for the whole process)."""
+    code = CHILD.format(paths=[str(path) for path in paths], module=module, attribute=attribute,
+                        event=str(event))
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-I", "-c", code], env=env, capture_output=True,
+                          text=True, timeout=60)
+    wall_ms = (time.perf_counter() - started) * 1000
+    if done.returncode != 0:
+        raise RuntimeError(f"{module} failed:\n{done.stderr[-2000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if result["status"] != 200:
+        raise RuntimeError(f"{module} answered {result['status']}, not 200: {done.stdout[-500:]}")
+    return float(result["ms"]), wall_ms
+
+
+def measure(env: dict[str, str], runs: int = RUNS) -> dict[str, dict[str, list[float]]]:
+    ready_event = ROOT / "events" / "health" / "ready.json"
+    targets = {
+        "ours": ([ROOT / "functions" / "health", ROOT / "shared"], "ready", "handler"),
+        "baseline": ([ROOT / "bench"], "baseline_fastapi_ready", "handler"),
+    }
+    samples: dict[str, dict[str, list[float]]] = {
+        name: {"first": [], "wall": []} for name in targets
+    }
+    # One untimed run each fills the OS page cache and writes __pycache__, as a warm disk would be.
+    for paths, module, attribute in targets.values():
+        invoke_once(paths, module, attribute, ready_event, env)
+    # Interleaved, so drift on a busy machine hits both sides alike.
+    for _ in range(runs):
+        for name, (paths, module, attribute) in targets.items():
+            first, wall = invoke_once(paths, module, attribute, ready_event, env)
+            samples[name]["first"].append(first)
+            samples[name]["wall"].append(wall)
+    return samples
+
+
+def rows() -> list[dict[str, Any]]:
+    from localcloud.embedded import EmbeddedStores
+    from plaza.stores import migrations
+
+    stores = EmbeddedStores.start()
+    try:
+        import psycopg
+
+        with psycopg.connect(stores.database_url, autocommit=True) as conn:
+            migrations.apply(conn)
+        samples = measure(child_env(stores.database_url, stores.redis_url))
+    finally:
+        stores.stop()
+    ours, baseline = samples["ours"], samples["baseline"]
+    first = row("cold start GET /health/ready: import + first invoke (median)",
+                round(median(ours["first"]), 1), "ms", round(median(baseline["first"]), 1),
+                goal=f"ratio <= {GOAL_RATIO}", runs=RUNS,
+                baseline_is="FastAPI + Mangum, bench/baseline_fastapi_ready.py")
+    first["ok"] = first["ratio"] is not None and first["ratio"] <= GOAL_RATIO
+    wall = row("cold start GET /health/ready: whole process (median)",
+               round(median(ours["wall"]), 1), "ms", round(median(baseline["wall"]), 1),
+               runs=RUNS, note="includes interpreter start-up (~same on both sides) and exit")
+    return [first, wall]
+
+
+if __name__ == "__main__":
+    for item in rows():
+        print(item)
