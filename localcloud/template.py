@@ -127,6 +127,8 @@ class WebSocketRoute:
     route_key: str  # $connect, $disconnect, $default or an action
     function: str | None  # logical id (None for a MOCK or non-Lambda integration)
     authorizer: Authorizer | None = None
+    # API Gateway sends the integration's reply back only when the route has a RouteResponse.
+    two_way: bool = False
 
 
 @dataclass
@@ -673,6 +675,9 @@ def _authorizer(resolver: Resolver, name: str, spec: dict[str, Any], http: bool)
 def _read_websocket_routes(stack: Stack, resolver: Resolver, resources: dict[str, Any]) -> None:
     integrations: dict[str, str | None] = {}
     authorizers: dict[str, Authorizer] = {}
+    answered = {_ref_name((resource.get("Properties") or {}).get("RouteId"))
+                for resource in resources.values()
+                if resource.get("Type") == "AWS::ApiGatewayV2::RouteResponse"}
     for logical_id, resource in resources.items():
         props = resource.get("Properties") or {}
         if resource.get("Type") == "AWS::ApiGatewayV2::Integration":
@@ -722,6 +727,7 @@ def _read_websocket_routes(stack: Stack, resolver: Resolver, resources: dict[str
             route_key=route_key,
             function=integrations.get(integration or ""),
             authorizer=authorizer,
+            two_way=logical_id in answered,
         )
 
 

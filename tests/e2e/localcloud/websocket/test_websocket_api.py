@@ -1,0 +1,282 @@
+"""The local cloud's WebSocket API against a fixture template, through real WebSocket clients.
+
+Covers the $connect authorizer and handler, routing by `action`, @connections from handlers and
+from boto3 (410 once a connection is gone), two-way routes, $disconnect and AWS's limits.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import redis
+from botocore.config import Config
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from localcloud.embedded import EmbeddedStores
+from localcloud.websocket_api import WebSocketApi
+from tests.support.local_cloud import RunningCloud, running_local_cloud
+
+pytestmark = pytest.mark.e2e
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[3]
+
+
+@pytest.fixture(scope="module")
+def cloud(stores: EmbeddedStores) -> Iterator[RunningCloud]:
+    with running_local_cloud(HERE / "template.yaml", database_url=stores.database_url,
+                             redis_url=stores.redis_url,
+                             layer_paths=[ROOT / "shared"]) as running:
+        yield running
+
+
+@pytest.fixture
+def gateway(cloud: RunningCloud) -> Iterator[WebSocketApi]:
+    component = next(c for c in cloud.cloud.components if isinstance(c, WebSocketApi))
+    limits = (component.idle_timeout, component.max_lifetime)
+    yield component
+    component.idle_timeout, component.max_lifetime = limits
+
+
+@pytest.fixture
+def management(cloud: RunningCloud) -> Any:
+    endpoint = cloud.websocket_url.replace("ws://", "http://", 1) + "/test"
+    return boto3.client("apigatewaymanagementapi", endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing",
+                        config=Config(retries={"max_attempts": 1}))
+
+
+def open_socket(cloud: RunningCloud, query: str = "token=good", path: str = "/test") -> ClientConnection:
+    return connect(f"{cloud.websocket_url}{path}?{query}", open_timeout=15)
+
+
+def receive_json(socket: ClientConnection, timeout: float = 10) -> Any:
+    return json.loads(socket.recv(timeout=timeout))
+
+
+def connection_id_of(socket: ClientConnection) -> str:
+    socket.send(json.dumps({"action": "whoami"}))
+    return str(receive_json(socket)["connectionId"])
+
+
+def wait_for(predicate: Any, timeout: float = 10) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def test_connect_without_token_is_refused_with_401(cloud: RunningCloud) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        open_socket(cloud, query="")
+    assert refused.value.response.status_code == 401
+    assert json.loads(refused.value.response.body) == {"message": "Unauthorized"}
+
+
+def test_connect_with_a_bad_token_is_refused_by_the_authorizer(cloud: RunningCloud) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        open_socket(cloud, query="token=forged")
+    assert refused.value.response.status_code == 401
+
+
+def test_connect_denied_by_the_policy_is_refused_with_403(cloud: RunningCloud) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        open_socket(cloud, query="token=deny")
+    assert refused.value.response.status_code == 403
+
+
+def test_connect_handler_answering_non_2xx_rejects_the_handshake(cloud: RunningCloud) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        open_socket(cloud, query="token=good&refuse=1")
+    assert refused.value.response.status_code == 403
+
+
+def test_connect_event_is_shaped_like_api_gateways(cloud: RunningCloud,
+                                                   redis_client: redis.Redis) -> None:
+    with open_socket(cloud, query="token=good&device=d1") as socket:
+        connection_id = connection_id_of(socket)
+    event = json.loads(wait_for(lambda: redis_client.lindex("ws:connect", 0)))
+    context = event["requestContext"]
+    assert context["routeKey"] == "$connect"
+    assert context["eventType"] == "CONNECT"
+    assert context["connectionId"] == connection_id
+    assert len(connection_id) == 16 and connection_id.endswith("=")
+    assert context["stage"] == "test"
+    assert context["apiId"] == "chatapi"
+    assert context["messageDirection"] == "IN"
+    assert context["identity"]["sourceIp"] == "127.0.0.1"
+    assert isinstance(context["connectedAt"], int) and isinstance(context["requestTimeEpoch"], int)
+    assert context["authorizer"]["principalId"] == "user-1"
+    assert context["authorizer"]["userId"] == "user-1"
+    assert event["queryStringParameters"] == {"token": "good", "device": "d1"}
+    assert event["multiValueQueryStringParameters"] == {"token": ["good"], "device": ["d1"]}
+    assert "Sec-Websocket-Key" in event["headers"]
+    assert event["isBase64Encoded"] is False
+
+
+def test_echo_round_trip_through_an_at_connections_post(cloud: RunningCloud) -> None:
+    with open_socket(cloud) as socket:
+        socket.send(json.dumps({"action": "echo", "text": "hello"}))
+        assert receive_json(socket) == {"echo": "hello", "route": "echo",
+                                        "eventType": "MESSAGE", "principalId": "user-1"}
+
+
+def test_connecting_at_the_root_path_reaches_the_same_api(cloud: RunningCloud) -> None:
+    with open_socket(cloud, path="") as socket:
+        socket.send(json.dumps({"action": "echo", "text": "root"}))
+        assert receive_json(socket)["echo"] == "root"
+
+
+def test_unknown_actions_and_non_json_messages_go_to_default(cloud: RunningCloud) -> None:
+    with open_socket(cloud) as socket:
+        socket.send(json.dumps({"action": "nope"}))
+        assert receive_json(socket)["route"] == "$default"
+        socket.send("plain text")
+        assert receive_json(socket) == {"route": "$default", "bytes": 10, "head": "plain text"}
+        socket.send(json.dumps({"action": "$connect"}))
+        assert receive_json(socket)["route"] == "$default"
+
+
+def test_two_way_route_sends_the_integration_body_back(cloud: RunningCloud) -> None:
+    with open_socket(cloud) as socket:
+        socket.send(json.dumps({"action": "whoami"}))
+        reply = receive_json(socket)
+    assert reply["userId"] == "user-1"
+    assert len(reply["connectionId"]) == 16
+
+
+def test_failing_integration_tells_the_client_internal_server_error(cloud: RunningCloud) -> None:
+    with open_socket(cloud) as socket:
+        connection_id = connection_id_of(socket)
+        socket.send(json.dumps({"action": "echo", "text": "x", "fail": True}))
+        assert receive_json(socket)["echo"] == "x"
+        error = receive_json(socket)
+    assert error["message"] == "Internal server error"
+    assert error["connectionId"] == connection_id
+    assert error["requestId"]
+
+
+def test_boto3_management_client_gets_posts_and_deletes(cloud: RunningCloud,
+                                                        management: Any) -> None:
+    with open_socket(cloud) as socket:
+        connection_id = connection_id_of(socket)
+        info = management.get_connection(ConnectionId=connection_id)
+        assert info["Identity"]["SourceIp"] == "127.0.0.1"
+        assert info["ConnectedAt"] <= info["LastActiveAt"]
+        management.post_to_connection(ConnectionId=connection_id, Data=b'{"from":"boto3"}')
+        assert receive_json(socket) == {"from": "boto3"}
+        response = management.delete_connection(ConnectionId=connection_id)
+        assert response["ResponseMetadata"]["HTTPStatusCode"] == 204
+        with pytest.raises(ConnectionClosed):
+            socket.recv(timeout=5)
+    with pytest.raises(management.exceptions.GoneException):
+        management.get_connection(ConnectionId=connection_id)
+    with pytest.raises(management.exceptions.GoneException):
+        management.post_to_connection(ConnectionId=connection_id, Data=b"late")
+    with pytest.raises(management.exceptions.GoneException):
+        management.delete_connection(ConnectionId=connection_id)
+
+
+def test_post_after_the_client_disconnects_is_gone(cloud: RunningCloud, management: Any) -> None:
+    with open_socket(cloud) as socket:
+        connection_id = connection_id_of(socket)
+    with pytest.raises(management.exceptions.GoneException):
+        management.post_to_connection(ConnectionId=connection_id, Data=b"anyone?")
+
+
+def test_handler_posting_to_a_closed_connection_gets_gone(cloud: RunningCloud) -> None:
+    with open_socket(cloud) as other:
+        other_id = connection_id_of(other)
+    with open_socket(cloud) as socket:
+        socket.send(json.dumps({"action": "echo", "text": "hi", "to": other_id}))
+        assert receive_json(socket) == {"gone": other_id}
+
+
+def test_post_over_128_kb_is_payload_too_large(cloud: RunningCloud, management: Any) -> None:
+    with open_socket(cloud) as socket:
+        connection_id = connection_id_of(socket)
+        with pytest.raises(management.exceptions.PayloadTooLargeException):
+            management.post_to_connection(ConnectionId=connection_id, Data=b"x" * (128 * 1024 + 1))
+        management.post_to_connection(ConnectionId=connection_id, Data=b"still open")
+        assert socket.recv(timeout=5) == "still open"
+
+
+def test_message_of_128_kb_passes_and_a_bigger_one_closes_with_1009(cloud: RunningCloud) -> None:
+    with open_socket(cloud) as socket:
+        socket.send("y" * (128 * 1024))
+        assert receive_json(socket)["bytes"] == 128 * 1024
+        socket.send("y" * (128 * 1024 + 1))
+        with pytest.raises(ConnectionClosed) as closed:
+            socket.recv(timeout=5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+
+
+def test_disconnect_handler_gets_the_close_code(cloud: RunningCloud,
+                                                redis_client: redis.Redis) -> None:
+    with open_socket(cloud) as socket:
+        connection_id = connection_id_of(socket)
+        socket.close(code=4000, reason="bye")
+    event = json.loads(wait_for(lambda: redis_client.lindex("ws:disconnect", 0)))
+    context = event["requestContext"]
+    assert context["connectionId"] == connection_id
+    assert context["eventType"] == "DISCONNECT"
+    assert context["routeKey"] == "$disconnect"
+    assert context["disconnectStatusCode"] == 4000
+    assert context["disconnectReason"] == "bye"
+    assert context["authorizer"]["principalId"] == "user-1"
+
+
+def test_idle_connection_is_closed_with_1001_and_disconnect_runs(
+        cloud: RunningCloud, gateway: WebSocketApi, management: Any,
+        redis_client: redis.Redis) -> None:
+    with open_socket(cloud) as socket:
+        connection_id = connection_id_of(socket)
+        gateway.idle_timeout = 0.3
+        with pytest.raises(ConnectionClosed) as closed:
+            socket.recv(timeout=5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
+    event = json.loads(wait_for(lambda: redis_client.lindex("ws:disconnect", 0)))
+    assert event["requestContext"]["connectionId"] == connection_id
+    assert event["requestContext"]["disconnectStatusCode"] == 1001
+    with pytest.raises(management.exceptions.GoneException):
+        management.get_connection(ConnectionId=connection_id)
+
+
+def test_connection_past_its_lifetime_is_closed(cloud: RunningCloud,
+                                                gateway: WebSocketApi) -> None:
+    with open_socket(cloud) as socket:
+        connection_id_of(socket)
+        gateway.max_lifetime = 0.3
+        started = time.monotonic()
+        with pytest.raises(ConnectionClosed):
+            while True:  # activity does not extend a connection's lifetime
+                socket.send(json.dumps({"action": "echo", "text": "busy"}))
+                receive_json(socket, timeout=5)
+                assert time.monotonic() - started < 5
+    assert time.monotonic() - started >= 0.25
+
+
+def test_live_connections_and_their_events_are_listed(cloud: RunningCloud) -> None:
+    with open_socket(cloud) as socket:
+        connection_id = connection_id_of(socket)
+        listing = cloud.cloud.status["connections"]()
+        mine = next(row for row in listing if row["id"] == connection_id)
+        assert mine["principal_id"] == "user-1"
+        assert mine["source_ip"] == "127.0.0.1"
+    wait_for(lambda: all(row["id"] != connection_id
+                         for row in cloud.cloud.status["connections"]()))
+    events = [record for record in cloud.cloud.recorder.recent("connection", limit=500)
+              if record["connection_id"] == connection_id]
+    assert [e["event"] for e in events][:2] == ["connect", "message"]
+    assert events[1]["route"] == "whoami" and events[1]["bytes"] == len('{"action": "whoami"}')
+    assert events[-1]["event"] == "disconnect"
