@@ -11,7 +11,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -28,7 +28,11 @@ class Invocation:
     logs: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # By hand: dataclasses.asdict deep-copies and shows up on the warm invoke path.
+        return {"request_id": self.request_id, "function": self.function, "source": self.source,
+                "started_at": self.started_at, "duration_ms": self.duration_ms,
+                "status": self.status, "error": self.error, "cold": self.cold,
+                "logs": list(self.logs)}
 
 
 Listener = Callable[[str, dict[str, Any]], None]

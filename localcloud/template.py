@@ -221,6 +221,9 @@ class Stack:
     s3_sources: list[S3EventSource] = field(default_factory=list)
     schedules: list[ScheduleSpec] = field(default_factory=list)
     state_machines: dict[str, StateMachineSpec] = field(default_factory=dict)
+    topics: dict[str, str] = field(default_factory=dict)  # logical id -> topic name
+    event_buses: dict[str, str] = field(default_factory=dict)  # logical id -> bus name
+    email_identities: list[str] = field(default_factory=list)  # SES senders (address or domain)
     outputs: dict[str, Any] = field(default_factory=dict)
 
     def function_by_name(self, name: str) -> FunctionSpec | None:
@@ -501,6 +504,12 @@ def load_stack(template_path: Path, *, environment: str = "dev",
                                                            "$request.body.action"))), "")
         elif kind == "AWS::Events::Rule":
             _read_rule(stack, resolver, logical_id, props)
+        elif kind == "AWS::SNS::Topic":
+            stack.topics[logical_id] = resolver.physical_name(logical_id)
+        elif kind == "AWS::Events::EventBus":
+            stack.event_buses[logical_id] = resolver.physical_name(logical_id)
+        elif kind == "AWS::SES::EmailIdentity":
+            stack.email_identities.append(str(resolver.resolve(props.get("EmailIdentity"))))
 
     _read_websocket_routes(stack, resolver, resources)
     for logical_id, resource in resources.items():

@@ -1,0 +1,176 @@
+"""Local cloud HTTP rows: warm GET /health against a bare ASGI floor, the cold first request,
+and the time from `python -m localcloud` to ready.
+
+The client is a raw keep-alive socket so the numbers are the server's, not an HTTP library's.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUESTS = 2000
+GOAL_RATIO = 1.5
+GOAL_P99_MS = 2.0
+GOAL_COLD_MS = 100.0
+
+
+class KeepAliveClient:
+    """Sequential HTTP/1.1 GETs over one connection; reads Content-Length framed responses."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.sock = socket.create_connection((host, port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.host = f"{host}:{port}"
+        self.buffer = b""
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        self.sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n"
+                          "User-Agent: plaza-bench\r\n\r\n".encode())
+        while b"\r\n\r\n" not in self.buffer:
+            self.buffer += self._recv()
+        head, _, rest = self.buffer.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        while len(rest) < length:
+            rest += self._recv()
+        self.buffer = rest[length:]
+        return int(head.split(b" ", 2)[1]), rest[:length]
+
+    def _recv(self) -> bytes:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        return chunk
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return (ordered[len(ordered) // 2] * 1000,
+            ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000)
+
+
+def measure(host: str, port: int, path: str = "/health", requests: int = REQUESTS,
+            warmup: int = 200) -> tuple[float, float]:
+    client = KeepAliveClient(host, port)
+    try:
+        for _ in range(warmup):
+            client.get(path)
+        samples = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            status, _ = client.get(path)
+            samples.append(time.perf_counter() - started)
+            if status != 200:
+                raise RuntimeError(f"GET {path} answered {status}")
+        return percentiles(samples)
+    finally:
+        client.close()
+
+
+async def _bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    await receive()
+    body = b'{"status":"ok"}'
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def bare_floor() -> tuple[float, float]:
+    """The same request answered by a bare ASGI app under uvicorn, in a thread of this process
+    set up as the local cloud sets up its own server."""
+    import uvicorn
+
+    from localcloud.embedded import free_port
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(_bare_app, host="127.0.0.1", port=port,
+                                           loop="asyncio", http="httptools", lifespan="off",
+                                           log_level="warning", access_log=False))
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    try:
+        return measure("127.0.0.1", port)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def local_cloud_rows() -> list[dict[str, Any]]:
+    """Start `python -m localcloud` on the main template; cold, warm and start-to-ready rows."""
+    from localcloud.embedded import free_port
+
+    http_port, ws_port, aws_port = free_port(), free_port(), free_port()
+    # No store URLs: the run starts its own Postgres and Redis, as `make dev` does.
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("DATABASE_URL", "REDIS_URL")}
+    env["PYTHONPATH"] = f"{ROOT / 'shared'}{os.pathsep}{ROOT}"
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "localcloud", "--no-watch", "--no-demo",
+         "--http-port", str(http_port), "--ws-port", str(ws_port), "--aws-port", str(aws_port)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if "ready in" in line:
+                break
+        else:
+            raise RuntimeError("python -m localcloud exited before it was ready")
+        ready_ms = (time.perf_counter() - started) * 1000
+        threading.Thread(target=lambda: [None for _ in process.stdout or []], daemon=True).start()
+        client = KeepAliveClient("127.0.0.1", http_port)
+        cold_started = time.perf_counter()
+        status, _ = client.get("/health")
+        cold_ms = (time.perf_counter() - cold_started) * 1000
+        client.close()
+        if status != 200:
+            raise RuntimeError(f"GET /health answered {status}")
+        p50, p99 = measure("127.0.0.1", http_port)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    floor_p50, floor_p99 = bare_floor()
+    ratio = p50 / floor_p50
+    return [
+        {"name": "local cloud GET /health warm p50", "value": round(p50, 3), "unit": "ms",
+         "floor": round(floor_p50, 3), "ratio": round(ratio, 2), "goal": f"<= {GOAL_RATIO}x floor",
+         "ok": ratio <= GOAL_RATIO},
+        {"name": "local cloud GET /health warm p99", "value": round(p99, 3), "unit": "ms",
+         "floor": round(floor_p99, 3), "goal": f"<= {GOAL_P99_MS} ms", "ok": p99 <= GOAL_P99_MS},
+        {"name": "local cloud GET /health first request (cold)", "value": round(cold_ms, 1),
+         "unit": "ms", "goal": f"<= {GOAL_COLD_MS:.0f} ms", "ok": cold_ms <= GOAL_COLD_MS},
+        {"name": "python -m localcloud start to ready", "value": round(ready_ms), "unit": "ms",
+         "note": "includes starting the embedded Postgres and Redis and migrating"},
+    ]
+
+
+def rows() -> list[dict[str, Any]]:
+    return local_cloud_rows()
+
+
+if __name__ == "__main__":
+    for row in rows():
+        print(row)
