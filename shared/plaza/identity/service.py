@@ -1,0 +1,273 @@
+"""Account rules: register, verify email, login, refresh rotation, sessions, password reset.
+
+Refresh tokens are opaque, stored as sha256 and rotated on every use. A session is one refresh
+family: one login on one device. Presenting a rotated token again, or a token from another
+device, means it leaked: the whole family is revoked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from plaza import errors, observability
+from plaza.config import settings
+from plaza.identity import passwords, repo, session_state
+from plaza.identity.models import (
+    LoginIn,
+    RegisterIn,
+    SessionOut,
+    TokenPair,
+    UserOut,
+)
+from plaza.identity.throttle import LoginThrottle
+from plaza.identity.tokens import ACCESS_TOKEN_TTL_S, keyset
+from plaza.stores import db
+
+REFRESH_TOKEN_TTL = dt.timedelta(days=30)
+# A family lives at most this long however often it is refreshed; then the user logs in again.
+SESSION_MAX_AGE = dt.timedelta(days=90)
+VERIFY_EMAIL_TTL = dt.timedelta(days=2)
+RESET_PASSWORD_TTL = dt.timedelta(hours=1)
+ROLE_RANK = {"user": 0, "moderator": 1, "admin": 2}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated caller, as the authorizer vouched for them."""
+
+    user_id: str
+    role: str
+    device_id: str
+    session_id: str
+
+
+class InvalidRefreshToken(errors.Unauthorized):
+    code = "invalid-refresh-token"
+
+
+def require_role(caller: Caller, role: str) -> None:
+    """Forbidden unless the caller's role is `role` or above (user < moderator < admin)."""
+    if ROLE_RANK.get(caller.role, -1) < ROLE_RANK[role]:
+        raise errors.Forbidden(f"This needs the {role} role")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _new_token() -> tuple[str, bytes]:
+    token = secrets.token_urlsafe(32)
+    return token, _digest(token)
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def user_out(row: dict[str, Any]) -> UserOut:
+    return UserOut(
+        id=row["id"], username=row["username"], email=row["email"],
+        display_name=row["display_name"], bio=row["bio"], avatar_media_id=row["avatar_media_id"],
+        role=row["role"], email_verified=row["email_verified_at"] is not None,
+        created_at=row["created_at"],
+    )
+
+
+# ---------------------------------------------------------------- registration and email
+
+def _check_email_domain(email: str) -> None:
+    allowed = [d.strip().lower().lstrip("@") for d in settings().allowed_email_domains.split(",")
+               if d.strip()]
+    domain = email.rsplit("@", 1)[1]
+    if allowed and not any(domain == d or domain.endswith("." + d) for d in allowed):
+        raise errors.Invalid(errors=[{"field": "body.email", "type": "email_domain",
+                                      "message": "this email domain is not allowed here"}])
+
+
+def register(data: RegisterIn) -> UserOut:
+    _check_email_domain(data.email)
+    row = repo.insert_user(data.username, data.email, data.display_name or data.username,
+                           passwords.hash_password(data.password))
+    _send_email_token(row, "verify_email")
+    observability.count("UserRegistered")
+    return user_out(row)
+
+
+def _send_email_token(row: dict[str, Any], purpose: str) -> None:
+    """Store a single-use token and email it; a mail outage is logged, never fatal."""
+    from plaza.stores import mail
+
+    token, digest = _new_token()
+    ttl = VERIFY_EMAIL_TTL if purpose == "verify_email" else RESET_PASSWORD_TTL
+    repo.insert_email_token(digest, row["id"], purpose, _now() + ttl)
+    base = settings().public_web_url.rstrip("/")
+    if purpose == "verify_email":
+        subject = "Confirm your Plaza email address"
+        text = (f"Hi {row['display_name']},\n\nConfirm your email address:\n"
+                f"{base}/verify-email?token={token}\n\nOr enter this code in the app: {token}\n")
+    else:
+        subject = "Reset your Plaza password"
+        text = (f"Hi {row['display_name']},\n\nSomeone asked to reset your password. If it was "
+                f"you, open this link within an hour:\n{base}/reset-password?token={token}\n\n"
+                f"Code: {token}\n\nIf it was not you, ignore this email.\n")
+    try:
+        mail.send(row["email"], subject, text)
+    except errors.Unavailable as exc:
+        observability.log_error("email not sent", purpose=purpose, error=exc)
+        observability.count("EmailFailed", purpose=purpose)
+
+
+def verify_email(token: str) -> None:
+    user_id = repo.consume_email_token(_digest(token), "verify_email")
+    if user_id is None:
+        raise _bad_token()
+    repo.mark_email_verified(user_id)
+
+
+def _bad_token() -> errors.Invalid:
+    return errors.Invalid("The token is invalid, used or expired",
+                          errors=[{"field": "body.token", "type": "token",
+                                   "message": "invalid, used or expired"}])
+
+
+def forgot_password(email: str) -> None:
+    """Email a reset link when the account exists; the caller never learns whether it does."""
+    row = repo.user_by_email(email)
+    if row is not None and row["status"] == "active":
+        _send_email_token(row, "reset_password")
+
+
+def reset_password(token: str, password: str) -> None:
+    new_hash = passwords.hash_password(password)
+    with db.transaction():
+        user_id = repo.consume_email_token(_digest(token), "reset_password")
+        if user_id is None:
+            raise _bad_token()
+        repo.set_password(user_id, new_hash)
+        repo.expire_email_tokens(user_id, "reset_password")
+        revoked = repo.revoke_user_sessions(user_id, "password_reset")
+    session_state.remember_revoked(revoked)
+
+
+# ---------------------------------------------------------------- login and sessions
+
+def login(data: LoginIn, device_id: str, ip: str, user_agent: str = "") -> TokenPair:
+    identifier = data.identifier
+    throttle = LoginThrottle(identifier, ip)
+    throttle.check()
+    by = "email" if data.email is not None else "username"
+    row = repo.user_with_hash(identifier, by)
+    # Always one Argon2 verification, so an unknown account costs the same time as a known one.
+    if not passwords.verify_password(row["password_hash"] if row else None, data.password):
+        throttle.failed()
+        observability.count("LoginFailed")
+        raise errors.Unauthorized("Wrong email, username or password")
+    assert row is not None
+    throttle.succeeded()
+    if row["status"] != "active":
+        raise errors.Forbidden("The account is suspended")
+    if passwords.needs_rehash(row["password_hash"]):
+        repo.set_password(row["id"], passwords.hash_password(data.password))
+    return _open_session(row, device_id, ip, user_agent)
+
+
+def _open_session(row: dict[str, Any], device_id: str, ip: str, user_agent: str) -> TokenPair:
+    refresh_token, digest = _new_token()
+    now = _now()
+    with db.transaction():
+        replaced = repo.revoke_device(row["id"], device_id, "replaced")
+        session_id = repo.insert_session(row["id"], device_id, user_agent[:256], ip,
+                                         now + SESSION_MAX_AGE)
+        repo.insert_refresh_token(digest, session_id, now + REFRESH_TOKEN_TTL)
+    session_state.remember_revoked(replaced)
+    return TokenPair(
+        access_token=keyset().issue(user_id=row["id"], role=row["role"], device_id=device_id,
+                                    session_id=session_id),
+        refresh_token=refresh_token, expires_in=ACCESS_TOKEN_TTL_S, user=user_out(row),
+    )
+
+
+def refresh(refresh_token: str, device_id: str) -> TokenPair:
+    digest = _digest(refresh_token)
+    new_token, new_digest = _new_token()
+    now = _now()
+    revoked: str | None = None
+    with db.transaction():
+        row = repo.refresh_token_for_update(digest)
+        if row is None or row["revoked_at"] is not None:
+            raise InvalidRefreshToken("The refresh token is invalid or revoked")
+        if row["used_at"] is not None or row["device_id"] != device_id:
+            # Committed before the 401 goes out: the rollback of a raise would undo it.
+            repo.revoke_session(row["session_id"], "reuse" if row["used_at"] else "wrong_device")
+            revoked = row["session_id"]
+        elif row["expires_at"] <= now or row["session_expires_at"] <= now:
+            raise InvalidRefreshToken("The refresh token has expired")
+        elif row["status"] != "active":
+            raise errors.Forbidden("The account is suspended")
+        else:
+            repo.mark_refresh_token_used(digest)
+            repo.insert_refresh_token(new_digest, row["session_id"],
+                                      min(now + REFRESH_TOKEN_TTL, row["session_expires_at"]))
+            repo.touch_session(row["session_id"])
+    if revoked:
+        session_state.remember_revoked([revoked])
+        observability.log_warning("refresh token reuse: family revoked", session_id=revoked)
+        observability.count("RefreshTokenReuse")
+        raise InvalidRefreshToken("The refresh token was already used; the session is revoked")
+    user = repo.user_by_id(row["user_id"])
+    assert user is not None
+    return TokenPair(
+        access_token=keyset().issue(user_id=user["id"], role=user["role"], device_id=device_id,
+                                    session_id=row["session_id"]),
+        refresh_token=new_token, expires_in=ACCESS_TOKEN_TTL_S, user=user_out(user),
+    )
+
+
+def logout(caller: Caller) -> None:
+    if repo.revoke_session(caller.session_id, "logout"):
+        session_state.remember_revoked([caller.session_id])
+
+
+def list_sessions(caller: Caller) -> list[SessionOut]:
+    return [SessionOut(**row, current=row["session_id"] == caller.session_id)
+            for row in repo.live_sessions(caller.user_id)]
+
+
+def revoke_device(caller: Caller, device_id: str) -> None:
+    """Sign the caller out on one of their devices; NotFound for devices they have no session on."""
+    revoked = repo.revoke_device(caller.user_id, device_id, "revoked_by_user")
+    if not revoked:
+        raise errors.NotFound("No session on that device")
+    session_state.remember_revoked(revoked)
+
+
+# ---------------------------------------------------------------- the account
+
+def me(caller: Caller) -> UserOut:
+    row = repo.user_by_id(caller.user_id)
+    if row is None:
+        raise errors.Unauthorized("The account no longer exists")
+    return user_out(row)
+
+
+def update_me(caller: Caller, changes: dict[str, Any]) -> UserOut:
+    row = repo.update_profile(caller.user_id, changes)
+    if row is None:
+        raise errors.Unauthorized("The account no longer exists")
+    return user_out(row)
+
+
+def set_user_status(actor: Caller, user_id: str, status: str) -> None:
+    """Suspend or reinstate an account (moderators and admins); takes effect at the gateway."""
+    require_role(actor, "moderator")
+    if status not in ("active", "suspended"):
+        raise errors.Invalid(f"Unknown status {status!r}")
+    if user_id == actor.user_id:
+        raise errors.Forbidden("You cannot change your own status")
+    if not repo.set_status(user_id, status):
+        raise errors.NotFound("No such user")
+    session_state.remember_user_status(user_id, status)

@@ -1,0 +1,208 @@
+"""Access tokens: JWTs signed with a keyset (one active key, retired keys still verifying).
+
+JWT_KEYS holds `{"active": "<kid>", "keys": [<JWK with private parts>, ...]}`: EC P-256 keys for
+ES256 (the default) or `oct` keys of >= 32 bytes for HS256. Rotation: add a new key, make it
+active, keep the old one listed until its last token has expired (15 minutes + leeway).
+
+Verification pins the algorithm to the key named by `kid`, so neither `alg: none` nor an HS256
+token "signed" with an ES256 public key can pass; it also checks iss, aud, exp and that the
+token's device (`did`) is the device presenting it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import secrets
+import tempfile
+import time
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jwt
+from jwt.algorithms import ECAlgorithm, HMACAlgorithm
+
+from plaza.config import settings
+from plaza.errors import Unauthorized
+
+ACCESS_TOKEN_TTL_S = 15 * 60
+LEEWAY_S = 30
+ALGORITHMS = ("ES256", "HS256")
+ROLES = ("user", "moderator", "admin")
+REQUIRED_CLAIMS = ("sub", "role", "did", "sid", "iat", "exp", "iss", "aud")
+# Stages that may sign with a generated key kept on local disk; AWS stages are dev/staging/prod.
+DEV_KEY_STAGES = ("local", "test")
+
+
+class InvalidToken(Unauthorized):
+    code = "invalid-token"
+
+
+class KeysetError(RuntimeError):
+    """JWT_KEYS is missing or malformed: a deployment mistake, never the caller's fault."""
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: str
+    role: str
+    device_id: str
+    session_id: str
+    issued_at: int
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    alg: str
+    signing: Any
+    verifying: Any
+    public_jwk: dict[str, Any] | None  # None for shared secrets: never published
+
+
+def _load_key(jwk: dict[str, Any]) -> SigningKey:
+    kid, alg = jwk.get("kid"), jwk.get("alg")
+    if not isinstance(kid, str) or not kid:
+        raise KeysetError("every key needs a kid")
+    if alg not in ALGORITHMS:
+        raise KeysetError(f"key {kid}: alg must be one of {ALGORITHMS}")
+    try:
+        key = jwt.PyJWK(jwk, algorithm=alg).key
+    except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError) as exc:
+        raise KeysetError(f"key {kid} is not a valid {alg} JWK: {exc}") from exc
+    if alg == "HS256":
+        if not isinstance(key, bytes) or len(key) < 32:
+            raise KeysetError(f"key {kid}: an HS256 secret needs at least 32 bytes")
+        return SigningKey(kid, alg, key, key, None)
+    if not hasattr(key, "public_key"):
+        raise KeysetError(f"key {kid}: an ES256 key must include its private part (d)")
+    public = key.public_key()
+    public_jwk = {**ECAlgorithm.to_jwk(public, as_dict=True), "kid": kid, "alg": alg, "use": "sig"}
+    return SigningKey(kid, alg, key, public, public_jwk)
+
+
+class KeySet:
+    def __init__(self, active: str, keys: list[SigningKey], issuer: str, audience: str) -> None:
+        self.by_kid = {key.kid: key for key in keys}
+        if len(self.by_kid) != len(keys):
+            raise KeysetError("two keys share a kid")
+        if active not in self.by_kid:
+            raise KeysetError(f"the active kid {active!r} is not in the keyset")
+        self.active = self.by_kid[active]
+        self.issuer = issuer
+        self.audience = audience
+
+    @classmethod
+    def from_json(cls, text: str, issuer: str = "plaza", audience: str = "plaza-api") -> KeySet:
+        try:
+            data = json.loads(text)
+            keys = [_load_key(jwk) for jwk in data["keys"]]
+            return cls(data["active"], keys, issuer, audience)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise KeysetError(f"JWT_KEYS is not a valid keyset: {exc}") from exc
+
+    def issue(self, *, user_id: str, role: str, device_id: str, session_id: str,
+              now: int | None = None, ttl_s: int = ACCESS_TOKEN_TTL_S) -> str:
+        issued_at = int(time.time()) if now is None else now
+        claims = {
+            "sub": user_id, "role": role, "did": device_id, "sid": session_id,
+            "iat": issued_at, "exp": issued_at + ttl_s, "iss": self.issuer, "aud": self.audience,
+        }
+        key = self.active
+        return jwt.encode(claims, key.signing, algorithm=key.alg, headers={"kid": key.kid})
+
+    def verify(self, token: str, device_id: str | None) -> AccessClaims:
+        """The token's claims; InvalidToken unless every check passes."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("The access token is malformed") from exc
+        key = self.by_kid.get(str(header.get("kid")))
+        if key is None:
+            raise InvalidToken("The access token was signed with an unknown key")
+        if header.get("alg") != key.alg:
+            raise InvalidToken("The access token's algorithm is not allowed for its key")
+        try:
+            claims = jwt.decode(
+                token, key.verifying, algorithms=[key.alg], audience=self.audience,
+                issuer=self.issuer, leeway=LEEWAY_S,
+                options={"require": list(REQUIRED_CLAIMS)},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise InvalidToken("The access token has expired") from exc
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(f"The access token is invalid: {exc}") from exc
+        for name in ("sub", "role", "did", "sid"):
+            if not isinstance(claims[name], str) or not claims[name]:
+                raise InvalidToken(f"The access token's {name} claim is invalid")
+        if claims["role"] not in ROLES:
+            raise InvalidToken("The access token's role is unknown")
+        if not device_id or not hmac.compare_digest(claims["did"].encode(), device_id.encode()):
+            raise InvalidToken("The access token belongs to another device")
+        return AccessClaims(claims["sub"], claims["role"], claims["did"], claims["sid"],
+                            int(claims["iat"]), int(claims["exp"]))
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [key.public_jwk for key in self.by_kid.values() if key.public_jwk]}
+
+
+def generate_key(alg: str, kid: str | None = None) -> dict[str, Any]:
+    """A new private JWK for `alg`, ready to go into JWT_KEYS."""
+    kid = kid or f"{time.strftime('%Y%m%d')}-{secrets.token_hex(4)}"
+    if alg == "ES256":
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        private = ec.generate_private_key(ec.SECP256R1())
+        jwk = ECAlgorithm.to_jwk(private, as_dict=True)
+    elif alg == "HS256":
+        jwk = HMACAlgorithm.to_jwk(secrets.token_bytes(32), as_dict=True)
+    else:
+        raise KeysetError(f"alg must be one of {ALGORITHMS}")
+    return {**jwk, "kid": kid, "alg": alg}
+
+
+def generate_keyset_json(alg: str) -> str:
+    key = generate_key(alg)
+    return json.dumps({"active": key["kid"], "keys": [key]})
+
+
+def _dev_keyset_json(alg: str) -> str:
+    """A keyset generated once per machine and shared by every local process (file, mode 600)."""
+    path = Path(os.environ.get("PLAZA_DEV_JWT_KEYS_FILE")
+                or Path(tempfile.gettempdir()) / f"plaza-dev-jwt-keys-{alg.lower()}.json")
+    if not path.exists():
+        scratch = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        scratch.write_text(generate_keyset_json(alg))
+        scratch.chmod(0o600)
+        try:
+            # link() fails if another process won the race; then everybody reads the winner's.
+            os.link(scratch, path)
+        except FileExistsError:
+            pass
+        finally:
+            scratch.unlink()
+    return path.read_text()
+
+
+@cache
+def keyset() -> KeySet:
+    """This container's keyset, from JWT_KEYS (a dev keyset on local/test stages only)."""
+    config = settings()
+    text = config.jwt_keys
+    if not text:
+        if config.stage not in DEV_KEY_STAGES:
+            raise KeysetError("JWT_KEYS is not configured")
+        text = _dev_keyset_json(config.jwt_algorithm)
+    keys = KeySet.from_json(text, config.jwt_issuer, config.jwt_audience)
+    if keys.active.alg != config.jwt_algorithm:
+        raise KeysetError(f"the active key is {keys.active.alg} but JWT_ALGORITHM is "
+                          f"{config.jwt_algorithm}")
+    return keys
+
+
+def reset_keyset() -> None:
+    keyset.cache_clear()
