@@ -68,6 +68,8 @@ class Settings:
     allowed_email_domains: str = ""
     mail_from: str = "Plaza <no-reply@plaza.dev>"
     public_web_url: str = "http://localhost:3000"
+    # Overrides plaza.ratelimit.POLICIES, e.g. "auth=1000/60,core=5000/60" (load tests, e2e).
+    rate_limits: str = ""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:

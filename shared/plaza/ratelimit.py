@@ -4,9 +4,9 @@ GCRA keeps one timestamp per (group, subject): O(1) memory, no burst at window e
 exact wait for Retry-After. The decision runs as one Lua script, so concurrent requests from
 several Lambda containers cannot both take the last slot.
 
-When Redis is unreachable, reads (GET/HEAD/OPTIONS) go through with a log line and a
-`RateLimitFailOpen` metric; writes get 503, since letting them through would disable the limit
-exactly when something is already wrong.
+When Redis is unreachable, requests go through with a log line and a `RateLimitFailOpen`
+metric: an outage of the limiter must not become an outage of the API (API Gateway's own
+throttling still caps the damage). `check(..., read=False)` lets a caller fail closed instead.
 """
 
 from __future__ import annotations
@@ -36,7 +36,20 @@ POLICIES: dict[str, Policy] = {
     "media": Policy(limit=50, period_s=60, per="user"),   # uploads and transforms
 }
 
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def policy_of(group: str) -> Policy:
+    """The group's policy, with RATE_LIMITS ("group=limit/period_s,...") taking precedence."""
+    from plaza.config import settings
+
+    default = POLICIES[group]
+    for item in settings().rate_limits.split(","):
+        name, _, spec = item.strip().partition("=")
+        if name == group and spec:
+            limit, _, period = spec.partition("/")
+            return Policy(int(limit), int(period or default.period_s), default.per)
+    return default
+
 
 # KEYS[1]: the subject's theoretical arrival time (ms). ARGV: now_ms, interval_ms, limit.
 # Returns {allowed (1/0), retry_after_ms, remaining, reset_ms}.
@@ -78,11 +91,13 @@ class Decision:
         return headers
 
 
-def check(group: str, subject: str, *, read: bool, now_ms: int | None = None) -> Decision | None:
-    """Count one request; RateLimited when over the limit. None when Redis failed open."""
+def check(group: str, subject: str, *, read: bool = True,
+          now_ms: int | None = None) -> Decision | None:
+    """Count one request; RateLimited when over the limit. None when Redis failed open
+    (only when `read`; otherwise Unavailable)."""
     from plaza.stores import cache
 
-    policy = POLICIES[group]
+    policy = policy_of(group)
     interval_ms = policy.period_s * 1000 // policy.limit
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     try:
@@ -123,8 +138,7 @@ def rate_limited(group: str) -> Callable[[Callable[[Request], Any]], Callable[[R
         def limited(request: Request) -> Any:
             from plaza.http import Response
 
-            decision = check(group, subject_of(request, policy.per),
-                             read=request.method in READ_METHODS)
+            decision = check(group, subject_of(request, policy.per))
             result = fn(request)
             if decision is None:
                 return result

@@ -4,20 +4,38 @@ HTTP API (payload 2.0, simple responses): `{isAuthorized, context}`; API Gateway
 itself when Authorization or X-Device-Id is missing, and 403 when the authorizer says no.
 WebSocket `$connect` (REQUEST, `?token=...&device_id=...`): an IAM policy for the route.
 Either way the context is `{user_id, role, device_id, session_id}`, which handlers read back
-with `caller(request)`.
+with `caller(request)` (cheap to import: the token machinery loads only in the authorizer).
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from plaza import errors, observability
-from plaza.identity import session_state
-from plaza.identity.service import Caller
-from plaza.identity.tokens import keyset
 
 if TYPE_CHECKING:
     from plaza.http import Request
+
+DEVICE_ID = re.compile(r"[\x21-\x7e]{8,128}")
+ROLE_RANK = {"user": 0, "moderator": 1, "admin": 2}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated caller, as the authorizer vouched for them."""
+
+    user_id: str
+    role: str
+    device_id: str
+    session_id: str
+
+
+def require_role(caller: Caller, role: str) -> None:
+    """Forbidden unless the caller's role is `role` or above (user < moderator < admin)."""
+    if ROLE_RANK.get(caller.role, -1) < ROLE_RANK[role]:
+        raise errors.Forbidden(f"This needs the {role} role")
 
 
 def authenticate(authorization: str | None, device_id: str | None) -> Caller:
@@ -25,6 +43,10 @@ def authenticate(authorization: str | None, device_id: str | None) -> Caller:
     scheme, _, token = (authorization or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise errors.Unauthorized("Expected `Authorization: Bearer <access token>`")
+    # Imported here: route handlers import this module for `caller` and never verify tokens.
+    from plaza.identity import session_state
+    from plaza.identity.tokens import keyset
+
     claims = keyset().verify(token.strip(), device_id)
     session_state.ensure_active(claims.user_id, claims.session_id)
     return Caller(claims.user_id, claims.role, claims.device_id, claims.session_id)
@@ -51,16 +73,30 @@ def authorize_http(event: dict[str, Any]) -> dict[str, Any]:
     return {"isAuthorized": True, "context": _context(caller)}
 
 
+class Unauthorized(Exception):  # noqa: N818 - API Gateway matches the message, not the name
+    """Raised by a REQUEST authorizer: API Gateway answers 401 when the message is this one."""
+
+    def __init__(self) -> None:
+        super().__init__("Unauthorized")
+
+
 def authorize_websocket(event: dict[str, Any]) -> dict[str, Any]:
-    """IAM policy for a WebSocket `$connect` REQUEST authorizer event."""
+    """IAM policy for a WebSocket `$connect` REQUEST authorizer event (401 for a bad token)."""
     query = event.get("queryStringParameters") or {}
     resource = event.get("methodArn", "*")
     try:
         caller = authenticate(f"Bearer {query.get('token') or ''}", query.get("device_id"))
     except errors.PlazaError as error:
         _denied(error, "$connect")
+        if error.status == 401:
+            raise Unauthorized() from None
         return _policy("anonymous", "Deny", resource, {})
     return _policy(caller.user_id, "Allow", resource, _context(caller))
+
+
+def authorize(event: dict[str, Any]) -> dict[str, Any]:
+    """One authorizer for both APIs: WebSocket REQUEST events carry a methodArn."""
+    return authorize_websocket(event) if "methodArn" in event else authorize_http(event)
 
 
 def _policy(principal: str, effect: str, resource: str, context: dict[str, str]) -> dict[str, Any]:
@@ -78,6 +114,17 @@ def _denied(error: errors.PlazaError, route: Any) -> None:
     else:
         observability.log_info("request denied", reason=error.detail, route=str(route))
     observability.count("AuthorizerDenied", reason=error.code)
+
+
+def device_id(request: Request) -> str:
+    """The X-Device-Id header: 400 when missing, 422 when it is not 8-128 visible ASCII."""
+    value = request.header("x-device-id")
+    if not value:
+        raise errors.BadRequest("The X-Device-Id header is required")
+    if not DEVICE_ID.fullmatch(value):
+        raise errors.Invalid(errors=[{"field": "header.x-device-id", "type": "device_id",
+                                      "message": "must be 8-128 visible ASCII characters"}])
+    return value
 
 
 def caller(request: Request) -> Caller:

@@ -22,7 +22,6 @@ EMAIL = re.compile(
     r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
     r"@(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+"
 )
-DEVICE_ID = re.compile(r"[\x21-\x7e]{8,128}")
 MEDIA_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Format characters an emoji sequence needs: zero-width joiner and the tag characters of flags.
 _ALLOWED_FORMAT = {"\u200d"} | {chr(c) for c in range(0xE0020, 0xE0080)}
@@ -192,11 +191,3 @@ class SessionOut(BaseModel):
 
 class SessionList(BaseModel):
     items: list[SessionOut]
-
-
-def device_id_problem(value: str | None) -> str | None:
-    if not value:
-        return "the X-Device-Id header is required"
-    if not DEVICE_ID.fullmatch(value):
-        return "X-Device-Id must be 8-128 visible ASCII characters"
-    return None

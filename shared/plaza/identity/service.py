@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from plaza import errors, observability
 from plaza.config import settings
 from plaza.identity import passwords, repo, session_state
+from plaza.identity.gateway import Caller, require_role
 from plaza.identity.models import (
     LoginIn,
     RegisterIn,
@@ -32,27 +32,10 @@ REFRESH_TOKEN_TTL = dt.timedelta(days=30)
 SESSION_MAX_AGE = dt.timedelta(days=90)
 VERIFY_EMAIL_TTL = dt.timedelta(days=2)
 RESET_PASSWORD_TTL = dt.timedelta(hours=1)
-ROLE_RANK = {"user": 0, "moderator": 1, "admin": 2}
-
-
-@dataclass(frozen=True)
-class Caller:
-    """The authenticated caller, as the authorizer vouched for them."""
-
-    user_id: str
-    role: str
-    device_id: str
-    session_id: str
 
 
 class InvalidRefreshToken(errors.Unauthorized):
     code = "invalid-refresh-token"
-
-
-def require_role(caller: Caller, role: str) -> None:
-    """Forbidden unless the caller's role is `role` or above (user < moderator < admin)."""
-    if ROLE_RANK.get(caller.role, -1) < ROLE_RANK[role]:
-        raise errors.Forbidden(f"This needs the {role} role")
 
 
 def _now() -> dt.datetime:

@@ -1,0 +1,1 @@
+"""Accounts, credentials, sessions and access tokens; `gateway` is what route handlers use."""
