@@ -149,3 +149,26 @@ def test_cors_allows_configured_origins_only(monkeypatch: pytest.MonkeyPatch) ->
 def test_the_authorizer_context_is_readable() -> None:
     request = Request(http_event("GET", "/me", authorizer={"user_id": "u1", "role": "admin"}))
     assert request.authorizer["user_id"] == "u1"
+
+
+def test_uuids_decimals_dates_and_sets_serialise_as_json() -> None:
+    import datetime as dt
+    import uuid
+    from decimal import Decimal
+
+    from plaza.http import dumps
+
+    ident = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    body = json.loads(dumps({"id": ident, "price": Decimal("1.5"), "day": dt.date(2026, 1, 2),
+                             "tags": {"a"}}))
+    assert body == {"id": str(ident), "price": 1.5, "day": "2026-01-02", "tags": ["a"]}
+    with pytest.raises(TypeError):
+        dumps({"raw": object()})
+
+
+def test_responses_do_not_share_default_headers_or_cookies() -> None:
+    first, second = Response(), Response(status=204)
+    first.headers["x-one"] = "1"
+    first.cookies.append("a=b")
+    assert second.headers == {} and second.cookies == []
+    assert (first.status, first.body) == (200, None)
