@@ -121,6 +121,10 @@ class LocalCloud:
         if self.stack.websocket_apis:
             components.append(WebSocketApi(self))
         components.append(HttpApi(self))
+        if self.config.watch:
+            from localcloud.reloader import CodeWatcher
+
+            components.append(CodeWatcher(self))
         return components
 
     async def start(self) -> None:

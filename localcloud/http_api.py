@@ -266,10 +266,16 @@ class HttpApi:
                             request_id)
         if route.spec.authorizer:
             authorizer = route.api.authorizers.get(route.spec.authorizer)
-            if authorizer is None:
-                raise _Denied(500, "Internal Server Error")
-            event["requestContext"]["authorizer"] = {
-                "lambda": await self._authorize(authorizer, event, route)}
+            try:
+                if authorizer is None:
+                    raise _Denied(500, "Internal Server Error")
+                event["requestContext"]["authorizer"] = {
+                    "lambda": await self._authorize(authorizer, event, route)}
+            except _Denied as denied:
+                # With the CORS headers, so a browser app can read its 401 and refresh a token.
+                await _respond(send, denied.status, {"message": denied.message}, request_id, cors,
+                               origin)
+                return
 
         runtime = self.cloud.runtime
         assert runtime is not None

@@ -1,0 +1,115 @@
+"""`python -m localcloud` (what `make dev` runs): the whole template on this machine.
+
+Starts the stores (embedded Postgres and Redis unless DATABASE_URL / REDIS_URL are set),
+migrates, serves the template, seeds the demo accounts and prints where everything is. Ctrl-C
+or SIGTERM stops all it started: containers, the APIs, the embedded stores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import time
+from pathlib import Path
+
+from localcloud.cloud import LocalCloud, LocalCloudConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m localcloud",
+                                     description="Run template.yaml locally, without Docker.")
+    parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
+    parser.add_argument("--env", default="dev", help="samconfig.toml environment for parameters")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--http-port", type=int, default=3000, help="0 picks a free port")
+    parser.add_argument("--ws-port", type=int, default=3001, help="0 picks a free port")
+    parser.add_argument("--aws-port", type=int, default=4566, help="0 picks a free port")
+    parser.add_argument("--no-demo", action="store_true", help="do not seed the demo accounts")
+    parser.add_argument("--no-watch", action="store_true",
+                        help="do not reload functions when functions/ or shared/ change")
+    parser.add_argument("--quiet", action="store_true", help="do not echo function logs")
+    return parser.parse_args(argv)
+
+
+async def apply_migrations(cloud: LocalCloud) -> None:
+    def migrate() -> list[str]:
+        import psycopg
+
+        from plaza.stores import migrations
+
+        with psycopg.connect(cloud.database_url, autocommit=True) as conn:
+            return migrations.apply(conn)
+
+    applied = await asyncio.to_thread(migrate)
+    if applied:
+        print(f"[localcloud] migrations applied: {', '.join(applied)}", flush=True)
+
+
+def banner(cloud: LocalCloud, accounts: list[dict[str, str]], notes: list[str],
+           ready_ms: float) -> str:
+    endpoints = cloud.endpoints
+    stages = [f"{endpoints.websocket_url}/{api.stage}" for api in cloud.stack.websocket_apis.values()]
+    lines = [
+        "",
+        f"  Plaza local cloud ({cloud.stack.name}) ready in {ready_ms:.0f} ms",
+        "",
+        f"  HTTP API       {endpoints.http_url}",
+        f"  WebSocket API  {', '.join(stages) or endpoints.websocket_url}",
+        f"  AWS (moto)     {endpoints.aws_endpoint}   (AWS_ENDPOINT_URL for boto3)",
+        f"  Console        {endpoints.http_url}/_local",
+        f"  Postgres       {cloud.database_url}",
+        f"  Redis          {cloud.redis_url}",
+        f"  Functions      {len(cloud.stack.functions)}, reload on change: "
+        f"{'on' if cloud.config.watch else 'off'}",
+    ]
+    if accounts:
+        lines += ["", "  Demo accounts (username / email / password):"]
+        lines += [f"    {a['username']:<8} {a['email']:<22} {a['password']}  ({a['status']})"
+                  for a in accounts]
+    lines += [f"  {note}" for note in notes]
+    lines += ["", "  Ctrl-C stops everything.", ""]
+    return "\n".join(lines)
+
+
+async def serve(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    cloud = LocalCloud(LocalCloudConfig(
+        template=args.template, environment=args.env, host=args.host,
+        http_port=args.http_port, websocket_port=args.ws_port, aws_port=args.aws_port,
+        watch=not args.no_watch, echo_logs=not args.quiet, prepare=[apply_migrations],
+    ))
+    try:
+        await cloud.start()
+        accounts: list[dict[str, str]] = []
+        notes: list[str] = []
+        if not args.no_demo:
+            from localcloud import demo
+
+            accounts, notes = await asyncio.to_thread(demo.seed, cloud)
+        print(banner(cloud, accounts, notes, (time.perf_counter() - started) * 1000), flush=True)
+        await stopping.wait()
+        print("[localcloud] stopping ...", flush=True)
+    finally:
+        await cloud.stop()
+    print("[localcloud] stopped", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if not args.template.exists():
+        print(f"no template at {args.template}", file=sys.stderr)
+        return 2
+    return asyncio.run(serve(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

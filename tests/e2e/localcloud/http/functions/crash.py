@@ -1,0 +1,5 @@
+"""Raises, as a handler with a bug does."""
+
+
+def handler(event, context):
+    raise RuntimeError("boom")

@@ -1,0 +1,109 @@
+"""`python -m localcloud` (what `make dev` runs) as a user runs it: it comes up on the main
+template with the demo accounts, answers, and Ctrl-C leaves nothing running. Also the demo
+seeding on its own: running it again does not fail on the accounts it already made."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from localcloud import demo
+from localcloud.cloud import LocalCloud, LocalCloudConfig
+from localcloud.embedded import EmbeddedStores, free_port
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def children_of(pid: int) -> set[int]:
+    """Every live descendant of `pid`, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_dev_command_serves_the_template_and_ctrl_c_stops_everything(
+        stores: EmbeddedStores) -> None:
+    http_port = free_port()
+    env = {**os.environ, "DATABASE_URL": stores.database_url, "REDIS_URL": stores.redis_url,
+           "PYTHONPATH": f"{ROOT / 'shared'}{os.pathsep}{ROOT}"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "localcloud", "--no-watch", "--http-port", str(http_port),
+         "--ws-port", str(free_port()), "--aws-port", str(free_port())],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    output: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line)
+            if "ready in" in line:
+                ready.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert ready.wait(90), "".join(output)
+        time.sleep(0.3)  # the rest of the banner
+        response = httpx.get(f"http://127.0.0.1:{http_port}/health", timeout=30)
+        assert response.status_code == 200, response.text
+        workers = children_of(process.pid)
+        assert workers, "GET /health should have started a function container"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(30) == 0, "".join(output)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    reader.join(5)
+    text = "".join(output)
+    assert f"http://127.0.0.1:{http_port}/_local" in text
+    assert "alice" in text and demo.PASSWORD in text
+    assert "stopped" in text
+    deadline = time.monotonic() + 5
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if alive(pid)]
+
+
+def test_demo_seeding_twice_keeps_the_accounts(clean_stores: EmbeddedStores) -> None:
+    if not demo.identity_available():
+        pytest.skip("plaza.identity is not in this tree")
+    cloud = LocalCloud(LocalCloudConfig(template=ROOT / "template.yaml", http_port=0,
+                                        websocket_port=0, aws_port=0))
+    cloud.database_url, cloud.redis_url = clean_stores.database_url, clean_stores.redis_url
+    first, _ = demo.seed(cloud)
+    second, _ = demo.seed(cloud)
+    assert [a["status"] for a in first] == ["created"] * len(demo.ACCOUNTS)
+    assert [a["status"] for a in second] == ["exists"] * len(demo.ACCOUNTS)
+    assert os.environ.get("DATABASE_URL") == clean_stores.database_url  # restored afterwards
