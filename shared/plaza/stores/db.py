@@ -7,6 +7,7 @@ the next call opens a fresh one: a Lambda container may be frozen for minutes be
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -17,7 +18,9 @@ from psycopg.rows import dict_row
 from plaza.config import settings
 from plaza.errors import Unavailable
 
-_connection: psycopg.Connection[dict[str, Any]] | None = None
+# One connection per thread: Lambda runs one thread, but a connection must never carry two
+# threads' transactions at once (tests and tools that use threads).
+_local = threading.local()
 
 Params = Sequence[Any] | dict[str, Any] | None
 
@@ -42,18 +45,18 @@ def connect(url: str | None = None) -> psycopg.Connection[dict[str, Any]]:
 
 
 def connection() -> psycopg.Connection[dict[str, Any]]:
-    """This container's connection, (re)opened when missing or broken."""
-    global _connection
-    if _connection is None or _connection.closed or _connection.broken:
-        _connection = connect()
-    return _connection
+    """This container's (this thread's) connection, (re)opened when missing or broken."""
+    conn: psycopg.Connection[dict[str, Any]] | None = getattr(_local, "connection", None)
+    if conn is None or conn.closed or conn.broken:
+        conn = _local.connection = connect()
+    return conn
 
 
 def close() -> None:
-    global _connection
-    if _connection is not None:
-        _connection.close()
-    _connection = None
+    conn = getattr(_local, "connection", None)
+    if conn is not None:
+        conn.close()
+    _local.connection = None
 
 
 @contextmanager

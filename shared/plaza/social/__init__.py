@@ -1,0 +1,1 @@
+"""The social graph: profiles as others see them, follows and blocks."""
