@@ -1,7 +1,9 @@
-"""Local cloud HTTP rows: warm GET /health against a bare ASGI floor, the cold first request,
-and the time from `python -m localcloud` to ready.
+"""Local cloud rows: warm GET /health against a bare ASGI floor, the cold first request, the
+WebSocket round trip through a handler's @connections POST, and the time from
+`python -m localcloud` to ready.
 
-The client is a raw keep-alive socket so the numbers are the server's, not an HTTP library's.
+The HTTP client is a raw keep-alive socket so the numbers are the server's, not an HTTP
+library's. The machine is shared: p99s move with whatever else runs.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ REQUESTS = 2000
 GOAL_RATIO = 1.5
 GOAL_P99_MS = 2.0
 GOAL_COLD_MS = 100.0
+GOAL_WS_P50_MS = 1.5
+WS_ROUND_TRIPS = 1000
 
 
 class KeepAliveClient:
@@ -35,6 +39,9 @@ class KeepAliveClient:
     def get(self, path: str) -> tuple[int, bytes]:
         self.sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n"
                           "User-Agent: plaza-bench\r\n\r\n".encode())
+        return self.get_response()
+
+    def get_response(self) -> tuple[int, bytes]:
         while b"\r\n\r\n" not in self.buffer:
             self.buffer += self._recv()
         head, _, rest = self.buffer.partition(b"\r\n\r\n")
@@ -114,18 +121,73 @@ def bare_floor() -> tuple[float, float]:
         thread.join(10)
 
 
+def websocket_query(http_port: int) -> str:
+    """The $connect query string: a demo account's access token when $connect has an authorizer
+    (as an app does: log in over HTTP, then open the socket with the token)."""
+    import json
+
+    from localcloud import demo
+
+    device = "bench-device-0001"
+    client = KeepAliveClient("127.0.0.1", http_port)
+    try:
+        body = json.dumps({"username": demo.ACCOUNTS[0]["username"], "password": demo.PASSWORD})
+        client.sock.sendall(
+            f"POST /v1/auth/login HTTP/1.1\r\nHost: {client.host}\r\n"
+            f"Content-Type: application/json\r\nX-Device-Id: {device}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n{body}".encode())
+        status, payload = client.get_response()
+    finally:
+        client.close()
+    if status != 200:
+        return ""
+    return f"token={json.loads(payload)['access_token']}&device_id={device}"
+
+
+def websocket_round_trips(url: str, count: int = WS_ROUND_TRIPS,
+                          warmup: int = 100) -> tuple[float, float]:
+    """`{"action": "ping"}` -> the ping function posts `pong` back through @connections."""
+    import json
+
+    from websockets.sync.client import connect
+
+    samples = []
+    with connect(url, open_timeout=30, compression=None) as socket:
+        for index in range(warmup + count):
+            started = time.perf_counter()
+            socket.send(json.dumps({"action": "ping", "id": index}))
+            while True:
+                reply = json.loads(socket.recv(timeout=30))
+                if reply.get("id") == index:
+                    break
+            if index >= warmup:
+                samples.append(time.perf_counter() - started)
+    return percentiles(samples)
+
+
+def websocket_url(ws_port: int, http_port: int) -> str:
+    from localcloud.template import load_stack
+
+    stack = load_stack(ROOT / "template.yaml")
+    stage = next(iter(stack.websocket_apis.values())).stage
+    connect_route = next(iter(stack.websocket_apis.values())).routes.get("$connect")
+    query = websocket_query(http_port) if connect_route and connect_route.authorizer else ""
+    return f"ws://127.0.0.1:{ws_port}/{stage}" + (f"?{query}" if query else "")
+
+
 def local_cloud_rows() -> list[dict[str, Any]]:
     """Start `python -m localcloud` on the main template; cold, warm and start-to-ready rows."""
     from localcloud.embedded import free_port
 
     http_port, ws_port, aws_port = free_port(), free_port(), free_port()
-    # No store URLs: the run starts its own Postgres and Redis, as `make dev` does.
+    # No store URLs: the run starts its own Postgres and Redis and seeds the demo accounts, as
+    # `make dev` does (the WebSocket rows log in as one); only the file watcher is off.
     env = {key: value for key, value in os.environ.items()
            if key not in ("DATABASE_URL", "REDIS_URL")}
     env["PYTHONPATH"] = f"{ROOT / 'shared'}{os.pathsep}{ROOT}"
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "localcloud", "--no-watch", "--no-demo",
+        [sys.executable, "-m", "localcloud", "--no-watch", "--quiet",
          "--http-port", str(http_port), "--ws-port", str(ws_port), "--aws-port", str(aws_port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
@@ -146,6 +208,7 @@ def local_cloud_rows() -> list[dict[str, Any]]:
         if status != 200:
             raise RuntimeError(f"GET /health answered {status}")
         p50, p99 = measure("127.0.0.1", http_port)
+        ws_p50, ws_p99 = websocket_round_trips(websocket_url(ws_port, http_port))
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -162,8 +225,13 @@ def local_cloud_rows() -> list[dict[str, Any]]:
          "floor": round(floor_p99, 3), "goal": f"<= {GOAL_P99_MS} ms", "ok": p99 <= GOAL_P99_MS},
         {"name": "local cloud GET /health first request (cold)", "value": round(cold_ms, 1),
          "unit": "ms", "goal": f"<= {GOAL_COLD_MS:.0f} ms", "ok": cold_ms <= GOAL_COLD_MS},
+        {"name": "local cloud WebSocket ping round trip p50", "value": round(ws_p50, 3),
+         "unit": "ms", "goal": f"<= {GOAL_WS_P50_MS} ms", "ok": ws_p50 <= GOAL_WS_P50_MS,
+         "note": "send -> ping function -> boto3 @connections POST -> receive"},
+        {"name": "local cloud WebSocket ping round trip p99", "value": round(ws_p99, 3),
+         "unit": "ms"},
         {"name": "python -m localcloud start to ready", "value": round(ready_ms), "unit": "ms",
-         "note": "includes starting the embedded Postgres and Redis and migrating"},
+         "note": "starts the embedded Postgres and Redis, migrates, seeds the demo accounts"},
     ]
 
 
