@@ -114,6 +114,7 @@ class LocalCloud:
 
     def _build_components(self) -> list[Component]:
         # Each part of the local cloud is added here as it exists; order is start order.
+        from localcloud.console import Console
         from localcloud.http_api import HttpApi
         from localcloud.websocket_api import WebSocketApi
 
@@ -121,6 +122,8 @@ class LocalCloud:
         if self.stack.websocket_apis:
             components.append(WebSocketApi(self))
         components.append(HttpApi(self))
+        # Serves /_local on the HTTP API; stops first, ending the page's event streams.
+        components.append(Console(self))
         if self.config.watch:
             from localcloud.reloader import CodeWatcher
 

@@ -1,0 +1,5 @@
+"""The WebSocket $default route of the console fixture."""
+
+
+def handler(event, context):
+    return {"statusCode": 200}
