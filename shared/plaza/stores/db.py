@@ -3,6 +3,8 @@
 `prepare_threshold=None` keeps psycopg from using server-side prepared statements, which an RDS
 Proxy (or PgBouncer in transaction mode) would pin or break. A broken connection is dropped and
 the next call opens a fresh one: a Lambda container may be frozen for minutes between calls.
+psycopg is imported on first use, not with this module: it is ~0.15 s of a cold start, which a
+function pays only when a request reaches the database.
 """
 
 from __future__ import annotations
@@ -10,13 +12,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
-
-import psycopg
-from psycopg.rows import dict_row
+from typing import TYPE_CHECKING, Any
 
 from plaza.config import settings
 from plaza.errors import Unavailable
+
+if TYPE_CHECKING:
+    import psycopg
 
 # One connection per thread: Lambda runs one thread, but a connection must never carry two
 # threads' transactions at once (tests and tools that use threads).
@@ -26,6 +28,9 @@ Params = Sequence[Any] | dict[str, Any] | None
 
 
 def connect(url: str | None = None) -> psycopg.Connection[dict[str, Any]]:
+    import psycopg
+    from psycopg.rows import dict_row
+
     config = settings()
     url = url or config.database_url
     if not url:
@@ -62,6 +67,8 @@ def close() -> None:
 @contextmanager
 def transaction() -> Iterator[psycopg.Connection[dict[str, Any]]]:
     """A transaction on this container's connection; rolled back if the block raises."""
+    import psycopg
+
     conn = connection()
     try:
         with conn.transaction():
@@ -72,6 +79,8 @@ def transaction() -> Iterator[psycopg.Connection[dict[str, Any]]]:
 
 
 def _run(sql: str, params: Params, retry: bool = True) -> psycopg.Cursor[dict[str, Any]]:
+    import psycopg
+
     conn = connection()
     idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     try:
