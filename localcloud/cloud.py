@@ -114,16 +114,19 @@ class LocalCloud:
 
     def _build_components(self) -> list[Component]:
         # Each part of the local cloud is added here as it exists; order is start order.
+        from localcloud.aws import AwsServices
         from localcloud.console import Console
+        from localcloud.event_sources import EventSources
         from localcloud.http_api import HttpApi
         from localcloud.websocket_api import WebSocketApi
 
-        components: list[Component] = []
+        components: list[Component] = [AwsServices(self)]
         if self.stack.websocket_apis:
             components.append(WebSocketApi(self))
         components.append(HttpApi(self))
         # Serves /_local on the HTTP API; stops first, ending the page's event streams.
         components.append(Console(self))
+        components.append(EventSources(self))
         if self.config.watch:
             from localcloud.reloader import CodeWatcher
 

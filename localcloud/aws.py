@@ -1,0 +1,516 @@
+"""The local cloud's AWS services: moto in server mode, provisioned from the stack.
+
+moto runs in this process (a werkzeug server thread), not as a subprocess, for three reasons:
+its Lambda backend must hand invocations (Step Functions tasks, handlers' `lambda.invoke`) to
+our runtime instead of Docker; SES sends and SNS publishes must reach the outbox as they happen,
+without polling; and the /_local page reads queue depths and execution histories straight from
+moto's backends without an HTTP round trip. The price is a handful of small monkeypatches, all
+in `_install_hooks`, and one moto state per process (two clouds started in one process share it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email
+import email.policy
+import io
+import json
+import logging
+import os
+import threading
+import uuid
+import zipfile
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from localcloud.template import ACCOUNT_ID, REGION
+
+if TYPE_CHECKING:
+    from werkzeug.serving import BaseWSGIServer
+
+    from localcloud.cloud import LocalCloud
+
+LAMBDA_ROLE = "localcloud-lambda"
+# Browsers upload straight to S3 with presigned PUT/POST; a bucket without CORS rules of its
+# own gets these, like the permissive rules a dev stack would set.
+DEFAULT_BUCKET_CORS = [{
+    "AllowedOrigins": ["*"],
+    "AllowedMethods": ["GET", "PUT", "POST", "HEAD", "DELETE"],
+    "AllowedHeaders": ["*"],
+    "ExposeHeaders": ["ETag"],
+    "MaxAgeSeconds": 3000,
+}]
+# The Step Functions interpreter calls Lambda through its own boto3 client, whose access key is
+# hard-coded to "ak"; that is how an invocation from a state machine is told from a handler's.
+_STEPFUNCTIONS_CREDENTIAL = "Credential=ak/"
+
+_active: AwsServices | None = None  # the services moto's hooks report to
+_active_count = 0
+_hooks_lock = threading.Lock()
+_hooks_installed = False
+
+
+def _dummy_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return event\n")
+    return buffer.getvalue()
+
+
+def _function_name(name_or_arn: str) -> str:
+    """`name`, `name:alias`, `123456789012:function:name` or a full ARN -> `name`."""
+    if ":function:" in name_or_arn:
+        name_or_arn = name_or_arn.split(":function:", 1)[1]
+    return name_or_arn.split(":", 1)[0]
+
+
+def _install_hooks() -> None:
+    """Patch moto once per process; each hook falls back to moto's behaviour when no cloud runs."""
+    global _hooks_installed
+    with _hooks_lock:
+        if _hooks_installed:
+            return
+        _hooks_installed = True
+    from moto.awslambda.models import LambdaBackend
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+    from moto.ses.models import SESBackend
+    from moto.sns.models import SNSBackend
+    from moto.stepfunctions.parser.backend.execution import (
+        BaseExecutionWorkerCommunication,
+        Execution,
+    )
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    # Lambda: moto would run the zip in Docker (or echo the payload); ours runs the handler.
+    for backend_class in (LambdaBackend, LambdaSimpleBackend):
+        original_invoke = backend_class.invoke
+
+        def invoke(self: Any, function_name: str, qualifier: str | None, body: Any,
+                   headers: Any, response_headers: Any, _original: Any = original_invoke) -> Any:
+            services = _active
+            name = _function_name(function_name)
+            if services is None or services.cloud.stack.function_by_name(name) is None:
+                return _original(self, function_name, qualifier, body, headers, response_headers)
+            self.get_function(function_name, qualifier)  # moto's ResourceNotFound when absent
+            return services.invoke_from_moto(name, body, headers or {}, response_headers)
+
+        backend_class.invoke = invoke  # type: ignore[method-assign]
+
+    # SES: every accepted message goes to the outbox (moto keeps it in sent_messages too).
+    for method in ("send_email", "send_templated_email", "send_raw_email",
+                   "send_bulk_templated_email"):
+        original_send = getattr(SESBackend, method)
+
+        def send(self: Any, *args: Any, _original: Any = original_send, **kwargs: Any) -> Any:
+            message = _original(self, *args, **kwargs)
+            if _active is not None:
+                _active.record_email(self, message)
+            return message
+
+        setattr(SESBackend, method, send)
+
+    original_publish = SNSBackend.publish
+
+    def publish(self: Any, message: str, arn: str | None, phone_number: str | None = None,
+                subject: str | None = None, *args: Any, **kwargs: Any) -> str:
+        message_id = original_publish(self, message, arn, phone_number, subject, *args, **kwargs)
+        if _active is not None:
+            _active.record_publish(message_id, message, arn, phone_number, subject)
+        return message_id
+
+    SNSBackend.publish = publish  # type: ignore[method-assign]
+
+    # moto's interpreter names an unnamed execution "None", so a second one "already exists";
+    # AWS names it with a UUID.
+    original_start_execution = StepFunctionsParserBackend.start_execution
+
+    def start_execution(self: Any, state_machine_arn: str, name: str | None = None,
+                        *args: Any, **kwargs: Any) -> Any:
+        if name is None and _active is not None:
+            name = str(uuid.uuid4())
+        return original_start_execution(self, state_machine_arn, name, *args, **kwargs)
+
+    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
+
+    original_start = Execution.start
+
+    def start(self: Any) -> None:
+        original_start(self)
+        if _active is not None:
+            _active.record_execution(self, "started")
+
+    Execution.start = start  # type: ignore[method-assign]
+
+    original_terminated = BaseExecutionWorkerCommunication.terminated
+
+    def terminated(self: Any) -> None:
+        original_terminated(self)
+        if _active is not None:
+            _active.record_execution(self.execution, "finished")
+
+    BaseExecutionWorkerCommunication.terminated = terminated  # type: ignore[method-assign]
+
+
+class LocalClients:
+    """boto3 clients against the local services, one per service, built on first use.
+
+    Built lazily because each costs tens of milliseconds; shared across threads, which boto3
+    clients allow once built.
+    """
+
+    def __init__(self, cloud: LocalCloud) -> None:
+        self.cloud = cloud
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, service: str) -> Any:
+        with self._lock:
+            client = self._clients.get(service)
+            if client is None:
+                import boto3
+
+                env = self.cloud.aws_env
+                client = self._clients[service] = boto3.client(
+                    service, endpoint_url=env["AWS_ENDPOINT_URL"], region_name=REGION,
+                    aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                    aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+            return client
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+class AwsServices:
+    """moto on `cloud.aws_port` holding the stack's queues, buckets, state machines and more."""
+
+    name = "aws"
+
+    def __init__(self, cloud: LocalCloud) -> None:
+        self.cloud = cloud
+        self.host = cloud.config.host
+        self.port = cloud.aws_port
+        self.server: BaseWSGIServer | None = None
+        self.thread: threading.Thread | None = None
+        self.client = LocalClients(cloud)
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        global _active, _active_count
+        await asyncio.to_thread(self._serve)
+        _active_count += 1
+        _active = self
+        try:
+            await asyncio.to_thread(self._provision)
+        except BaseException:
+            await self.stop()
+            raise
+        self.cloud.status["queues"] = self.queue_status
+        self.cloud.status["executions"] = self.execution_status
+        self.cloud.status["outbox"] = self.outbox_status
+
+    def _serve(self) -> None:
+        from moto.core.config import default_user_config
+        from moto.moto_api._internal.models import moto_api_backend
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        _install_hooks()
+        default_user_config["stepfunctions"] = {"execute_state_machine": True}
+        default_user_config["lambda"] = {"use_docker": False}
+        # The Step Functions interpreter reaches the other services at localhost:$MOTO_PORT.
+        os.environ["MOTO_PORT"] = str(self.port)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        if _active_count == 0:
+            moto_api_backend.reset()  # a fresh account, as a fresh `make dev` would have
+        server = make_server(self.host, self.port, DomainDispatcherApplication(create_backend_app),
+                             threaded=True, request_handler=MotoRequestHandler)
+        # Stopping must not wait for consumers' 20 s long polls to return.
+        server.block_on_close = False  # type: ignore[attr-defined]
+        server.daemon_threads = True  # type: ignore[attr-defined]
+        self.server = server
+        self.thread = threading.Thread(target=server.serve_forever, name="moto", daemon=True)
+        self.thread.start()
+
+    async def stop(self) -> None:
+        global _active, _active_count
+        for key in ("queues", "executions", "outbox"):
+            self.cloud.status.pop(key, None)
+        if _active is self:
+            _active = None
+        _active_count = max(0, _active_count - 1)
+        server, self.server = self.server, None
+        if server is not None:
+            await asyncio.to_thread(server.shutdown)
+            server.server_close()
+        if self.thread is not None:
+            await asyncio.to_thread(self.thread.join, 5)
+
+    # ------------------------------------------------------------ provisioning
+
+    def _provision(self) -> None:
+        stack = self.cloud.stack
+        role = self.client("iam").create_role(
+            RoleName=LAMBDA_ROLE, AssumeRolePolicyDocument=json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                               "Principal": {"Service": ["lambda.amazonaws.com",
+                                                         "states.amazonaws.com"]}}],
+            }))["Role"]["Arn"]
+        self._provision_queues()
+        s3 = self.client("s3")
+        for bucket in stack.buckets.values():
+            s3.create_bucket(Bucket=bucket.name)
+            s3.put_bucket_cors(Bucket=bucket.name, CORSConfiguration={
+                "CORSRules": bucket.cors or DEFAULT_BUCKET_CORS})
+        code = _dummy_zip()
+        lambda_client = self.client("lambda")
+        for function in stack.functions.values():
+            # moto only needs to know the function exists; invocations come back to our runtime.
+            lambda_client.create_function(
+                FunctionName=function.name, Runtime=function.runtime, Role=role,
+                Handler=function.handler, Code={"ZipFile": code},
+                Timeout=int(function.timeout), MemorySize=function.memory)
+        for topic in stack.topics.values():
+            self.client("sns").create_topic(Name=topic)
+        for bus in stack.event_buses.values():
+            self.client("events").create_event_bus(Name=bus)
+        ses = self.client("ses")
+        for identity in self._email_identities():
+            if "@" in identity:
+                ses.verify_email_identity(EmailAddress=identity)
+            else:
+                ses.verify_domain_identity(Domain=identity)
+        sfn = self.client("stepfunctions")
+        for machine in stack.state_machines.values():
+            sfn.create_state_machine(name=machine.name, definition=json.dumps(machine.definition),
+                                     roleArn=role, type=machine.type)
+
+    def _provision_queues(self) -> None:
+        sqs = self.client("sqs")
+        queues = self.cloud.stack.queues
+        # Dead-letter queues first: a redrive policy names an existing queue's ARN.
+        ordered = sorted(queues.values(), key=lambda q: q.dead_letter_queue is not None)
+        for queue in ordered:
+            attributes = {"VisibilityTimeout": str(queue.visibility_timeout),
+                          "MessageRetentionPeriod": str(queue.retention)}
+            if queue.fifo:
+                attributes["FifoQueue"] = "true"
+            if queue.dead_letter_queue and queue.dead_letter_queue in queues:
+                dlq = queues[queue.dead_letter_queue]
+                attributes["RedrivePolicy"] = json.dumps({
+                    "deadLetterTargetArn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{dlq.name}",
+                    "maxReceiveCount": queue.max_receive_count or 10,
+                })
+            sqs.create_queue(QueueName=queue.name, Attributes=attributes)
+
+    def _email_identities(self) -> list[str]:
+        """Template identities plus the sender addresses functions are configured with."""
+        identities = list(self.cloud.stack.email_identities)
+        for function in self.cloud.stack.functions.values():
+            for key, value in function.environment.items():
+                if ("EMAIL" in key or "SENDER" in key) and "@" in value and " " not in value:
+                    identities.append(email.utils.parseaddr(value)[1] or value)
+        return sorted(set(identities))
+
+    # ------------------------------------------------------------ hooks (moto's threads)
+
+    def invoke_from_moto(self, name: str, body: Any, headers: Any,
+                         response_headers: dict[str, Any]) -> bytes:
+        from localcloud.runtime import FunctionError
+
+        runtime = self.cloud.runtime
+        assert runtime is not None and runtime.loop is not None
+        if isinstance(body, bytes):
+            body = body.decode()
+        event = json.loads(body) if body else {}
+        authorization = str(headers.get("Authorization") or headers.get("authorization") or "")
+        source = "stepfunctions" if _STEPFUNCTIONS_CREDENTIAL in authorization else "lambda"
+        invocation_type = (headers.get("X-Amz-Invocation-Type")
+                           or headers.get("x-amz-invocation-type") or "RequestResponse")
+        if invocation_type == "DryRun":
+            return b""
+        if invocation_type == "Event":
+            asyncio.run_coroutine_threadsafe(self._invoke_event(name, event, source),
+                                             runtime.loop)
+            return b""
+        try:
+            value = runtime.invoke_threadsafe(name, event, source=source)
+        except FunctionError as error:
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps(error.payload()).encode()
+        return json.dumps(value).encode()
+
+    async def _invoke_event(self, name: str, event: Any, source: str) -> None:
+        from localcloud.runtime import FunctionError
+
+        assert self.cloud.runtime is not None
+        # Recorded as a failed invocation; an asynchronous invoke has no caller to tell.
+        with contextlib.suppress(FunctionError):
+            await self.cloud.runtime.invoke(name, event, source=source)
+
+    def record_email(self, backend: Any, message: Any) -> None:
+        try:
+            entry = _email_entry(backend, message)
+        except Exception as error:  # noqa: BLE001 - the outbox must never fail a send
+            entry = {"channel": "email", "id": getattr(message, "id", None),
+                     "from": getattr(message, "source", None), "error": repr(error)}
+        self.cloud.recorder.record("outbox", entry)
+
+    def record_publish(self, message_id: str, message: str, arn: str | None,
+                       phone_number: str | None, subject: str | None) -> None:
+        if phone_number:
+            channel, target = "sms", phone_number
+        elif arn and ":endpoint/" in arn:
+            channel, target = "push", arn
+        else:
+            channel, target = "topic", arn or ""
+        self.cloud.recorder.record("outbox", {"channel": channel, "id": message_id,
+                                              "to": target, "subject": subject,
+                                              "body": message})
+
+    def record_execution(self, execution: Any, phase: str) -> None:
+        try:
+            row = _execution_row(execution)
+        except Exception as error:  # noqa: BLE001 - recording must not break the interpreter
+            row = {"arn": getattr(execution, "exec_arn", None), "error": repr(error)}
+        self.cloud.recorder.record("execution", {"phase": phase, **row})
+
+    # ------------------------------------------------------------ /_local snapshots
+
+    def queue_status(self) -> list[dict[str, Any]]:
+        from moto.sqs.exceptions import QueueDoesNotExist
+        from moto.sqs.models import sqs_backends
+
+        backend = sqs_backends[ACCOUNT_ID][REGION]
+        queues = self.cloud.stack.queues
+        base = f"{self.cloud.endpoints.aws_endpoint}/{ACCOUNT_ID}"
+        rows = []
+        for queue in queues.values():
+            try:
+                moto_queue = backend.get_queue(queue.name)
+            except QueueDoesNotExist:  # deleted by a handler
+                continue
+            row: dict[str, Any] = {
+                "name": queue.name, "logical_id": queue.logical_id, "url": f"{base}/{queue.name}",
+                "fifo": queue.fifo,
+                "visible": moto_queue.approximate_number_of_messages,
+                "in_flight": moto_queue.approximate_number_of_messages_not_visible,
+                "delayed": moto_queue.approximate_number_of_messages_delayed,
+                "dlq": None, "dlq_depth": None, "max_receive_count": queue.max_receive_count,
+            }
+            dlq = queues.get(queue.dead_letter_queue or "")
+            if dlq is not None:
+                row["dlq"] = dlq.name
+                with contextlib.suppress(QueueDoesNotExist):
+                    row["dlq_depth"] = backend.get_queue(dlq.name).approximate_number_of_messages
+            rows.append(row)
+        return rows
+
+    def execution_status(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The newest executions of the stack's state machines, each with its history."""
+        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+        backend = stepfunctions_parser_backends[ACCOUNT_ID][REGION]
+        executions = sorted(backend._get_executions(), key=lambda e: e.start_date,
+                            reverse=True)[:limit]
+        return [_execution_row(execution) for execution in executions]
+
+    async def start_execution(self, state_machine: str, payload: Any = None) -> str:
+        """Start a state machine (by logical id or name) on `payload`; the execution's ARN."""
+        machines = self.cloud.stack.state_machines
+        machine = machines.get(state_machine) or next(
+            (m for m in machines.values() if m.name == state_machine), None)
+        if machine is None:
+            raise LookupError(f"no state machine named {state_machine!r}")
+        response = await asyncio.to_thread(
+            lambda: self.client("stepfunctions").start_execution(
+                stateMachineArn=machine.arn, input=json.dumps({} if payload is None else payload)))
+        return str(response["executionArn"])
+
+    def outbox_status(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Emails (SES) and pushes, SMS and topic messages (SNS), newest first."""
+        return self.cloud.recorder.recent("outbox", limit)[::-1]
+
+
+def _email_entry(backend: Any, message: Any) -> dict[str, Any]:
+    """An SES message as the outbox shows it: who, to whom, subject and text."""
+    entry: dict[str, Any] = {"channel": "email", "from": message.source, "cc": [], "bcc": []}
+    if hasattr(message, "ids"):  # send_bulk_templated_email: one id per destination
+        entry["id"] = message.ids[0] if message.ids else None
+        entry["ids"] = list(message.ids)
+    else:
+        entry["id"] = message.id
+    destinations = message.destinations
+    if hasattr(message, "raw_data"):
+        parsed = email.message_from_string(message.raw_data, policy=email.policy.default)
+        body = parsed.get_body(preferencelist=("plain", "html"))
+        entry.update(to=list(destinations), subject=str(parsed.get("Subject", "")),
+                     body=body.get_content() if body is not None else "")
+        return entry
+    if isinstance(destinations, list):  # bulk: [{"Destination": {...}}, ...]
+        destinations = {"ToAddresses": [address for item in destinations
+                                        for address in item["Destination"].get("ToAddresses", [])]}
+    entry.update(to=list(destinations.get("ToAddresses", [])),
+                 cc=list(destinations.get("CcAddresses", [])),
+                 bcc=list(destinations.get("BccAddresses", [])))
+    if hasattr(message, "template"):
+        from moto.ses.template import parse_template
+
+        data = json.loads(message.template_data or "{}")
+        data = data if isinstance(data, dict) else {}
+        template = backend.templates.get(message.template) or {}
+        entry.update(template=message.template, template_data=data,
+                     subject=parse_template(str(template.get("subject_part") or ""), data),
+                     body=parse_template(str(template.get("text_part")
+                                             or template.get("html_part") or ""), data))
+    else:
+        entry.update(subject=message.subject, body=message.body)
+    return entry
+
+
+def _execution_row(execution: Any) -> dict[str, Any]:
+    status = getattr(execution.exec_status, "value", execution.exec_status)
+    try:
+        events = execution.to_history_output().get("events", [])
+    except Exception:  # noqa: BLE001 - history of a starting execution
+        events = []
+    return {
+        "arn": execution.exec_arn, "name": execution.name,
+        "state_machine": execution.state_machine_arn.rsplit(":", 1)[-1],
+        "status": str(status or "RUNNING"),
+        "started_at": _iso(execution.start_date), "stopped_at": _iso(execution.stop_date),
+        "input": _json_value(execution.input_data), "output": _json_value(execution.output),
+        "error": execution.error, "cause": execution.cause,
+        "history": [_history_event(event) for event in events],
+    }
+
+
+def _json_value(value: Any) -> Any:
+    """moto keeps an execution's input as JSON text and its output as text or parsed JSON."""
+    if isinstance(value, str | bytes):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _history_event(event: dict[str, Any]) -> dict[str, Any]:
+    """One history event, flattened to what the page shows: type, state, time."""
+    row: dict[str, Any] = {"id": event.get("id"), "type": event.get("type"),
+                           "timestamp": _iso(event.get("timestamp"))}
+    for key, details in event.items():
+        if key.endswith("EventDetails") and isinstance(details, dict):
+            if "name" in details:
+                row["state"] = details["name"]
+            if "error" in details:
+                row["error"] = details["error"]
+    return row
+

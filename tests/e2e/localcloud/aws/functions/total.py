@@ -1,0 +1,2 @@
+def handler(event, context):
+    return {"numbers": event["numbers"], "sum": sum(event["squares"])}

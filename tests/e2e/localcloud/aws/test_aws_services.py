@@ -1,0 +1,197 @@
+"""The local cloud's AWS services and event sources against a fixture template.
+
+Clients talk to moto through plain boto3 and plain HTTP, the way an app or a handler would:
+an SQS consumer with a partial batch failure and its DLQ, a state machine whose Map state calls
+our functions, presigned uploads triggering a function, a schedule fired on demand whose
+function emails through SES and publishes through SNS.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import boto3
+import httpx
+import pytest
+from botocore.client import BaseClient
+
+from localcloud.aws import AwsServices
+from localcloud.embedded import EmbeddedStores
+from localcloud.event_sources import EventSources
+from tests.support.local_cloud import RunningCloud, running_local_cloud
+
+pytestmark = pytest.mark.e2e
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[3]
+T = TypeVar("T")
+
+
+@pytest.fixture(scope="module")
+def cloud(stores: EmbeddedStores) -> Iterator[RunningCloud]:
+    with running_local_cloud(HERE / "template.yaml", database_url=stores.database_url,
+                             redis_url=stores.redis_url,
+                             layer_paths=[ROOT / "shared"]) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def aws(cloud: RunningCloud) -> Callable[[str], BaseClient]:
+    clients: dict[str, BaseClient] = {}
+
+    def client(service: str) -> BaseClient:
+        if service not in clients:
+            clients[service] = boto3.client(
+                service, endpoint_url=cloud.aws_endpoint, region_name="us-east-1",
+                aws_access_key_id="testing", aws_secret_access_key="testing")
+        return clients[service]
+
+    return client
+
+
+def eventually(probe: Callable[[], T | None], timeout: float = 10, every: float = 0.1) -> T:
+    """`probe()`'s first truthy value, polling until `timeout` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"nothing after {timeout} s from {probe}")
+        time.sleep(every)
+
+
+def event_sources(cloud: RunningCloud) -> EventSources:
+    return next(c for c in cloud.cloud.components if isinstance(c, EventSources))
+
+
+def queue_row(cloud: RunningCloud, name: str) -> dict[str, Any]:
+    return next(row for row in cloud.cloud.status["queues"]() if row["name"] == name)
+
+
+def test_failed_item_of_a_batch_is_redelivered_then_moved_to_the_dlq(
+        cloud: RunningCloud, aws: Callable[[str], BaseClient]) -> None:
+    stack = cloud.cloud.stack
+    queue, dlq = stack.queues["JobsQueue"], stack.queues["JobsDeadLetterQueue"]
+    sqs = aws("sqs")
+    url = sqs.get_queue_url(QueueName=queue.name)["QueueUrl"]
+    sqs.send_message_batch(QueueUrl=url, Entries=[
+        {"Id": "ok1", "MessageBody": "ok"}, {"Id": "bad", "MessageBody": "fail"},
+        {"Id": "ok2", "MessageBody": "ok"}])
+
+    def dead_letters() -> list[dict[str, Any]]:
+        dlq_url = sqs.get_queue_url(QueueName=dlq.name)["QueueUrl"]
+        return sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10,
+                                   AttributeNames=["All"]).get("Messages") or []
+
+    dead = eventually(lambda: queue_row(cloud, queue.name)["dlq_depth"], timeout=15)
+    assert dead == 1
+    [message] = dead_letters()
+    assert message["Body"] == "fail"
+    deliveries = [r for r in cloud.cloud.recorder.recent("queue")
+                  if r["queue"] == queue.name and r["action"] in ("delivered", "failed")]
+    # The first batch carries all three (the batching window gathers them) and fails only
+    # one; that one comes back alone after the visibility timeout and fails again.
+    assert sum(len(r["deleted"]) for r in deliveries) == 2
+    failed = [r for r in deliveries if r["failed"]]
+    assert len(failed) == 2 and {len(r["failed"]) for r in failed} == {1}
+    assert any(r["action"] == "dead-lettered" for r in cloud.cloud.recorder.recent("queue"))
+    row = queue_row(cloud, queue.name)
+    assert (row["visible"], row["in_flight"], row["dlq"]) == (0, 0, dlq.name)
+
+
+def test_map_state_calls_our_functions_for_each_item(
+        cloud: RunningCloud, aws: Callable[[str], BaseClient]) -> None:
+    sfn = aws("stepfunctions")
+    machine = cloud.cloud.stack.state_machines["SquaresStateMachine"]
+    arn = sfn.start_execution(stateMachineArn=machine.arn,
+                              input=json.dumps({"numbers": [1, 2, 3, 4]}))["executionArn"]
+
+    def finished() -> dict[str, Any] | None:
+        described = sfn.describe_execution(executionArn=arn)
+        return None if described["status"] == "RUNNING" else described
+
+    described = eventually(finished, timeout=20)
+    assert described["status"] == "SUCCEEDED", described
+    assert json.loads(described["output"]) == {"numbers": [1, 2, 3, 4], "sum": 30}
+    invoked = [r["function"] for r in cloud.cloud.recorder.recent("invocation")
+               if r["source"] == "stepfunctions"]
+    assert invoked.count("SquareFunction") >= 4 and "SumFunction" in invoked
+    [execution] = [e for e in cloud.cloud.status["executions"]() if e["arn"] == arn]
+    assert execution["status"] == "SUCCEEDED"
+    states = {event.get("state") for event in execution["history"]}
+    assert {"SquareEach", "Sum"} <= states
+    assert any(r["arn"] == arn and r["status"] == "SUCCEEDED"
+               for r in cloud.cloud.recorder.recent("execution"))
+
+
+def processed(s3: BaseClient, bucket: str, key: str) -> dict[str, Any] | None:
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except s3.exceptions.NoSuchKey:
+        return None
+    return json.loads(body)
+
+
+def test_presigned_put_over_plain_http_triggers_the_upload_function(
+        cloud: RunningCloud, aws: Callable[[str], BaseClient]) -> None:
+    s3 = aws("s3")
+    bucket = cloud.cloud.stack.buckets["UploadsBucket"].name
+    name = f"{uuid.uuid4().hex}.txt"
+    url = s3.generate_presigned_url("put_object", ExpiresIn=300, Params={
+        "Bucket": bucket, "Key": f"incoming/{name}", "ContentType": "text/plain"})
+    response = httpx.put(url, content=b"hello plaza", headers={"Content-Type": "text/plain"})
+    assert response.status_code == 200, response.text
+    record = eventually(lambda: processed(s3, bucket, f"processed/{name}.json"))
+    assert record == {"key": f"incoming/{name}", "size": 11, "event": "ObjectCreated:Put"}
+
+
+def test_presigned_post_form_upload_triggers_the_upload_function(
+        cloud: RunningCloud, aws: Callable[[str], BaseClient]) -> None:
+    s3 = aws("s3")
+    bucket = cloud.cloud.stack.buckets["UploadsBucket"].name
+    name = f"{uuid.uuid4().hex}.bin"
+    post = s3.generate_presigned_post(bucket, f"incoming/{name}", ExpiresIn=300)
+    response = httpx.post(post["url"], data=post["fields"],
+                          files={"file": (name, b"\x00\x01\x02", "application/octet-stream")})
+    assert response.status_code in (200, 204), response.text
+    record = eventually(lambda: processed(s3, bucket, f"processed/{name}.json"))
+    assert record["key"] == f"incoming/{name}" and record["size"] == 3
+
+
+def test_schedule_fired_on_demand_emails_and_publishes_into_the_outbox(
+        cloud: RunningCloud) -> None:
+    [schedule] = cloud.cloud.status["schedules"]()
+    assert (schedule["function"], schedule["expression"]) == ("DigestFunction",
+                                                               "cron(0 3 * * ? *)")
+    result = cloud.run(event_sources(cloud).trigger_schedule(schedule["name"]))
+    assert result["source"] == "aws.events"
+    outbox = cloud.cloud.status["outbox"]()
+    [email] = [item for item in outbox if item["id"] == result["message_id"]]
+    assert email["channel"] == "email" and email["to"] == ["ada@example.com"]
+    assert email["subject"] == "Your digest" and email["body"].startswith("Scheduled at ")
+    topic = f"arn:aws:sns:us-east-1:123456789012:{cloud.cloud.stack.topics['AlertsTopic']}"
+    assert any(item["channel"] == "topic" and item["to"] == topic for item in outbox)
+    [after] = cloud.cloud.status["schedules"]()
+    assert after["last_run"] is not None and after["last_status"] == "ok"
+
+
+def test_console_starts_an_execution_and_sees_its_state_history(cloud: RunningCloud) -> None:
+    services = next(c for c in cloud.cloud.components if isinstance(c, AwsServices))
+    arn = cloud.run(services.start_execution("SquaresStateMachine", {"numbers": [5]}))
+
+    def finished() -> dict[str, Any] | None:
+        rows = [e for e in cloud.cloud.status["executions"]() if e["arn"] == arn]
+        return rows[0] if rows and rows[0]["status"] != "RUNNING" else None
+
+    execution = eventually(finished, timeout=20)
+    assert execution["status"] == "SUCCEEDED"
+    assert execution["input"] == {"numbers": [5]}
+    assert execution["output"] == {"numbers": [5], "sum": 25}
+    assert execution["history"][0]["type"] == "ExecutionStarted"
+    assert execution["history"][-1]["type"] == "ExecutionSucceeded"
