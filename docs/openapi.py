@@ -36,6 +36,38 @@ ROUTES: dict[str, RouteDoc] = {
     "GET /health/ready": RouteDoc(
         "Readiness: Postgres, Redis and search each checked; 503 names what failed", "health",
         responses={200: None, 503: None}),
+    "POST /v1/auth/register": RouteDoc(
+        "Create an account (username 3-30 of a-z 0-9 _, password >= 10 and not common) and "
+        "email a verification link", "auth", request="plaza.identity.models:RegisterIn",
+        responses={201: "plaza.identity.models:UserEnvelope", 409: None, 422: None, 429: None}),
+    "POST /v1/auth/verify-email": RouteDoc(
+        "Confirm the email address with the emailed token", "auth",
+        request="plaza.identity.models:VerifyEmailIn", responses={204: None, 422: None, 429: None}),
+    "POST /v1/auth/login": RouteDoc(
+        "Log in with email or username on this device; slows down after repeated failures",
+        "auth", request="plaza.identity.models:LoginIn", headers=("X-Device-Id",),
+        responses={200: "plaza.identity.models:TokenPair", 401: None, 403: None, 429: None}),
+    "POST /v1/auth/refresh": RouteDoc(
+        "Rotate a refresh token into a new pair; a reused or other-device token revokes the "
+        "session", "auth", request="plaza.identity.models:RefreshIn", headers=("X-Device-Id",),
+        responses={200: "plaza.identity.models:TokenPair", 401: None, 429: None}),
+    "POST /v1/auth/logout": RouteDoc("End the session on this device", "auth",
+                                     responses={204: None}),
+    "GET /v1/auth/sessions": RouteDoc("The caller's live sessions, one per device", "auth",
+                                      responses={200: "plaza.identity.models:SessionList"}),
+    "DELETE /v1/auth/sessions/{device_id}": RouteDoc(
+        "Sign the caller out on one of their devices", "auth", responses={204: None, 404: None}),
+    "POST /v1/auth/password/forgot": RouteDoc(
+        "Email a password reset link; 202 whether or not the account exists", "auth",
+        request="plaza.identity.models:ForgotPasswordIn", responses={202: None, 429: None}),
+    "POST /v1/auth/password/reset": RouteDoc(
+        "Set a new password with the emailed token; every session is revoked", "auth",
+        request="plaza.identity.models:ResetPasswordIn", responses={204: None, 422: None, 429: None}),
+    "GET /v1/auth/me": RouteDoc("The caller's own account", "auth",
+                                responses={200: "plaza.identity.models:UserEnvelope"}),
+    "GET /.well-known/jwks.json": RouteDoc(
+        "Public keys (JWKS) that verify access tokens; empty when tokens are HS256", "auth",
+        responses={200: None}),
 }
 
 _PROBLEM = {

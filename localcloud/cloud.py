@@ -107,6 +107,8 @@ class LocalCloud:
             "MEILI_URL": os.environ.get("MEILI_URL", ""),
             "MEILI_API_KEY": os.environ.get("MEILI_API_KEY", ""),
             "STAGE": "local",
+            # Empty: plaza.identity signs with a dev keyset generated once per machine (/tmp).
+            "JWT_KEYS": os.environ.get("JWT_KEYS", ""),
             **self.aws_env,
         }
         env.update(self.config.extra_env)

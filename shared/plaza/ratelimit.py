@@ -64,7 +64,7 @@ local allow_at = new_tat - limit * interval
 if now < allow_at then
   return {0, allow_at - now, 0, tat - now}
 end
-redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now)
+redis.call('SET', KEYS[1], new_tat, 'PX', math.max(1, new_tat - now))
 return {1, 0, math.floor((now - allow_at) / interval), new_tat - now}
 """
 
@@ -98,7 +98,7 @@ def check(group: str, subject: str, *, read: bool = True,
     from plaza.stores import cache
 
     policy = policy_of(group)
-    interval_ms = policy.period_s * 1000 // policy.limit
+    interval_ms = max(1, policy.period_s * 1000 // policy.limit)
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     try:
         allowed, retry_ms, remaining, reset_ms = (int(value) for value in cache.client().eval(

@@ -10,6 +10,7 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from localcloud.embedded import EmbeddedStores
+from tests.support.identity import sign_up_and_in
 from tests.support.local_cloud import RunningCloud, running_local_cloud
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +28,11 @@ def cloud(stores: EmbeddedStores) -> Iterator[RunningCloud]:
 @pytest.fixture
 def socket(cloud: RunningCloud) -> Iterator[ClientConnection]:
     stage = cloud.cloud.stack.websocket_apis["WebSocketApi"].stage
-    with connect(f"{cloud.websocket_url}/{stage}", open_timeout=15) as client:
+    # $connect runs the gateway authorizer: the token and device go in the query string.
+    device = "e2e-realtime-ping"
+    token = sign_up_and_in(cloud.http_url, "ping_tester", device)["access_token"]
+    url = f"{cloud.websocket_url}/{stage}?token={token}&device_id={device}"
+    with connect(url, open_timeout=15) as client:
         yield client
 
 

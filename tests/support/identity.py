@@ -27,3 +27,20 @@ class Outbox:
                 assert match, message.body
                 return match.group(1)
         raise AssertionError(f"no {subject_word!r} email to {to}")
+
+
+E2E_PASSWORD = "e2e-passphrase-for-tests"
+
+
+def sign_up_and_in(http_url: str, username: str, device_id: str) -> dict[str, Any]:
+    """Register `username` over HTTP (if new) and log in on `device_id`: the login's JSON."""
+    import httpx
+
+    with httpx.Client(base_url=http_url, timeout=30) as client:
+        registered = client.post("/v1/auth/register", json={
+            "email": f"{username}@example.edu", "password": E2E_PASSWORD, "username": username})
+        assert registered.status_code in (201, 409), registered.text
+        login = client.post("/v1/auth/login", headers={"x-device-id": device_id},
+                            json={"username": username, "password": E2E_PASSWORD})
+        assert login.status_code == 200, login.text
+        return dict(login.json())

@@ -44,6 +44,9 @@ def running_local_cloud(template: Path, **options: Any) -> Iterator[RunningCloud
     options.setdefault("websocket_port", 0)
     options.setdefault("aws_port", 0)
     options.setdefault("echo_logs", False)
+    # Every e2e request comes from 127.0.0.1 and Redis outlives a module: the production limits
+    # (10 logins a minute per IP) would throttle the suite itself. Rate-limit tests pass their own.
+    options.setdefault("extra_env", {"RATE_LIMITS": "auth=100000/60,core=100000/60,media=100000/60"})
     cloud = LocalCloud(LocalCloudConfig(template=template, **options))
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="local-cloud", daemon=True)

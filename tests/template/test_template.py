@@ -24,7 +24,12 @@ FUNCTIONS = {
     if resource["Type"] == "AWS::Serverless::Function"
 }
 # Routes a client calls before it has a token; they must stay open once a default authorizer exists.
-PUBLIC_ROUTES = {("GET", "/health"), ("GET", "/health/ready")}
+PUBLIC_ROUTES = {
+    ("GET", "/health"), ("GET", "/health/ready"), ("GET", "/.well-known/jwks.json"),
+    ("POST", "/v1/auth/register"), ("POST", "/v1/auth/verify-email"), ("POST", "/v1/auth/login"),
+    ("POST", "/v1/auth/refresh"), ("POST", "/v1/auth/password/forgot"),
+    ("POST", "/v1/auth/password/reset"),
+}
 # What a handler may not contain: a statement, not English that happens to use the word.
 SQL = re.compile(
     r"\bSELECT\b[\s\S]+\bFROM\b|\bINSERT\s+INTO\b|\bUPDATE\s+\w+\s+SET\b|\bDELETE\s+FROM\b"

@@ -1,0 +1,14 @@
+"""POST /v1/auth/login: password login on one device; a token pair for that device."""
+
+from plaza.http import Request, endpoint
+from plaza.identity import gateway, service
+from plaza.identity.models import LoginIn, TokenPair
+from plaza.ratelimit import rate_limited
+
+
+@endpoint
+@rate_limited("auth")
+def handler(request: Request) -> TokenPair:
+    data = request.parse(LoginIn)
+    return service.login(data, gateway.device_id(request), request.source_ip,
+                         request.header("user-agent") or "")

@@ -1,0 +1,12 @@
+"""POST /v1/auth/logout: revoke the caller's session on this device."""
+
+from plaza.http import Request, Response, endpoint, no_content
+from plaza.identity import gateway, service
+from plaza.ratelimit import rate_limited
+
+
+@endpoint
+@rate_limited("core")
+def handler(request: Request) -> Response:
+    service.logout(gateway.caller(request))
+    return no_content()

@@ -1,0 +1,13 @@
+"""POST /v1/auth/refresh: rotate a refresh token (same device) into a new token pair."""
+
+from plaza.http import Request, endpoint
+from plaza.identity import gateway, service
+from plaza.identity.models import RefreshIn, TokenPair
+from plaza.ratelimit import rate_limited
+
+
+@endpoint
+@rate_limited("auth")
+def handler(request: Request) -> TokenPair:
+    data = request.parse(RefreshIn)
+    return service.refresh(data.refresh_token, gateway.device_id(request))

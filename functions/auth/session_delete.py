@@ -1,0 +1,12 @@
+"""DELETE /v1/auth/sessions/{device_id}: sign the caller out on one of their devices."""
+
+from plaza.http import Request, Response, endpoint, no_content
+from plaza.identity import gateway, service
+from plaza.ratelimit import rate_limited
+
+
+@endpoint
+@rate_limited("core")
+def handler(request: Request) -> Response:
+    service.revoke_device(gateway.caller(request), request.path_params.get("device_id", ""))
+    return no_content()
