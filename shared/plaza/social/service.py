@@ -48,6 +48,14 @@ def _target(viewer_id: str, username: str, active_only: bool = True) -> str:
     return str(row["id"])
 
 
+def _other(viewer_id: str, username: str, action: str, active_only: bool = True) -> str:
+    """The target of `action`: anyone but the viewer."""
+    target = _target(viewer_id, username, active_only)
+    if target == viewer_id:
+        raise _not_yourself(action)
+    return target
+
+
 def is_blocked_between(a: str, b: str) -> bool:
     """Whether either user has blocked the other."""
     return a != b and repo.blocked_between(a, b)
@@ -70,9 +78,7 @@ def profile(viewer_id: str, username: str) -> ProfileOut:
 
 def follow(viewer_id: str, username: str) -> None:
     """Follow a user; following someone already followed changes nothing."""
-    target = _target(viewer_id, username)
-    if target == viewer_id:
-        raise _not_yourself("follow")
+    target = _other(viewer_id, username, "follow")
     with db.transaction():
         found = repo.lock_users(viewer_id, target)
         # Checked under the locks a block takes too, so a follow cannot slip in beside a block.
@@ -85,9 +91,7 @@ def follow(viewer_id: str, username: str) -> None:
 
 def unfollow(viewer_id: str, username: str) -> None:
     """Stop following a user; unfollowing someone not followed changes nothing."""
-    target = _target(viewer_id, username, active_only=False)
-    if target == viewer_id:
-        raise _not_yourself("unfollow")
+    target = _other(viewer_id, username, "unfollow", active_only=False)
     with db.transaction():
         repo.lock_users(viewer_id, target)
         repo.delete_follow(viewer_id, target)
@@ -95,9 +99,7 @@ def unfollow(viewer_id: str, username: str) -> None:
 
 def block(viewer_id: str, username: str) -> None:
     """Block a user (whoever blocked whom first) and remove the follows between the two."""
-    target = _target(viewer_id, username, active_only=False)
-    if target == viewer_id:
-        raise _not_yourself("block")
+    target = _other(viewer_id, username, "block", active_only=False)
     with db.transaction():
         repo.lock_users(viewer_id, target)
         created = repo.insert_block(viewer_id, target)
@@ -107,9 +109,7 @@ def block(viewer_id: str, username: str) -> None:
 
 
 def unblock(viewer_id: str, username: str) -> None:
-    target = _target(viewer_id, username, active_only=False)
-    if target == viewer_id:
-        raise _not_yourself("unblock")
+    target = _other(viewer_id, username, "unblock", active_only=False)
     repo.delete_block(viewer_id, target)
 
 
