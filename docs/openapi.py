@@ -68,6 +68,34 @@ ROUTES: dict[str, RouteDoc] = {
     "GET /.well-known/jwks.json": RouteDoc(
         "Public keys (JWKS) that verify access tokens; empty when tokens are HS256", "auth",
         responses={200: None}),
+    "PATCH /v1/users/me": RouteDoc(
+        "Change the caller's display name, bio or avatar; null clears bio and avatar", "users",
+        request="plaza.identity.models:UpdateMeIn",
+        responses={200: "plaza.identity.models:UserEnvelope"}),
+    "GET /v1/users/{username}": RouteDoc(
+        "A profile with follower/following counts and whether the caller follows; `me` is the"
+        " caller; 404 when either has blocked the other", "users",
+        responses={200: "plaza.social.models:ProfileOut", 404: None}),
+    "PUT /v1/users/{username}/follow": RouteDoc(
+        "Follow a user (idempotent); 422 for yourself, 404 when either has blocked the other",
+        "users", responses={204: None, 404: None, 422: None}),
+    "DELETE /v1/users/{username}/follow": RouteDoc(
+        "Stop following a user (idempotent)", "users", responses={204: None, 404: None, 422: None}),
+    "GET /v1/users/{username}/followers": RouteDoc(
+        "Who follows the user, newest first; keyset pages (limit 1-100, opaque cursor); users"
+        " blocked either way with the caller are left out", "users",
+        query="plaza.social.models:PageQuery",
+        responses={200: "plaza.social.models:UserPage", 404: None, 422: None}),
+    "GET /v1/users/{username}/following": RouteDoc(
+        "Whom the user follows, newest first; pages like /followers", "users",
+        query="plaza.social.models:PageQuery",
+        responses={200: "plaza.social.models:UserPage", 404: None, 422: None}),
+    "PUT /v1/users/{username}/block": RouteDoc(
+        "Block a user (idempotent): drops the follows both ways and hides each from the other",
+        "users", responses={204: None, 404: None, 422: None}),
+    "DELETE /v1/users/{username}/block": RouteDoc(
+        "Lift your block (idempotent); follows are not restored", "users",
+        responses={204: None, 404: None, 422: None}),
 }
 
 _PROBLEM = {

@@ -1,0 +1,13 @@
+"""PUT /v1/users/{username}/follow: follow a user; 204 also when already following."""
+
+from plaza.http import Request, Response, endpoint, no_content
+from plaza.identity.gateway import caller
+from plaza.ratelimit import rate_limited
+from plaza.social import service
+
+
+@endpoint
+@rate_limited("core")
+def handler(request: Request) -> Response:
+    service.follow(caller(request).user_id, request.path_params.get("username", ""))
+    return no_content()

@@ -1,0 +1,14 @@
+"""GET /v1/users/{username}/following: a keyset page (?limit, ?cursor), newest first."""
+
+from plaza.http import Request, endpoint
+from plaza.identity.gateway import caller
+from plaza.ratelimit import rate_limited
+from plaza.social import service
+from plaza.social.models import PageQuery, UserPage
+
+
+@endpoint
+@rate_limited("core")
+def handler(request: Request) -> UserPage:
+    return service.follow_page(caller(request).user_id, request.path_params.get("username", ""),
+                               "following", request.parse_query(PageQuery))

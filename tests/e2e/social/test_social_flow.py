@@ -1,0 +1,93 @@
+"""Profiles, follows and blocks through the local cloud, behind the gateway authorizer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.support.identity import sign_up_and_in
+from tests.support.local_cloud import RunningCloud
+
+pytestmark = pytest.mark.e2e
+
+
+class App:
+    """One signed-in user's HTTP client, the way the mobile app holds it."""
+
+    def __init__(self, cloud: RunningCloud, username: str) -> None:
+        self.username = username
+        device = f"e2e-{uuid.uuid4().hex[:12]}"
+        login = sign_up_and_in(cloud.http_url, username, device)
+        self.http = httpx.Client(base_url=cloud.http_url, timeout=30, headers={
+            "authorization": f"Bearer {login['access_token']}", "x-device-id": device})
+
+    def close(self) -> None:
+        self.http.close()
+
+
+@pytest.fixture
+def apps(main_cloud: RunningCloud) -> Iterator[tuple[App, App]]:
+    suffix = uuid.uuid4().hex[:8]
+    alice, bob = App(main_cloud, f"alice_{suffix}"), App(main_cloud, f"bob_{suffix}")
+    yield alice, bob
+    alice.close()
+    bob.close()
+
+
+def test_follow_shows_in_counts_lists_and_a_block_hides_both_ways(apps: tuple[App, App]) -> None:
+    alice, bob = apps
+    assert alice.http.put(f"/v1/users/{bob.username}/follow").status_code == 204
+    assert alice.http.put(f"/v1/users/{bob.username}/follow").status_code == 204  # idempotent
+    assert bob.http.put(f"/v1/users/{alice.username}/follow").status_code == 204
+
+    profile = alice.http.get(f"/v1/users/{bob.username}")
+    assert profile.status_code == 200, profile.text
+    body = profile.json()
+    assert (body["follower_count"], body["following_count"]) == (1, 1)
+    assert body["followed_by_me"] and body["follows_me"]
+    followers = bob.http.get(f"/v1/users/{bob.username}/followers", params={"limit": 10}).json()
+    assert [item["username"] for item in followers["items"]] == [alice.username]
+    assert followers["next_cursor"] is None
+
+    assert alice.http.put(f"/v1/users/{bob.username}/block").status_code == 204
+    for app, other in ((alice, bob), (bob, alice)):
+        hidden = app.http.get(f"/v1/users/{other.username}")
+        assert hidden.status_code == 404
+        assert hidden.headers["content-type"] == "application/problem+json"
+        assert app.http.put(f"/v1/users/{other.username}/follow").status_code == 404
+    me = alice.http.get("/v1/users/me").json()
+    assert (me["follower_count"], me["following_count"]) == (0, 0)
+
+    assert alice.http.delete(f"/v1/users/{bob.username}/block").status_code == 204
+    assert bob.http.get(f"/v1/users/{alice.username}").json()["follows_me"] is False
+
+
+def test_patch_me_then_others_see_the_profile(apps: tuple[App, App]) -> None:
+    alice, bob = apps
+    changed = alice.http.patch("/v1/users/me", json={"display_name": "Alice", "bio": "hello"})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["user"]["bio"] == "hello"
+    seen = bob.http.get(f"/v1/users/{alice.username}").json()
+    assert (seen["display_name"], seen["bio"]) == ("Alice", "hello")
+    too_long = alice.http.patch("/v1/users/me", json={"bio": "x" * 10_240})
+    assert too_long.status_code == 422
+    assert too_long.headers["content-type"] == "application/problem+json"
+
+
+def test_the_routes_need_a_token(main_cloud: RunningCloud, apps: tuple[App, App]) -> None:
+    _, bob = apps
+    with httpx.Client(base_url=main_cloud.http_url, timeout=30) as anonymous:
+        assert anonymous.get(f"/v1/users/{bob.username}").status_code == 401
+        assert anonymous.put(f"/v1/users/{bob.username}/follow",
+                             headers={"x-device-id": "e2e-nobody-01"}).status_code == 401
+
+
+def test_a_bad_page_request_is_a_problem(apps: tuple[App, App]) -> None:
+    alice, _ = apps
+    for params in ({"limit": 101}, {"cursor": "garbage"}):
+        response = alice.http.get(f"/v1/users/{alice.username}/following", params=params)
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
