@@ -125,6 +125,9 @@ class Container:
                 pass_fds=(to_child_read, from_child_write),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                # Out of the terminal's process group: Ctrl-C goes to the cloud, which stops
+                # the containers itself, instead of a KeyboardInterrupt traceback from each.
+                start_new_session=True,
             )
         finally:
             os.close(to_child_read)

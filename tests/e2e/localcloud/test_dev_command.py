@@ -59,6 +59,7 @@ def test_dev_command_serves_the_template_and_ctrl_c_stops_everything(
         [sys.executable, "-m", "localcloud", "--no-watch", "--http-port", str(http_port),
          "--ws-port", str(free_port()), "--aws-port", str(free_port())],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,  # its own process group, like a terminal's foreground job
     )
     output: list[str] = []
     ready = threading.Event()
@@ -79,7 +80,8 @@ def test_dev_command_serves_the_template_and_ctrl_c_stops_everything(
         assert response.status_code == 200, response.text
         workers = children_of(process.pid)
         assert workers, "GET /health should have started a function container"
-        process.send_signal(signal.SIGINT)
+        # Ctrl-C in a terminal signals the whole foreground process group.
+        os.killpg(process.pid, signal.SIGINT)
         assert process.wait(30) == 0, "".join(output)
     finally:
         if process.poll() is None:
@@ -90,6 +92,7 @@ def test_dev_command_serves_the_template_and_ctrl_c_stops_everything(
     assert f"http://127.0.0.1:{http_port}/_local" in text
     assert "alice" in text and demo.PASSWORD in text
     assert "stopped" in text
+    assert "Traceback" not in text
     deadline = time.monotonic() + 5
     while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
