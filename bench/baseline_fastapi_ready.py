@@ -1,5 +1,6 @@
 """The baseline for the cold-start bench: GET /health/ready written the common way, as a FastAPI
-app behind Mangum, with the same checks as ours (Postgres SELECT 1, Redis PING, search ping).
+app behind Mangum, with the same checks as ours (Postgres SELECT 1, Redis PING, search ping),
+and GET /health (liveness, touches nothing) in the same app, as one app usually serves both.
 
 Deliberately idiomatic rather than tuned: settings, clients and the app are built at import
 time, as most FastAPI-on-Lambda code does. Not part of the layer; only `make bench` loads it.
@@ -44,6 +45,11 @@ def _search_ping() -> None:
         search.health()
     else:
         database().execute("SELECT 1 FROM search_documents LIMIT 1")
+
+
+@app.get("/health")
+def live() -> dict[str, str]:
+    return {"status": "ok"}
 
 
 @app.get("/health/ready")

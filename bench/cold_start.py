@@ -1,4 +1,5 @@
-"""Cold start of GET /health/ready: ours against the same route as FastAPI behind Mangum.
+"""Cold start of GET /health/ready (and GET /health): ours against the same routes as FastAPI
+behind Mangum.
 
 Each sample is a fresh interpreter (the venv's, isolated with -I) whose sys.path is what Lambda
 gives a function: its code directory, then the layer (shared/). The child times itself from its
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
 import sys
 import time
@@ -73,21 +75,24 @@ def invoke_once(paths: list[Path], module: str, attribute: str, event: Path,
 
 
 def measure(env: dict[str, str], runs: int = RUNS) -> dict[str, dict[str, list[float]]]:
-    ready_event = ROOT / "events" / "health" / "ready.json"
+    ours, baseline = [ROOT / "functions" / "health", ROOT / "shared"], [ROOT / "bench"]
+    events = ROOT / "events" / "health"
     targets = {
-        "ours": ([ROOT / "functions" / "health", ROOT / "shared"], "ready", "handler"),
-        "baseline": ([ROOT / "bench"], "baseline_fastapi_ready", "handler"),
+        "ours": (ours, "ready", events / "ready.json"),
+        "baseline": (baseline, "baseline_fastapi_ready", events / "ready.json"),
+        "ours live": (ours, "live", events / "live.json"),
+        "baseline live": (baseline, "baseline_fastapi_ready", events / "live.json"),
     }
     samples: dict[str, dict[str, list[float]]] = {
         name: {"first": [], "wall": []} for name in targets
     }
     # One untimed run each fills the OS page cache and writes __pycache__, as a warm disk would be.
-    for paths, module, attribute in targets.values():
-        invoke_once(paths, module, attribute, ready_event, env)
+    for paths, module, event in targets.values():
+        invoke_once(paths, module, "handler", event, env)
     # Interleaved, so drift on a busy machine hits both sides alike.
     for _ in range(runs):
-        for name, (paths, module, attribute) in targets.items():
-            first, wall = invoke_once(paths, module, attribute, ready_event, env)
+        for name, (paths, module, event) in targets.items():
+            first, wall = invoke_once(paths, module, "handler", event, env)
             samples[name]["first"].append(first)
             samples[name]["wall"].append(wall)
     return samples
@@ -110,12 +115,18 @@ def rows() -> list[dict[str, Any]]:
     first = row("cold start GET /health/ready: import + first invoke (median)",
                 round(median(ours["first"]), 1), "ms", round(median(baseline["first"]), 1),
                 goal=f"ratio <= {GOAL_RATIO}", runs=RUNS,
-                baseline_is="FastAPI + Mangum, bench/baseline_fastapi_ready.py")
+                baseline_is="FastAPI + Mangum, bench/baseline_fastapi_ready.py",
+                python=platform.python_version())
     first["ok"] = first["ratio"] is not None and first["ratio"] <= GOAL_RATIO
     wall = row("cold start GET /health/ready: whole process (median)",
                round(median(ours["wall"]), 1), "ms", round(median(baseline["wall"]), 1),
                runs=RUNS, note="includes interpreter start-up (~same on both sides) and exit")
-    return [first, wall]
+    live = row("cold start GET /health (liveness): import + first invoke (median)",
+               round(median(samples["ours live"]["first"]), 1), "ms",
+               round(median(samples["baseline live"]["first"]), 1), runs=RUNS,
+               note="ours is its own function importing plaza.http only; the baseline is the "
+                    "same FastAPI app, which builds its clients at import")
+    return [first, wall, live]
 
 
 if __name__ == "__main__":

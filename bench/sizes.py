@@ -1,8 +1,9 @@
 """Deployment package sizes: the layer and one function, zipped the way `sam deploy` uploads them.
 
-From `.aws-sam/build` when `make build` has run; otherwise the layer is built into bench/.work by
-running layers/plaza/Makefile itself (arm64 wheels from PyPI), so the numbers describe the same
-recipe either way. Each row says which source it measured.
+From `.aws-sam/build` when `make build` has run since the layer's recipe last changed;
+otherwise the layer is built into bench/.work by running layers/plaza/Makefile itself (arm64
+wheels from PyPI), so the numbers describe the same recipe either way. Each row says which source
+it measured.
 """
 
 from __future__ import annotations
@@ -44,9 +45,22 @@ def unzipped_bytes(source: Path) -> int:
     return sum(path.stat().st_size for path in _files(source, with_bytecode=True))
 
 
+def _sources_changed_since(built: Path) -> bool:
+    """Whether the layer's recipe (requirements, Makefile) is newer than `built`.
+
+    The plaza package itself is ignored: it is well under 1 MB of the layer and changes with
+    every commit, while the dependencies are what the size is made of.
+    """
+    if not built.exists():
+        return True
+    recipe = [ROOT / "layers" / "plaza" / "requirements.txt", ROOT / "layers" / "plaza" / "Makefile"]
+    return max(path.stat().st_mtime for path in recipe) > built.stat().st_mtime
+
+
 def build_layer_locally() -> Path:
     artifacts = WORK / "layer"
-    if not (artifacts / "python" / "plaza").is_dir():
+    stamp = WORK / "layer.built"
+    if not (artifacts / "python" / "plaza").is_dir() or _sources_changed_since(stamp):
         shutil.rmtree(artifacts, ignore_errors=True)
         artifacts.mkdir(parents=True)
         # This interpreter is the venv's 3.12, so the layer gets its bytecode as in `sam build`.
@@ -57,11 +71,13 @@ def build_layer_locally() -> Path:
         )
         if done.returncode != 0:
             raise RuntimeError(f"building the layer failed:\n{done.stderr[-3000:]}")
+        stamp.touch()
     return artifacts
 
 
 def rows() -> list[dict[str, Any]]:
-    if (SAM_BUILD / "PlazaLayer" / "python").is_dir():
+    sam_layer = SAM_BUILD / "PlazaLayer" / "python"
+    if sam_layer.is_dir() and not _sources_changed_since(sam_layer):
         layer_dir, function_dir, source = SAM_BUILD / "PlazaLayer", SAM_BUILD / FUNCTION, \
             "sam build output (.aws-sam/build)"
     else:

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from plaza.stores import migrations
+from tests.support.databases import scratch_database
 
 
 @pytest.fixture
 def scratch(database_url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
     """A connection to a database of its own, dropped afterwards."""
-    name = f"migrations_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(database_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    params = conninfo_to_dict(database_url)
-    params["dbname"] = name
-    conn = psycopg.connect(make_conninfo(**params), autocommit=True)  # type: ignore[arg-type]
-    try:
+    with scratch_database(database_url, "migrations") as url, \
+            psycopg.connect(url, autocommit=True) as conn:
         yield conn
-    finally:
-        conn.close()
-        with psycopg.connect(database_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def _write(directory: Path, name: str, sql: str) -> None:
