@@ -45,8 +45,10 @@ DEFAULT_BUCKET_CORS = [{
 # hard-coded to "ak"; that is how an invocation from a state machine is told from a handler's.
 _STEPFUNCTIONS_CREDENTIAL = "Credential=ak/"
 
-_active: AwsServices | None = None  # the services moto's hooks report to
-_active_count = 0
+# The running clouds, oldest first. moto's state is per process, so clouds running at once
+# (a session-wide cloud and a test's own) share it: an invocation goes to the newest cloud
+# that has the function, a sent email to every cloud's outbox.
+_active: list[AwsServices] = []
 _hooks_lock = threading.Lock()
 _hooks_installed = False
 
@@ -88,9 +90,9 @@ def _install_hooks() -> None:
 
         def invoke(self: Any, function_name: str, qualifier: str | None, body: Any,
                    headers: Any, response_headers: Any, _original: Any = original_invoke) -> Any:
-            services = _active
             name = _function_name(function_name)
-            if services is None or services.cloud.stack.function_by_name(name) is None:
+            services = _owner(lambda s: s.cloud.stack.function_by_name(name) is not None)
+            if services is None:
                 return _original(self, function_name, qualifier, body, headers, response_headers)
             self.get_function(function_name, qualifier)  # moto's ResourceNotFound when absent
             return services.invoke_from_moto(name, body, headers or {}, response_headers)
@@ -104,8 +106,8 @@ def _install_hooks() -> None:
 
         def send(self: Any, *args: Any, _original: Any = original_send, **kwargs: Any) -> Any:
             message = _original(self, *args, **kwargs)
-            if _active is not None:
-                _active.record_email(self, message)
+            for services in list(_active):
+                services.record_email(self, message)
             return message
 
         setattr(SESBackend, method, send)
@@ -115,8 +117,8 @@ def _install_hooks() -> None:
     def publish(self: Any, message: str, arn: str | None, phone_number: str | None = None,
                 subject: str | None = None, *args: Any, **kwargs: Any) -> str:
         message_id = original_publish(self, message, arn, phone_number, subject, *args, **kwargs)
-        if _active is not None:
-            _active.record_publish(message_id, message, arn, phone_number, subject)
+        for services in list(_active):
+            services.record_publish(message_id, message, arn, phone_number, subject)
         return message_id
 
     SNSBackend.publish = publish  # type: ignore[method-assign]
@@ -127,7 +129,7 @@ def _install_hooks() -> None:
 
     def start_execution(self: Any, state_machine_arn: str, name: str | None = None,
                         *args: Any, **kwargs: Any) -> Any:
-        if name is None and _active is not None:
+        if name is None and _active:
             name = str(uuid.uuid4())
         return original_start_execution(self, state_machine_arn, name, *args, **kwargs)
 
@@ -137,8 +139,7 @@ def _install_hooks() -> None:
 
     def start(self: Any) -> None:
         original_start(self)
-        if _active is not None:
-            _active.record_execution(self, "started")
+        _record_execution(self, "started")
 
     Execution.start = start  # type: ignore[method-assign]
 
@@ -146,8 +147,7 @@ def _install_hooks() -> None:
 
     def terminated(self: Any) -> None:
         original_terminated(self)
-        if _active is not None:
-            _active.record_execution(self.execution, "finished")
+        _record_execution(self.execution, "finished")
 
     BaseExecutionWorkerCommunication.terminated = terminated  # type: ignore[method-assign]
 
@@ -178,6 +178,36 @@ class LocalClients:
             return client
 
 
+def _owner(owns: Any) -> AwsServices | None:
+    """The newest running cloud for which `owns(services)` holds."""
+    return next((services for services in reversed(_active) if owns(services)), None)
+
+
+def _record_execution(execution: Any, phase: str) -> None:
+    machine = execution.state_machine_arn.rsplit(":", 1)[-1]
+    owner = _owner(lambda s: any(m.name == machine for m in s.cloud.stack.state_machines.values()))
+    for services in [owner] if owner is not None else list(_active):
+        services.record_execution(execution, phase)
+
+
+_ALREADY_EXISTS = {"EntityAlreadyExists", "BucketAlreadyOwnedByYou", "BucketAlreadyExists",
+                   "ResourceConflictException", "ResourceAlreadyExistsException",
+                   "StateMachineAlreadyExists", "QueueAlreadyExists", "QueueNameExists"}
+
+
+def _unless_exists(create: Any) -> bool:
+    """Run `create()`; True when the resource was already there (another cloud made it)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        create()
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in _ALREADY_EXISTS:
+            raise
+        return True
+    return False
+
+
 def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
@@ -198,10 +228,8 @@ class AwsServices:
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        global _active, _active_count
         await asyncio.to_thread(self._serve)
-        _active_count += 1
-        _active = self
+        _active.append(self)
         try:
             await asyncio.to_thread(self._provision)
         except BaseException:
@@ -227,7 +255,7 @@ class AwsServices:
         # The Step Functions interpreter reaches the other services at localhost:$MOTO_PORT.
         os.environ["MOTO_PORT"] = str(self.port)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        if _active_count == 0:
+        if not _active:
             moto_api_backend.reset()  # a fresh account, as a fresh `make dev` would have
         server = make_server(self.host, self.port, DomainDispatcherApplication(create_backend_app),
                              threaded=True, request_handler=MotoRequestHandler)
@@ -239,12 +267,12 @@ class AwsServices:
         self.thread.start()
 
     async def stop(self) -> None:
-        global _active, _active_count
         for key in ("queues", "executions", "outbox"):
             self.cloud.status.pop(key, None)
-        if _active is self:
-            _active = None
-        _active_count = max(0, _active_count - 1)
+        if self in _active:
+            _active.remove(self)
+        if _active and os.environ.get("MOTO_PORT") == str(self.port):
+            os.environ["MOTO_PORT"] = str(_active[-1].port)  # still reachable for the others
         server, self.server = self.server, None
         if server is not None:
             await asyncio.to_thread(server.shutdown)
@@ -255,32 +283,34 @@ class AwsServices:
     # ------------------------------------------------------------ provisioning
 
     def _provision(self) -> None:
+        """Create the stack's resources; those another running cloud made are taken over."""
         stack = self.cloud.stack
-        role = self.client("iam").create_role(
+        role = f"arn:aws:iam::{ACCOUNT_ID}:role/{LAMBDA_ROLE}"
+        _unless_exists(lambda: self.client("iam").create_role(
             RoleName=LAMBDA_ROLE, AssumeRolePolicyDocument=json.dumps({
                 "Version": "2012-10-17",
                 "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                "Principal": {"Service": ["lambda.amazonaws.com",
                                                          "states.amazonaws.com"]}}],
-            }))["Role"]["Arn"]
+            })))
         self._provision_queues()
         s3 = self.client("s3")
         for bucket in stack.buckets.values():
-            s3.create_bucket(Bucket=bucket.name)
+            _unless_exists(lambda name=bucket.name: s3.create_bucket(Bucket=name))
             s3.put_bucket_cors(Bucket=bucket.name, CORSConfiguration={
                 "CORSRules": bucket.cors or DEFAULT_BUCKET_CORS})
         code = _dummy_zip()
         lambda_client = self.client("lambda")
         for function in stack.functions.values():
             # moto only needs to know the function exists; invocations come back to our runtime.
-            lambda_client.create_function(
+            _unless_exists(lambda function=function: lambda_client.create_function(
                 FunctionName=function.name, Runtime=function.runtime, Role=role,
                 Handler=function.handler, Code={"ZipFile": code},
-                Timeout=int(function.timeout), MemorySize=function.memory)
+                Timeout=int(function.timeout), MemorySize=function.memory))
         for topic in stack.topics.values():
             self.client("sns").create_topic(Name=topic)
         for bus in stack.event_buses.values():
-            self.client("events").create_event_bus(Name=bus)
+            _unless_exists(lambda bus=bus: self.client("events").create_event_bus(Name=bus))
         ses = self.client("ses")
         for identity in self._email_identities():
             if "@" in identity:
@@ -289,8 +319,11 @@ class AwsServices:
                 ses.verify_domain_identity(Domain=identity)
         sfn = self.client("stepfunctions")
         for machine in stack.state_machines.values():
-            sfn.create_state_machine(name=machine.name, definition=json.dumps(machine.definition),
-                                     roleArn=role, type=machine.type)
+            definition = json.dumps(machine.definition)
+            if _unless_exists(lambda machine=machine, definition=definition:
+                              sfn.create_state_machine(name=machine.name, definition=definition,
+                                                       roleArn=role, type=machine.type)):
+                sfn.update_state_machine(stateMachineArn=machine.arn, definition=definition)
 
     def _provision_queues(self) -> None:
         sqs = self.client("sqs")
@@ -308,7 +341,12 @@ class AwsServices:
                     "deadLetterTargetArn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{dlq.name}",
                     "maxReceiveCount": queue.max_receive_count or 10,
                 })
-            sqs.create_queue(QueueName=queue.name, Attributes=attributes)
+            if _unless_exists(lambda name=queue.name, attributes=attributes:
+                              sqs.create_queue(QueueName=name, Attributes=attributes)):
+                attributes.pop("FifoQueue", None)  # fixed at creation
+                sqs.set_queue_attributes(
+                    QueueUrl=f"{self.cloud.endpoints.aws_endpoint}/{ACCOUNT_ID}/{queue.name}",
+                    Attributes=attributes)
 
     def _email_identities(self) -> list[str]:
         """Template identities plus the sender addresses functions are configured with."""

@@ -66,6 +66,14 @@ def eventually(probe: Callable[[], T | None], timeout: float = 10, every: float 
         time.sleep(every)
 
 
+def finished_execution(sfn: BaseClient, arn: str) -> dict[str, Any]:
+    def finished() -> dict[str, Any] | None:
+        described = sfn.describe_execution(executionArn=arn)
+        return None if described["status"] == "RUNNING" else described
+
+    return eventually(finished, timeout=20)
+
+
 def event_sources(cloud: RunningCloud) -> EventSources:
     return next(c for c in cloud.cloud.components if isinstance(c, EventSources))
 
@@ -111,12 +119,7 @@ def test_map_state_calls_our_functions_for_each_item(
     machine = cloud.cloud.stack.state_machines["SquaresStateMachine"]
     arn = sfn.start_execution(stateMachineArn=machine.arn,
                               input=json.dumps({"numbers": [1, 2, 3, 4]}))["executionArn"]
-
-    def finished() -> dict[str, Any] | None:
-        described = sfn.describe_execution(executionArn=arn)
-        return None if described["status"] == "RUNNING" else described
-
-    described = eventually(finished, timeout=20)
+    described = finished_execution(sfn, arn)
     assert described["status"] == "SUCCEEDED", described
     assert json.loads(described["output"]) == {"numbers": [1, 2, 3, 4], "sum": 30}
     invoked = [r["function"] for r in cloud.cloud.recorder.recent("invocation")
@@ -195,3 +198,25 @@ def test_console_starts_an_execution_and_sees_its_state_history(cloud: RunningCl
     assert execution["output"] == {"numbers": [5], "sum": 25}
     assert execution["history"][0]["type"] == "ExecutionStarted"
     assert execution["history"][-1]["type"] == "ExecutionSucceeded"
+
+
+def test_a_second_cloud_running_alongside_leaves_this_ones_functions_working(
+        cloud: RunningCloud, stores: EmbeddedStores, aws: Callable[[str], BaseClient]) -> None:
+    sfn = aws("stepfunctions")
+    machine = cloud.cloud.stack.state_machines["SquaresStateMachine"]
+
+    def run_squares(numbers: list[int]) -> dict[str, Any]:
+        return finished_execution(sfn, sfn.start_execution(
+            stateMachineArn=machine.arn, input=json.dumps({"numbers": numbers}))["executionArn"])
+
+    # moto's state is per process: both clouds share it, and the second one starting (and
+    # stopping) must not take this cloud's functions or its Step Functions endpoint away.
+    with running_local_cloud(ROOT / "template.yaml", database_url=stores.database_url,
+                             redis_url=stores.redis_url) as other:
+        assert other.aws_endpoint != cloud.aws_endpoint
+        described = run_squares([2, 3])
+        assert described["status"] == "SUCCEEDED"
+        assert json.loads(described["output"])["sum"] == 13
+    described = run_squares([6])
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"])["sum"] == 36
