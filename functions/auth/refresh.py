@@ -7,7 +7,7 @@ from plaza.ratelimit import rate_limited
 
 
 @endpoint
-@rate_limited("auth")
+@rate_limited("core")
 def handler(request: Request) -> TokenPair:
     data = request.parse(RefreshIn)
     return service.refresh(data.refresh_token, gateway.device_id(request))

@@ -31,8 +31,10 @@ class Policy:
 
 
 POLICIES: dict[str, Policy] = {
-    "auth": Policy(limit=10, period_s=60, per="ip"),      # login, register, password forgot
-    "core": Policy(limit=100, period_s=60, per="user"),   # everything an authenticated user does
+    # login, register, email verification, password forgot and reset
+    "auth": Policy(limit=10, period_s=60, per="ip"),
+    # everything an authenticated user does (token refresh too, per IP: it has no caller yet)
+    "core": Policy(limit=100, period_s=60, per="user"),
     "media": Policy(limit=50, period_s=60, per="user"),   # uploads and transforms
 }
 

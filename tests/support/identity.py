@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
+
+from tests.support.lambdas import FakeContext, http_event, load_function
 
 REGION = "us-east-1"
 _TOKEN = re.compile(r"token=([A-Za-z0-9_-]+)")
@@ -44,3 +48,53 @@ def sign_up_and_in(http_url: str, username: str, device_id: str) -> dict[str, An
                             json={"username": username, "password": E2E_PASSWORD})
         assert login.status_code == 200, login.text
         return dict(login.json())
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+class Api:
+    """Calls the auth functions the way API Gateway does, authorizer first on protected routes."""
+
+    def __init__(self) -> None:
+        self.modules: dict[str, Any] = {}
+
+    def _handler(self, name: str) -> Any:
+        if name not in self.modules:
+            self.modules[name] = load_function(f"functions/auth/{name}.py")
+        return self.modules[name].handler
+
+    def call(self, name: str, method: str, path: str, *, body: Any = None,
+             headers: dict[str, str] | None = None, authorizer: dict[str, Any] | None = None,
+             path_params: dict[str, str] | None = None, ip: str = "127.0.0.1") -> Reply:
+        event = http_event(method, path, body=body, headers=headers, authorizer=authorizer,
+                           path_params=path_params)
+        event["requestContext"]["http"]["sourceIp"] = ip
+        result = self._handler(name)(event, FakeContext())
+        raw = result.get("body") or ""
+        content_type = result["headers"].get("content-type", "")
+        return Reply(result["statusCode"], result["headers"],
+                     json.loads(raw) if raw and "json" in content_type else raw)
+
+    def authorize(self, token: str | None, device_id: str | None) -> dict[str, Any]:
+        headers = {}
+        if token is not None:
+            headers["authorization"] = f"Bearer {token}"
+        if device_id is not None:
+            headers["x-device-id"] = device_id
+        event = http_event("GET", "/v1/auth/me", headers=headers)
+        event.update(type="REQUEST", routeArn="arn:aws:execute-api:us-east-1:1:api/$default/GET/x")
+        return dict(self._handler("authorizer")(event, FakeContext()))
+
+    def as_caller(self, name: str, method: str, path: str, token: str, device_id: str,
+                  **options: Any) -> Reply:
+        """The route behind the authorizer: 403 like API Gateway when it says no."""
+        decision = self.authorize(token, device_id)
+        if not decision["isAuthorized"]:
+            return Reply(403, {}, {"message": "Forbidden"})
+        return self.call(name, method, path, authorizer=decision["context"],
+                         headers={"x-device-id": device_id}, **options)

@@ -13,7 +13,7 @@ from localcloud.embedded import EmbeddedStores
 from plaza import config
 from plaza.identity import tokens
 from plaza.stores import cache, mail
-from tests.support.identity import REGION, Outbox
+from tests.support.identity import REGION, Api, Outbox
 
 
 @pytest.fixture
@@ -40,3 +40,8 @@ def identity_env(clean_stores: EmbeddedStores, monkeypatch: pytest.MonkeyPatch,
     cache.reset()
     tokens.reset_keyset()
     config.reset_settings()
+
+
+@pytest.fixture
+def api(identity_env: Outbox) -> Api:
+    return Api()
