@@ -1,11 +1,13 @@
 """The /_local page: what the local cloud serves and what just happened in it, updated live.
 
 The HTTP API hands every request under `/_local` to this ASGI app (`cloud.console_app`):
-  GET  /_local                          the page (static HTML, JS and CSS next to this module)
-  GET  /_local/api/state                a JSON snapshot: stack, `cloud.status` sections, recent records
-  GET  /_local/api/events               Server-Sent Events, one per recorder record
-  POST /_local/api/schedules/{name}/run  fire a schedule now
-  POST /_local/api/queues/{name}/redrive move a queue's dead letters back
+  GET  /_local               the page (static HTML, JS and CSS in static/, no build step)
+  GET  /_local/api/state     a JSON snapshot: stack, `cloud.status` sections, recent records
+  GET  /_local/api/events    Server-Sent Events, one per recorder record
+  POST /_local/api/schedules/{name}/run           fire a schedule now
+  POST /_local/api/queues/{name}/send             send the body as a message
+  POST /_local/api/queues/{name}/redrive          move a queue's dead letters back
+  POST /_local/api/state-machines/{name}/start    start an execution on the JSON body
 The recorder is subscribed to only while a page is open, so an idle console costs the invoke
 path nothing.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -36,8 +39,22 @@ ASSETS = {
     "/console.js": ("console.js", "text/javascript; charset=utf-8"),
     "/console.css": ("console.css", "text/css; charset=utf-8"),
 }
-# Page action -> the component methods that perform it (`async def method(name)`), by preference.
-ACTIONS = {"run_schedule": ("trigger_schedule", "trigger"), "redrive_queue": ("redrive",)}
+# Page action -> the component methods that perform it, by preference. Each takes the target's
+# name; "send_message" also the request body (the message), "start_execution" the JSON input.
+ACTIONS = {
+    "run_schedule": ("trigger_schedule", "trigger"),
+    "redrive_queue": ("redrive",),
+    "send_message": ("trigger_queue",),
+    "start_execution": ("start_execution",),
+}
+# POST /_local/api/{collection}/{name}/{verb} -> action
+ACTION_PATHS = {
+    ("schedules", "run"): "run_schedule",
+    ("queues", "redrive"): "redrive_queue",
+    ("queues", "send"): "send_message",
+    ("state-machines", "start"): "start_execution",
+}
+MAX_ACTION_BODY = 256 * 1024  # SQS's message limit; also plenty for an execution's input
 RECORD_KINDS = ("invocation", "connection", "queue", "execution", "outbox", "schedule")
 RECENT = 200
 MAX_LOG_LINES = 400  # per invocation in a snapshot; a chatty handler must not bloat the page
@@ -103,6 +120,10 @@ class Console:
             "functions": self.function_listing(),
             "http_routes": self.http_route_listing(),
             "websocket_routes": self.websocket_route_listing(),
+            "state_machines": [
+                {"logical_id": m.logical_id, "name": m.name, "type": m.type,
+                 "states": list((m.definition.get("States") or {}).keys())}
+                for m in getattr(self.cloud.stack, "state_machines", {}).values()],
             "status": status,
             "status_errors": errors,
             "recent": recent,
@@ -136,6 +157,13 @@ class Console:
             if schedule.function:
                 triggers.setdefault(schedule.function, []).append(
                     f"schedule {schedule.expression}")
+        for machine in getattr(stack, "state_machines", {}).values():
+            definition = json.dumps(machine.definition)
+            for spec in stack.functions.values():
+                # Task states name their function by ARN (…:function:<name>[:qualifier]) or name.
+                if re.search(rf'(:function:|"){re.escape(spec.name)}[":]', definition):
+                    triggers.setdefault(spec.logical_id, []).append(
+                        f"state machine {machine.logical_id}")
         rows = []
         for spec in stack.functions.values():
             pool = pools.get(spec.logical_id)
@@ -162,7 +190,7 @@ class Console:
                 for api in self.cloud.stack.websocket_apis.values()
                 for route in api.routes.values()]
 
-    def _action_target(self, action: str) -> Callable[[str], Awaitable[Any]] | None:
+    def _action_target(self, action: str) -> Callable[..., Awaitable[Any]] | None:
         """The component method behind an action, whichever component offers it."""
         for method in ACTIONS[action]:
             for component in self.cloud.components:
@@ -270,9 +298,8 @@ class Console:
                        length=len(body))
 
     async def _action(self, scope: Scope, receive: Receive, send: Send, sub: str) -> None:
-        parts = sub.strip("/").split("/")  # api, schedules|queues, name, run|redrive
-        paths = {("schedules", "run"): "run_schedule", ("queues", "redrive"): "redrive_queue"}
-        action = paths.get((parts[1], parts[3])) if len(parts) == 4 else None
+        parts = sub.strip("/").split("/")  # api, collection, name, verb
+        action = ACTION_PATHS.get((parts[1], parts[3])) if len(parts) == 4 else None
         if action is None:
             await _problem(send, scope, errors.NotFound(f"Nothing at {scope['path']}"))
             return
@@ -283,13 +310,26 @@ class Console:
             await _problem(send, scope, errors.Forbidden(
                 f"Send the {ACTION_HEADER.decode()} header to act from a script"))
             return
-        await _drain(receive)
+        body = await _read_body(receive)
+        if body is None:
+            await _problem(send, scope, errors.PayloadTooLarge(
+                f"The body is larger than {MAX_ACTION_BODY} bytes"))
+            return
         target = self._action_target(action)
         if target is None:
-            await _problem(send, scope, errors.NotFound("This cloud runs no event sources"))
+            await _problem(send, scope, errors.NotFound("This local cloud cannot do that"))
             return
+        arguments: list[Any] = [parts[2]]  # the server has percent-decoded the path
+        if action == "send_message":
+            arguments.append(body.decode("utf-8", "replace") or "{}")
+        elif action == "start_execution":
+            try:
+                arguments.append(json.loads(body) if body.strip() else {})
+            except ValueError:
+                await _problem(send, scope, errors.BadRequest("The input is not valid JSON"))
+                return
         try:
-            result = await target(parts[2])  # the server has percent-decoded the path
+            result = await target(*arguments)
         except LookupError as error:
             await _problem(send, scope, errors.NotFound(str(error).strip("'\"")))
             return
@@ -319,9 +359,16 @@ async def _disconnected(receive: Receive) -> None:
         pass
 
 
-async def _drain(receive: Receive) -> None:
-    while (await receive()).get("more_body"):
-        pass
+async def _read_body(receive: Receive) -> bytes | None:
+    """The request body, or None past MAX_ACTION_BODY."""
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if len(body) > MAX_ACTION_BODY:
+            return None
+        if not message.get("more_body"):
+            return body
 
 
 async def _respond(send: Send, status: int, body: bytes, content_type: bytes,

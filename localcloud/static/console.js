@@ -15,6 +15,9 @@ const page = {
   seenSeq: 0,             // rows newer than this flash once
   renderQueued: false,
   refreshTimer: null,
+  drawn: {},              // section -> the inputs it was last drawn from
+  openedAt: null,         // when the event stream last opened
+  synced: false,          // the snapshot shown was taken with the stream open: nothing missed
 };
 
 // ------------------------------------------------------------------ DOM helpers
@@ -51,6 +54,16 @@ function fillList(listId, items) {
   if (empty) empty.hidden = items.length > 0;
 }
 
+function setOptions(selectId, names) {
+  // Rebuilt only when the list changes, so a refresh keeps the user's choice.
+  const select = $(selectId);
+  if (select.dataset.names === JSON.stringify(names)) return;
+  select.dataset.names = JSON.stringify(names);
+  const chosen = select.value;
+  select.replaceChildren(...names.map((name) => h("option", { value: name, text: name })));
+  if (names.includes(chosen)) select.value = chosen;
+}
+
 function setCount(name, value) {
   const node = document.querySelector(`[data-count="${name}"]`);
   if (node) node.textContent = String(value);
@@ -80,6 +93,14 @@ function clock(value) {
   if (!date) return "—";
   const pad = (n, w = 2) => String(n).padStart(w, "0");
   return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+}
+
+function when(value) {
+  const date = asDate(value);
+  if (!date) return "—";
+  const time = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  if (date.toDateString() === new Date().toDateString()) return `today ${time}`;
+  return `${date.toLocaleDateString([], { month: "short", day: "numeric" })} ${time}`;
 }
 
 function ago(value) {
@@ -128,20 +149,42 @@ function recent(kind) {
 
 // ------------------------------------------------------------------ rendering
 
+function lastSeq(kind) {
+  let last = 0;
+  for (const seq of page.records[kind].keys()) last = Math.max(last, seq);
+  return `${page.records[kind].size}:${last}`;
+}
+
+// Redraws a section only when what it shows changed: fewer DOM swaps, and a selection in
+// the logs survives the live updates.
+function memo(name, inputs, draw) {
+  const key = JSON.stringify(inputs);
+  if (page.drawn[name] === key) return;
+  page.drawn[name] = key;
+  draw();
+}
+
 function render() {
   page.renderQueued = false;
-  if (!page.snapshot) return;
+  const snap = page.snapshot;
+  if (!snap) return;
+  const open = [...page.open].sort();
+  const actions = snap.actions || {};
+  const invocations = [lastSeq("invocation"), $("invocation-filter").value, $("errors-only").checked];
   renderHeader();
-  renderInvocations();
-  renderRoutes();
-  renderFunctions();
-  renderQueues();
-  renderConnections();
-  renderExecutions();
-  renderOutbox();
-  renderSchedules();
-  renderOther();
+  memo("invocations", [invocations, open.filter((key) => key.startsWith("inv:"))], renderInvocations);
+  memo("routes", [snap.http_routes, snap.websocket_routes, snap.endpoints], renderRoutes);
+  memo("functions", [snap.functions, lastSeq("invocation")], renderFunctions);
+  memo("queues", [status("queues"), lastSeq("queue"), actions], renderQueues);
+  // Coarse clock in the inputs: the "12 s ago" labels move on.
+  memo("connections", [status("connections"), lastSeq("connection"), Math.floor(Date.now() / 10000)], renderConnections);
+  memo("executions", [status("executions"), snap.state_machines, actions, open.filter((key) => key.startsWith("exec:"))], renderExecutions);
+  memo("outbox", [lastSeq("outbox"), open.filter((key) => key.startsWith("out:"))], renderOutbox);
+  memo("schedules", [status("schedules"), actions], renderSchedules);
+  memo("other", [Object.entries(snap.status || {}).filter(([key]) => !KNOWN_STATUS.has(key))], renderOther);
   renderStats();
+  // Tests (and curious humans) can tell when the page shows everything up to now.
+  document.body.dataset.live = page.synced ? "synced" : "stale";
   page.seenSeq = Math.max(page.seenSeq, ...KINDS.flatMap((kind) => [...page.records[kind].keys()]), 0);
 }
 
@@ -287,10 +330,10 @@ function renderFunctions() {
   }));
 }
 
-async function act(button, url, done) {
+async function act(button, url, done, body) {
   button.disabled = true;
   try {
-    const response = await fetch(url, { method: "POST", headers: { "x-localcloud-console": "1" } });
+    const response = await fetch(url, { method: "POST", headers: { "x-localcloud-console": "1" }, body });
     const body = await response.json().catch(() => ({}));
     button.title = response.ok && body.ok ? "done" : (body.error || body.detail || `HTTP ${response.status}`);
     if (done) done(response.ok && body.ok, button.title);
@@ -306,8 +349,10 @@ function renderQueues() {
   const queues = status("queues");
   const actions = page.snapshot.actions || {};
   setCount("queues", queues.length);
+  const dlqOf = new Map(queues.filter((queue) => queue.dlq).map((queue) => [queue.dlq, queue.name]));
   fill("queue-table", queues.map((queue) => h("tr", {},
-    h("td", {}, h("strong", { text: queue.name }), queue.fifo ? h("span", { class: "chip", text: "FIFO" }) : null),
+    h("td", {}, h("strong", { text: queue.name }), queue.fifo ? [" ", h("span", { class: "chip", text: "FIFO" })] : null,
+      dlqOf.has(queue.name) ? h("div", { class: "muted", text: `dead letters of ${dlqOf.get(queue.name)}` }) : null),
     h("td", { class: "num", text: queue.visible ?? "—" }),
     h("td", { class: "num", text: queue.in_flight ?? "—" }),
     h("td", { class: "num", text: queue.delayed ?? "—" }),
@@ -318,8 +363,10 @@ function renderQueues() {
         queue.dlq_depth && actions.redrive_queue
           ? h("button", { class: "secondary", onclick: (event) => act(event.currentTarget, `/_local/api/queues/${encodeURIComponent(queue.name)}/redrive`) }, "Redrive")
           : null]
-      : h("span", { class: "muted", text: "none" })),
+      : h("span", { class: "muted", text: dlqOf.has(queue.name) ? "—" : "none" })),
   )));
+  setOptions("send-queue", queues.map((queue) => queue.name));
+  $("send-form").hidden = !(actions.send_message && queues.length);
   fillList("queue-feed", recent("queue").slice(0, 40).map((item) => h("li", {},
     h("span", { class: "when", text: clock(item.at) }),
     statusBadge(item.action),
@@ -348,7 +395,14 @@ function renderConnections() {
 
 function renderExecutions() {
   const executions = status("executions");
+  const machines = page.snapshot.state_machines || [];
   setCount("executions", executions.length);
+  $("machines").replaceChildren(...(machines.length ? [h("div", { class: "machines" }, machines.map((machine) => h("div", { class: "machine" },
+    h("strong", { text: machine.logical_id }), " ", h("span", { class: "muted", text: machine.type || "" }),
+    h("div", { class: "states" }, (machine.states || []).map((state) => h("span", { class: "chip", text: state }))),
+  )))] : []));
+  setOptions("start-machine", machines.map((machine) => machine.logical_id));
+  $("start-form").hidden = !((page.snapshot.actions || {}).start_execution && machines.length);
   const rows = [];
   for (const run of executions) {
     const key = `exec:${run.arn}`;
@@ -411,10 +465,12 @@ function renderSchedules() {
   fill("schedule-table", schedules.map((schedule) => h("tr", {},
     h("td", {}, h("strong", { text: schedule.name }), h("div", { class: "mono muted", text: schedule.expression }),
       schedule.enabled === false ? badge("disabled", "warn") : null),
-    h("td", { text: schedule.target || "—" }),
-    h("td", { class: "mono", text: schedule.next_run ? clock(schedule.next_run) : "—" }),
-    h("td", {}, schedule.last_run ? [h("span", { class: "mono", text: clock(schedule.last_run) }), " ", statusBadge(schedule.last_status)] : h("span", { class: "muted", text: "never" })),
-    h("td", { class: "num", text: schedule.runs ?? 0 }),
+    h("td", { text: schedule.target || schedule.function || schedule.state_machine || "—" }),
+    h("td", { class: "mono", title: schedule.next_run || "", text: schedule.next_run ? when(schedule.next_run) : "—" }),
+    h("td", {}, schedule.last_run
+      ? [h("span", { class: "mono", title: schedule.last_run, text: when(schedule.last_run) }), " ", statusBadge(schedule.last_status),
+        h("div", { class: "muted", text: `${schedule.runs ?? 0} run${schedule.runs === 1 ? "" : "s"} so far` })]
+      : h("span", { class: "muted", text: "never" })),
     h("td", {}, canRun ? h("button", { "data-schedule": schedule.name, onclick: (event) => act(event.currentTarget, `/_local/api/schedules/${encodeURIComponent(schedule.name)}/run`) }, "Run now") : null),
   )));
 }
@@ -446,11 +502,13 @@ function remember(kind, record) {
 
 async function refresh() {
   page.refreshTimer = null;
+  const requestedAt = performance.now();
   try {
     const response = await fetch(STATE_URL, { cache: "no-store" });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const snapshot = await response.json();
     page.snapshot = snapshot;
+    page.synced = page.synced || (page.openedAt !== null && requestedAt >= page.openedAt);
     for (const kind of KINDS) for (const record of (snapshot.recent || {})[kind] || []) remember(kind, record);
     queueRender();
   } catch (error) {
@@ -470,8 +528,16 @@ function setLive(state, text) {
 
 function connect() {
   const source = new EventSource(EVENTS_URL);
-  source.onopen = () => { setLive("on", "live"); refresh(); };
-  source.onerror = () => setLive("off", "reconnecting…");
+  source.onopen = () => {
+    page.openedAt = performance.now();
+    setLive("on", "live");
+    refresh();
+  };
+  source.onerror = () => {
+    page.openedAt = null;
+    page.synced = false;
+    setLive("off", "reconnecting…");
+  };
   for (const kind of KINDS) {
     source.addEventListener(kind, (event) => {
       remember(kind, JSON.parse(event.data));
@@ -483,7 +549,25 @@ function connect() {
   }
 }
 
+function wireForm(formId, resultId, url, bodyOf, describe) {
+  $(formId).addEventListener("submit", (event) => {
+    event.preventDefault();
+    const button = $(formId).querySelector("button");
+    const result = $(resultId);
+    act(button, url(), (ok, message) => {
+      result.className = ok ? "form-result" : "form-result bad";
+      result.textContent = ok ? describe() : message;
+    }, bodyOf());
+  });
+}
+
 function init() {
+  wireForm("send-form", "send-result",
+    () => `/_local/api/queues/${encodeURIComponent($("send-queue").value)}/send`,
+    () => $("send-body").value, () => `sent to ${$("send-queue").value}`);
+  wireForm("start-form", "start-result",
+    () => `/_local/api/state-machines/${encodeURIComponent($("start-machine").value)}/start`,
+    () => $("start-input").value, () => `started ${$("start-machine").value}`);
   $("invocation-filter").addEventListener("input", queueRender);
   $("errors-only").addEventListener("change", queueRender);
   refresh();

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -54,6 +55,7 @@ def test_snapshot_lists_routes_and_functions_from_the_template(cloud: RunningClo
     assert functions["HealthFunction"]["triggers"] == ["GET /health"]
     assert functions["WorkerFunction"]["triggers"] == ["sqs console-jobs"]
     assert functions["NightlyFunction"]["triggers"] == ["schedule cron(0 3 * * ? *)"]
+    assert functions["DoubleFunction"]["triggers"] == ["state machine DoublingStateMachine"]
     assert snapshot["endpoints"]["http"] == cloud.http_url
     assert snapshot["status"]["connections"] == []
 
@@ -132,11 +134,24 @@ def test_actions_refuse_requests_without_the_console_header(cloud: RunningCloud)
     assert httpx.get(f"{cloud.http_url}/_local/api/nothing", timeout=10).status_code == 404
 
 
+def act(cloud: RunningCloud, path: str, body: str = "") -> httpx.Response:
+    return httpx.post(f"{cloud.http_url}/_local/api/{path}", content=body.encode(),
+                      headers={"x-localcloud-console": "1"}, timeout=20)
+
+
+def eventually(check: Callable[[], Any], timeout: float = 15) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
 def test_run_now_fires_a_schedule_and_the_run_is_recorded(cloud: RunningCloud) -> None:
-    if not state(cloud)["actions"]["run_schedule"]:
-        pytest.skip("this local cloud runs no event sources (localcloud/event_sources.py)")
-    response = httpx.post(f"{cloud.http_url}/_local/api/schedules/NightlyFunction-Nightly/run",
-                          headers={"x-localcloud-console": "1"}, timeout=10)
+    assert state(cloud)["actions"]["run_schedule"] is True
+    response = act(cloud, "schedules/NightlyFunction-Nightly/run")
     assert response.status_code == 200
     assert response.json() == {"ok": True, "result": {"ran": True}}
 
@@ -147,6 +162,48 @@ def test_run_now_fires_a_schedule_and_the_run_is_recorded(cloud: RunningCloud) -
                     if s["name"] == "NightlyFunction-Nightly")
     assert schedule["runs"] >= 1 and schedule["last_status"] == "ok"
 
-    missing = httpx.post(f"{cloud.http_url}/_local/api/schedules/nope/run",
-                         headers={"x-localcloud-console": "1"}, timeout=10)
-    assert missing.status_code == 404
+    assert act(cloud, "schedules/nope/run").status_code == 404
+
+
+def test_a_message_sent_from_the_page_reaches_the_consumer_and_dead_letters_redrive(
+        cloud: RunningCloud) -> None:
+    def worker_runs() -> int:
+        return len([i for i in invocations_of(state(cloud), "WorkerFunction")
+                    if i["source"] == "sqs"])
+
+    before = worker_runs()
+    sent = act(cloud, "queues/console-jobs/send", '{"job": 1}')
+    assert sent.status_code == 200 and sent.json()["ok"] is True
+    eventually(lambda: worker_runs() == before + 1)
+
+    assert act(cloud, "queues/console-jobs-dlq/send", '{"job": 2}').json()["ok"] is True
+    eventually(lambda: next(q for q in state(cloud)["status"]["queues"]
+                            if q["name"] == "console-jobs")["dlq_depth"] == 1)
+    redriven = act(cloud, "queues/console-jobs/redrive")
+    assert redriven.json() == {"ok": True, "result": 1}
+    eventually(lambda: worker_runs() == before + 2)
+    queue = next(q for q in state(cloud)["status"]["queues"] if q["name"] == "console-jobs")
+    assert queue["dlq_depth"] == 0
+    assert any(item["action"] == "redriven" for item in state(cloud)["recent"]["queue"])
+
+
+def test_an_execution_started_from_the_page_shows_its_state_history(cloud: RunningCloud) -> None:
+    snapshot = state(cloud)
+    [machine] = snapshot["state_machines"]
+    assert machine["states"] == ["Prepare", "Double"]
+    assert act(cloud, "state-machines/DoublingStateMachine/start", "{oops").status_code == 400
+
+    started = act(cloud, "state-machines/DoublingStateMachine/start", '{"n": 21}')
+    assert started.status_code == 200
+    arn = started.json()["result"]
+
+    def finished() -> dict[str, Any] | None:
+        rows = [e for e in state(cloud)["status"]["executions"] if e["arn"] == arn]
+        return rows[0] if rows and rows[0]["status"] != "RUNNING" else None
+
+    execution = eventually(finished, timeout=20)
+    assert execution["status"] == "SUCCEEDED"
+    assert execution["output"] == {"n": 42}
+    assert {"Prepare", "Double"} <= {event.get("state") for event in execution["history"]}
+    double = invocations_of(state(cloud), "DoubleFunction")[-1]
+    assert "doubling 21" in double["logs"]

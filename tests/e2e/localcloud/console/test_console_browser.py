@@ -58,50 +58,79 @@ def wait_for(browser: Any, css: str, timeout: float = 10) -> Any:
         expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, css)))
 
 
+def click(browser: Any, css: str, timeout: float = 10) -> None:
+    """Click the first match, again if a live update redrew it between finding and clicking."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            wait_for(browser, css, timeout).click()
+            return
+        except StaleElementReferenceException:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+
+
+def text_of(browser: Any, css: str, timeout: float = 10) -> str:
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return str(wait_for(browser, css, timeout).text)
+        except StaleElementReferenceException:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+
+
 def rows(browser: Any, css: str) -> list[Any]:
     from selenium.webdriver.common.by import By
 
     return list(browser.find_elements(By.CSS_SELECTOR, css))
 
 
+def wait_for_more(browser: Any, css: str, than: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while len(rows(browser, css)) <= than:
+        assert time.monotonic() < deadline, f"no new {css} on the page"
+        time.sleep(0.02)
+
+
 def test_page_shows_routes_and_a_new_invocation_live_then_its_logs(
         cloud: RunningCloud, browser: Any) -> None:
     browser.get(f"{cloud.http_url}/_local")
-    route = wait_for(browser, '#http-routes tr[data-route="GET /health"]')
-    assert "HealthFunction" in route.text
-    wait_for(browser, "#live.on")
-    before = len(rows(browser, '#invocation-table tr[data-function="HealthFunction"]'))
+    assert "HealthFunction" in text_of(browser, '#http-routes tr[data-route="GET /health"]')
+    wait_for(browser, 'body[data-live="synced"]')
+    health_rows = '#invocation-table tr[data-function="HealthFunction"]'
+    before = len(rows(browser, health_rows))
     # A reload would drop this marker: the row must arrive over the live stream.
     browser.execute_script("window.__sameDocument = true")
 
     started = time.perf_counter()
     assert httpx.get(f"{cloud.http_url}/health", timeout=10).status_code == 200
-    deadline = time.monotonic() + 10
-    while len(rows(browser, '#invocation-table tr[data-function="HealthFunction"]')) <= before:
-        assert time.monotonic() < deadline, "the invocation never showed up on the page"
-        time.sleep(0.02)
+    wait_for_more(browser, health_rows, before)
     seen_after = time.perf_counter() - started
     assert browser.execute_script("return window.__sameDocument") is True
     assert seen_after < 3
 
-    newest = rows(browser, '#invocation-table tr[data-function="HealthFunction"]')[0]
-    assert "ok" in newest.text
-    newest.click()
-    logs = wait_for(browser, "#invocation-table tr.detail pre.logs")
-    assert "health check from 127.0.0.1" in logs.text
+    assert "ok" in text_of(browser, health_rows)
+    click(browser, health_rows)
+    assert "health check from 127.0.0.1" in text_of(browser, "#invocation-table tr.detail pre.logs")
 
 
 def test_data_from_handlers_is_shown_as_text_never_run_as_html(
         cloud: RunningCloud, browser: Any) -> None:
     browser.get(f"{cloud.http_url}/_local")
-    wait_for(browser, "#live.on")
+    wait_for(browser, 'body[data-live="synced"]')
+    boom_rows = '#invocation-table tr[data-function="BoomFunction"]'
+    before = len(rows(browser, boom_rows))
     response = httpx.post(f"{cloud.http_url}/boom/{quote(XSS, safe='')}", timeout=10)
     assert response.status_code == 500
-    failed = wait_for(browser, '#invocation-table tr[data-function="BoomFunction"]')
-    failed.click()
-    detail = wait_for(browser, "#invocation-table tr.detail")
+    wait_for_more(browser, boom_rows, before)
+    click(browser, boom_rows)
 
-    assert XSS in detail.text
+    assert XSS in text_of(browser, "#invocation-table tr.detail")
     assert browser.execute_script("return window.__xss") is None
     assert not rows(browser, "#invocation-table img")
 
