@@ -280,12 +280,18 @@ class HttpApi:
         runtime = self.cloud.runtime
         assert runtime is not None
         spec = runtime.spec(route.spec.function)
-        timeout = min(route.spec.timeout, INTEGRATION_TIMEOUT, spec.timeout)
+        gateway_timeout = min(route.spec.timeout, INTEGRATION_TIMEOUT)
         try:
-            result = await runtime.invoke(spec.logical_id, event, source="http", timeout=timeout)
+            result = await runtime.invoke(spec.logical_id, event, source="http",
+                                          timeout=min(gateway_timeout, spec.timeout))
         except FunctionTimeout:
-            await _respond(send, 503, {"message": "Service Unavailable"}, request_id, cors,
-                           origin)
+            if spec.timeout < gateway_timeout:
+                # Lambda's own timeout ends the invocation with an error before the gateway's.
+                await _respond(send, 500, {"message": "Internal Server Error"}, request_id, cors,
+                               origin)
+            else:
+                await _respond(send, 503, {"message": "Service Unavailable"}, request_id, cors,
+                               origin)
             return
         except FunctionError:
             await _respond(send, 500, {"message": "Internal Server Error"}, request_id, cors,

@@ -259,6 +259,17 @@ def test_handler_past_the_integration_timeout_is_503(cloud: RunningCloud,
     assert last["status"] == "timeout"
 
 
+def test_function_timing_out_before_the_gateway_is_500(cloud: RunningCloud,
+                                                       client: httpx.Client) -> None:
+    # Lambda's 1 s Timeout ends the invocation with an error; the route's 29 s never runs out.
+    response = client.get("/slow-function")
+    assert response.status_code == 500
+    assert response.json() == {"message": "Internal Server Error"}
+    last = [item for item in cloud.cloud.recorder.recent("invocation")
+            if item["function"] == "ShortTimeoutFunction"][-1]
+    assert last["status"] == "timeout"
+
+
 def test_crashing_handler_is_500_like_api_gateway(cloud: RunningCloud,
                                                   client: httpx.Client) -> None:
     response = client.get("/crash")
