@@ -168,3 +168,13 @@ def test_the_sample_events_run_against_the_handlers(call: Call, action: str) -> 
         event["queryStringParameters"].pop("cursor")
     result = load_function(f"functions/users/{action}.py").handler(event, FakeContext())
     assert result["statusCode"] in (200, 204), result
+
+
+@pytest.mark.parametrize("username", ["x" * 10_240, "nul\x00byte", "🙂", "../etc", "bob%00"])
+def test_a_junk_username_in_the_path_is_a_404_problem(call: Call, username: str) -> None:
+    alice = _user("alice")
+    _user("bob")
+    _problem(call("profile", "GET", "/v1/users/x", alice, username=username), 404)
+    _problem(call("follow", "PUT", "/v1/users/x/follow", alice, username=username), 404)
+    _problem(call("block", "PUT", "/v1/users/x/block", alice, username=username), 404)
+    _problem(call("followers", "GET", "/v1/users/x/followers", alice, username=username), 404)
