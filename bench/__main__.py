@@ -29,6 +29,7 @@ BENCHES: dict[str, str] = {
     "imports": "bench.imports",
     "sizes": "bench.sizes",
     "local_http": "bench.local_http",
+    "identity": "bench.identity",
 }
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from plaza import errors, observability
-from plaza.identity import repo
 from plaza.identity.tokens import ACCESS_TOKEN_TTL_S, LEEWAY_S
 from plaza.stores import cache
 from plaza.stores.cache import Command
@@ -43,6 +42,9 @@ def ensure_active(user_id: str, session_id: str) -> None:
     except errors.Unavailable:
         observability.count("SessionStateCacheMiss", reason="redis-unavailable")
     if session is None or status is None:
+        # Imported on a miss only: psycopg is most of a cold authorizer's import time.
+        from plaza.identity import repo
+
         row = repo.session_state(session_id)
         if row is None or row["user_id"] != user_id:
             raise errors.Unauthorized("The session does not exist")
