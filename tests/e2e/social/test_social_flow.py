@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -91,3 +92,23 @@ def test_a_bad_page_request_is_a_problem(apps: tuple[App, App]) -> None:
         response = alice.http.get(f"/v1/users/{alice.username}/following", params=params)
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_counts_stay_exact_under_twenty_concurrent_requests(main_cloud: RunningCloud) -> None:
+    suffix = uuid.uuid4().hex[:8]
+    star = App(main_cloud, f"star_{suffix}")
+    fans = [App(main_cloud, f"fan{i}_{suffix}") for i in range(10)]
+    path = f"/v1/users/{star.username}/follow"
+    try:
+        # Each fan twice at once: several Lambda containers, each with its own connection.
+        for method, expected in (("PUT", 10), ("DELETE", 0)):
+            with ThreadPoolExecutor(max_workers=20) as pool:
+                statuses = list(pool.map(lambda app, m=method: app.http.request(m, path).status_code,
+                                         fans + fans))
+            assert statuses == [204] * 20
+            profile = star.http.get("/v1/users/me").json()
+            page = star.http.get("/v1/users/me/followers", params={"limit": 100}).json()
+            assert profile["follower_count"] == len(page["items"]) == expected
+    finally:
+        for app in [star, *fans]:
+            app.close()
