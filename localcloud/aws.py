@@ -50,7 +50,7 @@ _STEPFUNCTIONS_CREDENTIAL = "Credential=ak/"
 # that has the function, a sent email to every cloud's outbox.
 _active: list[AwsServices] = []
 _hooks_lock = threading.Lock()
-_hooks_installed = False
+_hooks_installed: set[str] = set()  # hook groups patched into moto so far
 
 
 def _dummy_zip() -> bytes:
@@ -67,22 +67,26 @@ def _function_name(name_or_arn: str) -> str:
     return name_or_arn.split(":", 1)[0]
 
 
-def _install_hooks() -> None:
-    """Patch moto once per process; each hook falls back to moto's behaviour when no cloud runs."""
-    global _hooks_installed
+def _install_hooks(*, stepfunctions: bool) -> None:
+    """Patch moto once per process; each hook falls back to moto's behaviour when no cloud runs.
+
+    The Step Functions hooks only when a stack has state machines: importing moto's
+    interpreter takes seconds, most of a start without them.
+    """
     with _hooks_lock:
-        if _hooks_installed:
-            return
-        _hooks_installed = True
+        groups = ({"core", "stepfunctions"} if stepfunctions else {"core"}) - _hooks_installed
+        if "core" in groups:
+            _install_core_hooks()
+        if "stepfunctions" in groups:
+            _install_stepfunctions_hooks()
+        _hooks_installed.update(groups)
+
+
+def _install_core_hooks() -> None:
     from moto.awslambda.models import LambdaBackend
     from moto.awslambda_simple.models import LambdaSimpleBackend
     from moto.ses.models import SESBackend
     from moto.sns.models import SNSBackend
-    from moto.stepfunctions.parser.backend.execution import (
-        BaseExecutionWorkerCommunication,
-        Execution,
-    )
-    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     # Lambda: moto would run the zip in Docker (or echo the payload); ours runs the handler.
     for backend_class in (LambdaBackend, LambdaSimpleBackend):
@@ -94,7 +98,6 @@ def _install_hooks() -> None:
             services = _owner(lambda s: s.cloud.stack.function_by_name(name) is not None)
             if services is None:
                 return _original(self, function_name, qualifier, body, headers, response_headers)
-            self.get_function(function_name, qualifier)  # moto's ResourceNotFound when absent
             return services.invoke_from_moto(name, body, headers or {}, response_headers)
 
         backend_class.invoke = invoke  # type: ignore[method-assign]
@@ -122,6 +125,14 @@ def _install_hooks() -> None:
         return message_id
 
     SNSBackend.publish = publish  # type: ignore[method-assign]
+
+
+def _install_stepfunctions_hooks() -> None:
+    from moto.stepfunctions.parser.backend.execution import (
+        BaseExecutionWorkerCommunication,
+        Execution,
+    )
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     # moto's interpreter names an unnamed execution "None", so a second one "already exists";
     # AWS names it with a UUID.
@@ -249,7 +260,7 @@ class AwsServices:
         )
         from werkzeug.serving import make_server
 
-        _install_hooks()
+        _install_hooks(stepfunctions=bool(self.cloud.stack.state_machines))
         default_user_config["stepfunctions"] = {"execute_state_machine": True}
         default_user_config["lambda"] = {"use_docker": False}
         # The Step Functions interpreter reaches the other services at localhost:$MOTO_PORT.
@@ -286,27 +297,14 @@ class AwsServices:
         """Create the stack's resources; those another running cloud made are taken over."""
         stack = self.cloud.stack
         role = f"arn:aws:iam::{ACCOUNT_ID}:role/{LAMBDA_ROLE}"
-        _unless_exists(lambda: self.client("iam").create_role(
-            RoleName=LAMBDA_ROLE, AssumeRolePolicyDocument=json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                               "Principal": {"Service": ["lambda.amazonaws.com",
-                                                         "states.amazonaws.com"]}}],
-            })))
+        threading.Thread(target=self._provision_functions, args=(role,), daemon=True,
+                         name="moto-functions").start()
         self._provision_queues()
         s3 = self.client("s3")
         for bucket in stack.buckets.values():
             _unless_exists(lambda name=bucket.name: s3.create_bucket(Bucket=name))
             s3.put_bucket_cors(Bucket=bucket.name, CORSConfiguration={
                 "CORSRules": bucket.cors or DEFAULT_BUCKET_CORS})
-        code = _dummy_zip()
-        lambda_client = self.client("lambda")
-        for function in stack.functions.values():
-            # moto only needs to know the function exists; invocations come back to our runtime.
-            _unless_exists(lambda function=function: lambda_client.create_function(
-                FunctionName=function.name, Runtime=function.runtime, Role=role,
-                Handler=function.handler, Code={"ZipFile": code},
-                Timeout=int(function.timeout), MemorySize=function.memory))
         for topic in stack.topics.values():
             self.client("sns").create_topic(Name=topic)
         for bus in stack.event_buses.values():
@@ -324,6 +322,33 @@ class AwsServices:
                               sfn.create_state_machine(name=machine.name, definition=definition,
                                                        roleArn=role, type=machine.type)):
                 sfn.update_state_machine(stateMachineArn=machine.arn, definition=definition)
+
+    def _provision_functions(self, role: str) -> None:
+        """Show the functions in moto's Lambda (list_functions, get_function), off the start path.
+
+        Invocations do not need them: the hook finds a function in the stack. Registering
+        them costs most of a second, which `make dev` and each test's cloud would wait for.
+        """
+        try:
+            _unless_exists(lambda: self.client("iam").create_role(
+                RoleName=LAMBDA_ROLE, AssumeRolePolicyDocument=json.dumps({
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                   "Principal": {"Service": ["lambda.amazonaws.com",
+                                                             "states.amazonaws.com"]}}],
+                })))
+            code = _dummy_zip()
+            lambda_client = self.client("lambda")
+            for function in self.cloud.stack.functions.values():
+                if self.server is None:
+                    return  # stopped meanwhile
+                _unless_exists(lambda function=function: lambda_client.create_function(
+                    FunctionName=function.name, Runtime=function.runtime, Role=role,
+                    Handler=function.handler, Code={"ZipFile": code},
+                    Timeout=int(function.timeout), MemorySize=function.memory))
+        except Exception as error:  # noqa: BLE001 - a cloud stopping under us; nothing is lost
+            if self.server is not None:
+                print(f"[localcloud] registering functions in moto failed: {error!r}", flush=True)
 
     def _provision_queues(self) -> None:
         sqs = self.client("sqs")
@@ -453,6 +478,8 @@ class AwsServices:
 
     def execution_status(self, limit: int = 20) -> list[dict[str, Any]]:
         """The newest executions of the stack's state machines, each with its history."""
+        if not self.cloud.stack.state_machines:
+            return []  # and no import of moto's interpreter, which takes seconds
         from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
         backend = stepfunctions_parser_backends[ACCOUNT_ID][REGION]

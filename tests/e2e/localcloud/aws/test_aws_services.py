@@ -220,3 +220,16 @@ def test_a_second_cloud_running_alongside_leaves_this_ones_functions_working(
     described = run_squares([6])
     assert described["status"] == "SUCCEEDED"
     assert json.loads(described["output"])["sum"] == 36
+
+
+def test_lambda_invoke_through_boto3_runs_our_handler_and_reports_its_errors(
+        cloud: RunningCloud, aws: Callable[[str], BaseClient]) -> None:
+    lambda_client = aws("lambda")
+    name = cloud.cloud.stack.functions["SquareFunction"].name
+    answer = lambda_client.invoke(FunctionName=name, Payload=b"7")
+    assert json.loads(answer["Payload"].read()) == 49 and "FunctionError" not in answer
+    failed = lambda_client.invoke(FunctionName=name, Payload=b'"seven"')
+    assert failed["FunctionError"] == "Unhandled"
+    assert json.loads(failed["Payload"].read())["errorType"] == "TypeError"
+    # Registered in moto's Lambda too, off the start path, for handlers that list functions.
+    assert eventually(lambda: lambda_client.get_function(FunctionName=name))
