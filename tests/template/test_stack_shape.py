@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.template import load_yaml
+from localcloud.template import LocalEndpoints, Resolver, load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_yaml(ROOT / "template.yaml")
@@ -29,6 +29,12 @@ def _sub(value: Any) -> str:
     return value["Fn::Sub"] if isinstance(value, dict) and "Fn::Sub" in value else str(value)
 
 
+def _resolved(value: Any, **overrides: str) -> Any:
+    parameters = {name: spec.get("Default", "") for name, spec in PARAMETERS.items()}
+    resolver = Resolver(TEMPLATE, {**parameters, **overrides}, "plaza-test", LocalEndpoints())
+    return resolver.resolve(value)
+
+
 def _http_routes() -> set[str]:
     return {f"{event['Properties']['Method'].upper()} {event['Properties']['Path']}"
             for resource in RESOURCES.values() if resource["Type"] == "AWS::Serverless::Function"
@@ -40,8 +46,6 @@ def _http_routes() -> set[str]:
     ("DATABASE_URL", "ssm:", "DatabaseUrlParameter"),
     ("UPSTASH_REDIS_REST_URL", "ssm:", "UpstashRestUrlParameter"),
     ("UPSTASH_REDIS_REST_TOKEN", "ssm:", "UpstashRestTokenParameter"),
-    ("MEILI_URL", "ssm:", "MeiliUrlParameter"),
-    ("MEILI_API_KEY", "ssm:", "MeiliApiKeyParameter"),
     ("JWT_KEYS", "secretsmanager:", "JwtKeysSecretName"),
 ])
 def test_secrets_reach_functions_as_references_never_as_values(variable: str, prefix: str,
@@ -49,6 +53,20 @@ def test_secrets_reach_functions_as_references_never_as_values(variable: str, pr
     assert _sub(ENVIRONMENT[variable]) == f"{prefix}${{{parameter}}}"
     assert PARAMETERS[parameter]["Type"] == "String"
     assert "NoEcho" not in PARAMETERS[parameter]  # a path or a name, not the secret itself
+
+
+@pytest.mark.parametrize(("variable", "path"), [("MEILI_URL", "/plaza/prod/meili-url"),
+                                             ("MEILI_API_KEY", "/plaza/prod/meili-api-key")])
+def test_meilisearch_settings_are_references_or_empty_for_postgres_search(variable: str,
+                                                                          path: str) -> None:
+    with_meili = _resolved(ENVIRONMENT[variable], MeiliUrlParameter="/plaza/prod/meili-url",
+                           MeiliApiKeyParameter="/plaza/prod/meili-api-key")
+    assert with_meili == f"ssm:{path}"
+    # An SSM parameter cannot hold "", so "no Meilisearch" is an empty parameter name.
+    assert _resolved(ENVIRONMENT[variable], MeiliUrlParameter="") == ""
+    policy = RESOURCES["ReadSettingsPolicy"]["Properties"]["PolicyDocument"]
+    readable = _resolved(policy, MeiliUrlParameter="")["Statement"][0]["Resource"]
+    assert not any(item.endswith(":parameter") for item in readable)
 
 
 def test_the_stage_parameter_names_the_three_environments() -> None:
