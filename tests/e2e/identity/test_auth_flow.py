@@ -1,10 +1,10 @@
-"""Identity through the local cloud, as an app calls it: HTTP API + gateway authorizer + WebSocket."""
+"""Identity through the local cloud, as an app calls it: HTTP API, gateway authorizer, WebSocket."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import jwt
@@ -12,25 +12,15 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from localcloud.embedded import EmbeddedStores
 from tests.support.identity import E2E_PASSWORD, sign_up_and_in
-from tests.support.local_cloud import RunningCloud, running_local_cloud
+from tests.support.local_cloud import RunningCloud
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture(scope="module")
-def cloud(stores: EmbeddedStores) -> Iterator[RunningCloud]:
-    with running_local_cloud(ROOT / "template.yaml", database_url=stores.database_url,
-                             redis_url=stores.redis_url) as running:
-        yield running
-
 
 @pytest.fixture
-def client(cloud: RunningCloud) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=cloud.http_url, timeout=30) as http:
+def client(main_cloud: RunningCloud) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=main_cloud.http_url, timeout=30) as http:
         yield http
 
 
@@ -38,12 +28,25 @@ def _name() -> str:
     return f"e2e_{uuid.uuid4().hex[:12]}"
 
 
-def test_register_login_me_refresh_then_reuse_is_refused(client: httpx.Client) -> None:
+def _emailed_token(cloud: RunningCloud, to: str) -> str:
+    """The token in the newest email the local cloud's SES accepted for `to` (its outbox)."""
+    for entry in reversed(cloud.cloud.recorder.recent("outbox")):
+        if to in entry.get("to", []):
+            match = re.search(r"token=([A-Za-z0-9_-]+)", entry.get("body", ""))
+            assert match, entry
+            return match.group(1)
+    raise AssertionError(f"no email to {to} in the outbox")
+
+
+def test_register_verify_login_me_refresh_then_reuse_is_refused(
+        client: httpx.Client, main_cloud: RunningCloud) -> None:
     name, device = _name(), "e2e-phone-0001"
     registered = client.post("/v1/auth/register", json={
         "email": f"{name.upper()}@Example.edu", "password": E2E_PASSWORD, "username": name})
     assert registered.status_code == 201, registered.text
     assert registered.json()["user"]["email"] == f"{name}@example.edu"
+    token = _emailed_token(main_cloud, f"{name}@example.edu")
+    assert client.post("/v1/auth/verify-email", json={"token": token}).status_code == 204
 
     login = client.post("/v1/auth/login", headers={"x-device-id": device},
                         json={"email": f"{name}@example.edu", "password": E2E_PASSWORD})
@@ -55,6 +58,7 @@ def test_register_login_me_refresh_then_reuse_is_refused(client: httpx.Client) -
                                             "x-device-id": device})
     assert me.status_code == 200, me.text
     assert me.json()["user"]["username"] == name
+    assert me.json()["user"]["email_verified"] is True
     assert "ratelimit-limit" in me.headers
 
     rotated = client.post("/v1/auth/refresh", headers={"x-device-id": device},
@@ -78,16 +82,16 @@ def test_protected_route_without_a_token_is_refused_by_the_authorizer(
 
 
 def test_token_presented_from_another_device_is_forbidden(client: httpx.Client,
-                                                          cloud: RunningCloud) -> None:
-    pair = sign_up_and_in(cloud.http_url, _name(), "e2e-phone-0003")
+                                                          main_cloud: RunningCloud) -> None:
+    pair = sign_up_and_in(main_cloud.http_url, _name(), "e2e-phone-0003")
     response = client.get("/v1/auth/me", headers={
         "authorization": f"Bearer {pair['access_token']}", "x-device-id": "e2e-laptop-0003"})
     assert response.status_code == 403
 
 
 def test_jwks_publishes_the_key_that_signs_access_tokens(client: httpx.Client,
-                                                         cloud: RunningCloud) -> None:
-    pair = sign_up_and_in(cloud.http_url, _name(), "e2e-phone-0004")
+                                                         main_cloud: RunningCloud) -> None:
+    pair = sign_up_and_in(main_cloud.http_url, _name(), "e2e-phone-0004")
     keys = client.get("/.well-known/jwks.json").json()["keys"]
     kid = jwt.get_unverified_header(pair["access_token"])["kid"]
     key = next(item for item in keys if item["kid"] == kid)
@@ -97,10 +101,10 @@ def test_jwks_publishes_the_key_that_signs_access_tokens(client: httpx.Client,
     assert claims["did"] == "e2e-phone-0004"
 
 
-def test_websocket_connect_needs_a_valid_token_for_the_device(cloud: RunningCloud) -> None:
-    stage = cloud.cloud.stack.websocket_apis["WebSocketApi"].stage
-    base = f"{cloud.websocket_url}/{stage}"
-    pair = sign_up_and_in(cloud.http_url, _name(), "e2e-phone-0005")
+def test_websocket_connect_needs_a_valid_token_for_the_device(main_cloud: RunningCloud) -> None:
+    stage = main_cloud.cloud.stack.websocket_apis["WebSocketApi"].stage
+    base = f"{main_cloud.websocket_url}/{stage}"
+    pair = sign_up_and_in(main_cloud.http_url, _name(), "e2e-phone-0005")
     with pytest.raises(InvalidStatus) as missing:
         connect(base, open_timeout=15)
     assert missing.value.response.status_code == 401
