@@ -206,3 +206,20 @@ def keyset() -> KeySet:
 
 def reset_keyset() -> None:
     keyset.cache_clear()
+
+
+def main(argv: list[str]) -> None:
+    """`python -m plaza.identity.tokens [ES256|HS256] [current-keyset.json]`: print a keyset for
+    JWT_KEYS whose new key is active; the current keyset's keys stay listed (rotation)."""
+    alg = argv[0] if argv else "ES256"
+    key = generate_key(alg)
+    keys = [key]
+    if len(argv) > 1:
+        keys += json.loads(Path(argv[1]).read_text())["keys"]
+    print(json.dumps({"active": key["kid"], "keys": keys}))
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
