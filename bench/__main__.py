@@ -40,13 +40,21 @@ def run(topics: list[str]) -> list[dict[str, Any]]:
         print(f"bench: {topic} ...", file=sys.stderr, flush=True)
         try:
             module = importlib.import_module(BENCHES[topic])
-            rows.extend(report.normalise(item) for item in module.rows())
+            rows.extend({**report.normalise(item), "topic": topic} for item in module.rows())
         except Exception as error:  # noqa: BLE001 - one broken topic must not hide the others
             traceback.print_exc()
-            rows.append(report.row(f"{topic} (failed)", None, "",
+            rows.append(report.row(f"{topic} (failed)", None, "", topic=topic,
                                    error=f"{type(error).__name__}: {error}"))
         print(f"bench: {topic} took {time.perf_counter() - started:.1f}s", file=sys.stderr)
     return rows
+
+
+def merge_topics(previous: list[dict[str, Any]], fresh: list[dict[str, Any]],
+                 topics: list[str]) -> list[dict[str, Any]]:
+    """`previous` with the rows of `topics` replaced by `fresh`, in BENCHES order."""
+    kept = [item for item in previous if item.get("topic") in BENCHES and item["topic"] not in topics]
+    order = list(BENCHES)
+    return sorted(kept + fresh, key=lambda item: order.index(item["topic"]))
 
 
 def main(argv: list[str]) -> int:
@@ -56,6 +64,9 @@ def main(argv: list[str]) -> int:
         return 2
     rows = run(argv or list(BENCHES))
     print(report.markdown(rows))
+    if argv:
+        # A partial run replaces its own topics' rows in results.json and keeps the others'.
+        rows = merge_topics(report.read_json(RESULTS), rows, argv)
     report.write_json(rows, RESULTS)
     print(f"\nwrote {RESULTS}", file=sys.stderr)
     return 1 if any(row["value"] is None for row in rows) else 0

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 CORE_KEYS = ("name", "value", "unit", "baseline", "ratio")
+# Kept in results.json (a partial run replaces its topics' rows by it) but not shown as a note.
+HIDDEN_KEYS = ("topic",)
 
 
 def row(name: str, value: float | None, unit: str, baseline: float | None = None,
@@ -46,11 +48,20 @@ def markdown(rows: list[dict[str, Any]]) -> str:
              "|---|---:|---|---:|---:|---|"]
     for item in rows:
         notes = "; ".join(f"{key}: {_cell(value)}" for key, value in item.items()
-                          if key not in CORE_KEYS and value is not None)
+                          if key not in CORE_KEYS + HIDDEN_KEYS and value is not None)
         lines.append("| " + " | ".join(
             [_cell(item["name"]), _cell(item["value"]), _cell(item["unit"]),
              _cell(item["baseline"]), _cell(item["ratio"]), notes]) + " |")
     return "\n".join(lines)
+
+
+def read_json(path: Path) -> list[dict[str, Any]]:
+    """The rows a previous run wrote; none when there is no readable file."""
+    try:
+        rows = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    return [item for item in rows if isinstance(item, dict)] if isinstance(rows, list) else []
 
 
 def write_json(rows: list[dict[str, Any]], path: Path) -> None:
