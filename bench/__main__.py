@@ -64,12 +64,13 @@ def main(argv: list[str]) -> int:
         return 2
     rows = run(argv or list(BENCHES))
     print(report.markdown(rows))
+    failed = any(row["value"] is None for row in rows)
     if argv:
         # A partial run replaces its own topics' rows in results.json and keeps the others'.
         rows = merge_topics(report.read_json(RESULTS), rows, argv)
     report.write_json(rows, RESULTS)
     print(f"\nwrote {RESULTS}", file=sys.stderr)
-    return 1 if any(row["value"] is None for row in rows) else 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
