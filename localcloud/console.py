@@ -196,7 +196,7 @@ class Console:
             for component in self.cloud.components:
                 target = getattr(component, method, None)
                 if callable(target):
-                    return target  # type: ignore[no-any-return]
+                    return target
         return None
 
     # ------------------------------------------------------------ live events

@@ -330,13 +330,13 @@ function renderFunctions() {
   }));
 }
 
-async function act(button, url, done, body) {
+async function act(button, url, done, payload) {
   button.disabled = true;
   try {
-    const response = await fetch(url, { method: "POST", headers: { "x-localcloud-console": "1" }, body });
-    const body = await response.json().catch(() => ({}));
-    button.title = response.ok && body.ok ? "done" : (body.error || body.detail || `HTTP ${response.status}`);
-    if (done) done(response.ok && body.ok, button.title);
+    const response = await fetch(url, { method: "POST", headers: { "x-localcloud-console": "1" }, body: payload });
+    const answer = await response.json().catch(() => ({}));
+    button.title = response.ok && answer.ok ? "done" : (answer.error || answer.detail || `HTTP ${response.status}`);
+    if (done) done(response.ok && answer.ok, button.title);
   } catch (error) {
     button.title = String(error);
   } finally {

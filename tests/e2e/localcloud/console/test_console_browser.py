@@ -117,6 +117,20 @@ def test_page_shows_routes_and_a_new_invocation_live_then_its_logs(
     assert "ok" in text_of(browser, health_rows)
     click(browser, health_rows)
     assert "health check from 127.0.0.1" in text_of(browser, "#invocation-table tr.detail pre.logs")
+    assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []
+
+
+def test_run_now_button_fires_the_schedule_and_its_run_appears(
+        cloud: RunningCloud, browser: Any) -> None:
+    browser.get(f"{cloud.http_url}/_local")
+    wait_for(browser, 'body[data-live="synced"]')
+    nightly_rows = '#invocation-table tr[data-function="NightlyFunction"]'
+    before = len(rows(browser, nightly_rows))
+
+    click(browser, '#schedule-table button[data-schedule="NightlyFunction-Nightly"]')
+
+    wait_for_more(browser, nightly_rows, before)
+    assert "schedule" in text_of(browser, nightly_rows)
 
 
 def test_data_from_handlers_is_shown_as_text_never_run_as_html(
