@@ -56,6 +56,14 @@ def _other(viewer_id: str, username: str, action: str, active_only: bool = True)
     return target
 
 
+def _lock_pair(viewer_id: str, target: str) -> dict[str, str]:
+    """Lock both users (see repo.lock_users); their statuses. The caller's account must exist."""
+    found = repo.lock_users(viewer_id, target)
+    if viewer_id not in found:
+        raise errors.Unauthorized("The account no longer exists")
+    return found
+
+
 def is_blocked_between(a: str, b: str) -> bool:
     """Whether either user has blocked the other."""
     return a != b and repo.blocked_between(a, b)
@@ -80,7 +88,7 @@ def follow(viewer_id: str, username: str) -> None:
     """Follow a user; following someone already followed changes nothing."""
     target = _other(viewer_id, username, "follow")
     with db.transaction():
-        found = repo.lock_users(viewer_id, target)
+        found = _lock_pair(viewer_id, target)
         # Checked under the locks a block takes too, so a follow cannot slip in beside a block.
         if found.get(target) != "active" or repo.blocked_between(viewer_id, target):
             raise _no_such_user()
@@ -93,7 +101,7 @@ def unfollow(viewer_id: str, username: str) -> None:
     """Stop following a user; unfollowing someone not followed changes nothing."""
     target = _other(viewer_id, username, "unfollow", active_only=False)
     with db.transaction():
-        repo.lock_users(viewer_id, target)
+        _lock_pair(viewer_id, target)
         repo.delete_follow(viewer_id, target)
 
 
@@ -101,7 +109,7 @@ def block(viewer_id: str, username: str) -> None:
     """Block a user (whoever blocked whom first) and remove the follows between the two."""
     target = _other(viewer_id, username, "block", active_only=False)
     with db.transaction():
-        repo.lock_users(viewer_id, target)
+        _lock_pair(viewer_id, target)
         created = repo.insert_block(viewer_id, target)
         repo.delete_follows_between(viewer_id, target)
     if created:

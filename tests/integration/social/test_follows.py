@@ -146,3 +146,11 @@ def test_a_follow_racing_a_block_never_outlives_it(make_user: MakeUser) -> None:
     assert all(isinstance(failure, errors.NotFound) for failure in failures), failures
     assert db.fetch_one("SELECT count(*) AS n FROM follows")["n"] == 0
     assert db.fetch_one("SELECT sum(follower_count + following_count) AS n FROM users")["n"] == 0
+
+
+def test_a_caller_whose_account_is_gone_is_unauthorized_not_an_error(make_user: MakeUser) -> None:
+    make_user("bob")
+    ghost = "0b6f4c1e-8a57-4d3e-9f21-5c7d2a9e4b10"
+    for change in (service.follow, service.unfollow, service.block):
+        with pytest.raises(errors.Unauthorized):
+            change(ghost, "bob")
