@@ -96,6 +96,10 @@ ROUTES: dict[str, RouteDoc] = {
     "DELETE /v1/users/{username}/block": RouteDoc(
         "Lift your block (idempotent); follows are not restored", "users",
         responses={204: None, 404: None, 422: None}),
+    "GET /v1/users/me/blocks": RouteDoc(
+        "Whom the caller blocked, newest first, to unblock them (their profiles are 404s)", "users",
+        query="plaza.social.models:PageQuery",
+        responses={200: "plaza.social.models:BlockPage", 422: None}),
 }
 
 _PROBLEM = {

@@ -49,3 +49,18 @@ class UserSummary(BaseModel):
 class UserPage(BaseModel):
     items: list[UserSummary]
     next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null at the end")
+
+
+class BlockedUser(BaseModel):
+    """One row of the caller's own block list (the only place blocked users still appear)."""
+
+    id: str
+    username: str
+    display_name: str
+    avatar_media_id: str | None
+    blocked_at: dt.datetime
+
+
+class BlockPage(BaseModel):
+    items: list[BlockedUser]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null at the end")

@@ -144,3 +144,24 @@ def follow_page(direction: Direction, user_id: str, viewer_id: str, limit: int,
         f" ORDER BY f.created_at DESC, f.{other} DESC LIMIT %(limit)s",
         params,
     )
+
+
+def block_page(blocker_id: str, limit: int, after: tuple[dt.datetime, str] | None) -> list[Row]:
+    """Up to `limit` users the blocker blocked, newest block first, strictly after `after`.
+
+    The primary key's (blocker_id, ...) prefix finds them; a user's block list is short enough
+    to sort without an index of its own.
+    """
+    params: dict[str, Any] = {"blocker": blocker_id, "limit": limit}
+    keyset = ""
+    if after is not None:
+        keyset = " AND (b.created_at, b.blocked_id) < (%(after_at)s, %(after_id)s::uuid)"
+        params.update(after_at=after[0], after_id=after[1])
+    return db.fetch_all(
+        "SELECT u.id::text AS id, u.username::text AS username, u.display_name,"  # noqa: S608
+        " u.avatar_media_id, b.created_at AS blocked_at"
+        " FROM blocks b JOIN users u ON u.id = b.blocked_id"
+        f" WHERE b.blocker_id = %(blocker)s{keyset} AND u.status <> 'deleted'"
+        " ORDER BY b.created_at DESC, b.blocked_id DESC LIMIT %(limit)s",
+        params,
+    )

@@ -13,7 +13,14 @@ import re
 from plaza import errors, observability
 from plaza.pagination import decode_cursor, page_of
 from plaza.social import repo
-from plaza.social.models import PageQuery, ProfileOut, UserPage, UserSummary
+from plaza.social.models import (
+    BlockedUser,
+    BlockPage,
+    PageQuery,
+    ProfileOut,
+    UserPage,
+    UserSummary,
+)
 from plaza.stores import db
 
 # Looser than the registration rule on purpose: an unknown name is a 404, whatever it looks like;
@@ -129,3 +136,11 @@ def follow_page(viewer_id: str, username: str, direction: repo.Direction,
     rows = repo.follow_page(direction, target, viewer_id, query.limit + 1, after)
     items, next_cursor = page_of(rows, query.limit, "followed_at", "id")
     return UserPage(items=[UserSummary(**row) for row in items], next_cursor=next_cursor)
+
+
+def block_page(viewer_id: str, query: PageQuery) -> BlockPage:
+    """One page of the users the viewer blocked, newest first: where they can be unblocked."""
+    after = decode_cursor(query.cursor)
+    rows = repo.block_page(viewer_id, query.limit + 1, after)
+    items, next_cursor = page_of(rows, query.limit, "blocked_at", "id")
+    return BlockPage(items=[BlockedUser(**row) for row in items], next_cursor=next_cursor)

@@ -61,6 +61,8 @@ def test_follow_shows_in_counts_lists_and_a_block_hides_both_ways(apps: tuple[Ap
         assert app.http.put(f"/v1/users/{other.username}/follow").status_code == 404
     me = alice.http.get("/v1/users/me").json()
     assert (me["follower_count"], me["following_count"]) == (0, 0)
+    blocks = alice.http.get("/v1/users/me/blocks").json()
+    assert [item["username"] for item in blocks["items"]] == [bob.username]
 
     assert alice.http.delete(f"/v1/users/{bob.username}/block").status_code == 204
     assert bob.http.get(f"/v1/users/{alice.username}").json()["follows_me"] is False

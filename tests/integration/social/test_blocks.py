@@ -96,3 +96,17 @@ def test_you_are_never_hidden_from_yourself(make_user: MakeUser) -> None:
     alice = make_user("alice")
     assert not service.is_blocked_between(alice, alice)
     assert service.hidden_user_ids(alice) == set()
+
+
+def test_the_block_list_pages_your_own_blocks_newest_first(make_user: MakeUser) -> None:
+    alice = make_user("alice")
+    for name in ("bob", "carol", "dave"):
+        make_user(name)
+        service.block(alice, name)
+    service.block(make_user("eve"), "alice")  # a block of alice is not on her list
+    first = service.block_page(alice, PageQuery(limit=2))
+    assert [item.username for item in first.items] == ["dave", "carol"]
+    rest = service.block_page(alice, PageQuery(limit=2, cursor=first.next_cursor))
+    assert ([item.username for item in rest.items], rest.next_cursor) == (["bob"], None)
+    service.unblock(alice, "carol")
+    assert [item.username for item in service.block_page(alice, PageQuery()).items] == ["dave", "bob"]

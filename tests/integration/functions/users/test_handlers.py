@@ -75,6 +75,8 @@ def test_block_is_204_and_turns_the_profile_into_a_404_both_ways(call: Call) -> 
     _problem(call("profile", "GET", "/v1/users/bob", alice, username="bob"), 404)
     _problem(call("follow", "PUT", "/v1/users/alice/follow", bob, username="alice"), 404)
     _problem(call("followers", "GET", "/v1/users/alice/followers", bob, username="alice"), 404)
+    blocks = _json(call("blocks", "GET", "/v1/users/me/blocks", alice))
+    assert [item["username"] for item in blocks["items"]] == ["bob"]
     assert call("unblock", "DELETE", "/v1/users/bob/block", alice, username="bob")["statusCode"] == 204
     assert _json(call("profile", "GET", "/v1/users/alice", bob, username="alice"))["follower_count"] == 0
 
@@ -157,7 +159,7 @@ def test_patch_me_rejects_bad_input_with_a_problem(call: Call, body: Any, status
 
 
 @pytest.mark.parametrize("action", ["update_me", "profile", "follow", "unfollow", "followers",
-                                    "following", "block", "unblock"])
+                                    "following", "block", "unblock", "blocks"])
 def test_the_sample_events_run_against_the_handlers(call: Call, action: str) -> None:
     """events/users/*.json: with their caller and target created, each answers as documented."""
     event = load_event(f"users/{action}.json")
