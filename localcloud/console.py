@@ -216,7 +216,8 @@ class Console:
         if threading.get_ident() == self._loop_thread:
             self._fan_out(kind, entry)
         else:
-            loop.call_soon_threadsafe(self._fan_out, kind, entry)
+            with contextlib.suppress(RuntimeError):  # the loop closed in between: nobody to tell
+                loop.call_soon_threadsafe(self._fan_out, kind, entry)
 
     def _fan_out(self, kind: str, entry: dict[str, Any]) -> None:
         for stream in list(self.streams):

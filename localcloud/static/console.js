@@ -7,6 +7,7 @@ const EVENTS_URL = "/_local/api/events";
 const KINDS = ["invocation", "connection", "queue", "execution", "outbox", "schedule"];
 const KNOWN_STATUS = new Set(["routes", "queues", "executions", "connections", "outbox", "schedules"]);
 const KEEP = 500;
+const FIRST_ROWS = 50;  // invocations shown before "show all", so the other sections stay near
 
 const page = {
   snapshot: null,
@@ -18,6 +19,7 @@ const page = {
   drawn: {},              // section -> the inputs it was last drawn from
   openedAt: null,         // when the event stream last opened
   synced: false,          // the snapshot shown was taken with the stream open: nothing missed
+  showAll: false,         // every kept invocation, not just the newest FIRST_ROWS
 };
 
 // ------------------------------------------------------------------ DOM helpers
@@ -170,7 +172,7 @@ function render() {
   if (!snap) return;
   const open = [...page.open].sort();
   const actions = snap.actions || {};
-  const invocations = [lastSeq("invocation"), $("invocation-filter").value, $("errors-only").checked];
+  const invocations = [lastSeq("invocation"), $("invocation-filter").value, $("errors-only").checked, page.showAll];
   renderHeader();
   memo("invocations", [invocations, open.filter((key) => key.startsWith("inv:"))], renderInvocations);
   memo("routes", [snap.http_routes, snap.websocket_routes, snap.endpoints], renderRoutes);
@@ -243,9 +245,13 @@ function renderInvocations() {
   const all = recent("invocation");
   setCount("invocations", all.length);
   const rows = [];
+  let shown = 0;
+  let hidden = 0;
   for (const item of all) {
     if (errorsOnly && item.status === "ok") continue;
     if (filter && ![item.function, item.source, item.request_id, item.status].some((v) => String(v || "").toLowerCase().includes(filter))) continue;
+    if (!page.showAll && shown >= FIRST_ROWS) { hidden += 1; continue; }
+    shown += 1;
     const key = `inv:${item.request_id}:${item.seq}`;
     const open = page.open.has(key);
     const classes = ["clickable", open ? "open" : "", item.seq > page.seenSeq && page.seenSeq ? "fresh" : ""].join(" ");
@@ -269,6 +275,10 @@ function renderInvocations() {
         h("pre", { class: "logs", text: logs }),
       ))));
     }
+  }
+  if (hidden || page.showAll) {
+    rows.push(h("tr", {}, h("td", { colspan: 7 }, h("button", { class: "secondary", onclick: () => { page.showAll = !page.showAll; queueRender(); } },
+      page.showAll ? `Show the newest ${FIRST_ROWS}` : `Show ${hidden} more`))));
   }
   $("invocation-table").tBodies[0].replaceChildren(...rows);
   $("invocation-table").hidden = all.length === 0;

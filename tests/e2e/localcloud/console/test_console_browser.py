@@ -111,6 +111,7 @@ def test_page_shows_routes_and_a_new_invocation_live_then_its_logs(
     assert httpx.get(f"{cloud.http_url}/health", timeout=10).status_code == 200
     wait_for_more(browser, health_rows, before)
     seen_after = time.perf_counter() - started
+    print(f"the invocation showed on the page {seen_after * 1000:.0f} ms after the request")
     assert browser.execute_script("return window.__sameDocument") is True
     assert seen_after < 3
 
