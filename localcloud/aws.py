@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import email
 import email.policy
 import io
@@ -85,6 +86,7 @@ def _install_hooks(*, stepfunctions: bool) -> None:
 def _install_core_hooks() -> None:
     from moto.awslambda.models import LambdaBackend
     from moto.awslambda_simple.models import LambdaSimpleBackend
+    from moto.events.models import Rule
     from moto.ses.models import SESBackend
     from moto.sns.models import SNSBackend
 
@@ -125,6 +127,27 @@ def _install_core_hooks() -> None:
         return message_id
 
     SNSBackend.publish = publish  # type: ignore[method-assign]
+
+    # EventBridge: moto delivers to queues, logs and buses (and refuses functions); a function
+    # target is ours to call.
+    original_send_to_targets = Rule.send_to_targets
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        functions = [t for t in self.targets if ":function:" in str(t.get("Arn", ""))]
+        if len(functions) < len(self.targets):
+            others = copy.copy(self)  # shallow: moto's rule stays as it is for other threads
+            others.targets = [t for t in self.targets if t not in functions]
+            original_send_to_targets(others, original_event, transform_input)
+        if not _active or not self.event_pattern.matches_event(original_event):
+            return
+        for target in functions:
+            name = _function_name(target["Arn"])
+            services = _owner(lambda s, name=name: s.cloud.stack.function_by_name(name) is not None)
+            if services is not None:
+                event = json.loads(target["Input"]) if target.get("Input") else original_event
+                services.invoke_async(name, event, "eventbridge")
+
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
 
 
 def _install_stepfunctions_hooks() -> None:
@@ -307,8 +330,21 @@ class AwsServices:
                 "CORSRules": bucket.cors or DEFAULT_BUCKET_CORS})
         for topic in stack.topics.values():
             self.client("sns").create_topic(Name=topic)
+        events = self.client("events")
         for bus in stack.event_buses.values():
-            _unless_exists(lambda bus=bus: self.client("events").create_event_bus(Name=bus))
+            _unless_exists(lambda bus=bus: events.create_event_bus(Name=bus))
+        for rule in stack.event_rules:
+            function = stack.functions.get(rule.function)
+            if function is None:
+                continue  # left out of this stack by a condition
+            events.put_rule(Name=rule.name, EventBusName=rule.bus,
+                            EventPattern=json.dumps(rule.pattern))
+            target: dict[str, Any] = {"Id": rule.function[:64],
+                                      "Arn": function.arn}
+            if rule.input is not None:
+                target["Input"] = (rule.input if isinstance(rule.input, str)
+                                   else json.dumps(rule.input))
+            events.put_targets(Rule=rule.name, EventBusName=rule.bus, Targets=[target])
         ses = self.client("ses")
         for identity in self._email_identities():
             if "@" in identity:
@@ -400,8 +436,7 @@ class AwsServices:
         if invocation_type == "DryRun":
             return b""
         if invocation_type == "Event":
-            asyncio.run_coroutine_threadsafe(self._invoke_event(name, event, source),
-                                             runtime.loop)
+            self.invoke_async(name, event, source)
             return b""
         try:
             value = runtime.invoke_threadsafe(name, event, source=source)
@@ -409,6 +444,13 @@ class AwsServices:
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps(error.payload()).encode()
         return json.dumps(value).encode()
+
+    def invoke_async(self, name: str, event: Any, source: str) -> None:
+        """Invoke without waiting, as AWS does for async invokes and EventBridge; any thread."""
+        runtime = self.cloud.runtime
+        if runtime is not None and runtime.loop is not None:
+            asyncio.run_coroutine_threadsafe(self._invoke_event(name, event, source),
+                                             runtime.loop)
 
     async def _invoke_event(self, name: str, event: Any, source: str) -> None:
         from localcloud.runtime import FunctionError

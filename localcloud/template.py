@@ -187,6 +187,17 @@ class ScheduleSpec:
 
 
 @dataclass
+class EventRuleSpec:
+    """An EventBridge rule matching events on a bus and invoking a function."""
+
+    name: str
+    bus: str  # event bus name; "default" unless the template says otherwise
+    pattern: dict[str, Any]
+    function: str  # logical id
+    input: str | None = None  # a constant JSON input replacing the event
+
+
+@dataclass
 class StateMachineSpec:
     logical_id: str
     name: str
@@ -220,6 +231,7 @@ class Stack:
     sqs_sources: list[SqsEventSource] = field(default_factory=list)
     s3_sources: list[S3EventSource] = field(default_factory=list)
     schedules: list[ScheduleSpec] = field(default_factory=list)
+    event_rules: list[EventRuleSpec] = field(default_factory=list)
     state_machines: dict[str, StateMachineSpec] = field(default_factory=dict)
     topics: dict[str, str] = field(default_factory=dict)  # logical id -> topic name
     event_buses: dict[str, str] = field(default_factory=dict)  # logical id -> bus name
@@ -792,6 +804,14 @@ def _read_function_events(stack: Stack, resolver: Resolver, logical_id: str,
                 prefix=str(resolver.resolve(prefix)),
                 suffix=str(resolver.resolve(suffix)),
             ))
+        elif kind in ("EventBridgeRule", "CloudWatchEvent") and props.get("Pattern"):
+            stack.event_rules.append(EventRuleSpec(
+                name=f"{logical_id}-{event_name}"[:64],
+                bus=str(resolver.resolve(props.get("EventBusName", "default"))).rsplit("/", 1)[-1],
+                pattern=resolver.resolve(props["Pattern"]),
+                function=logical_id,
+                input=props.get("Input"),
+            ))
         elif kind in ("Schedule", "ScheduleV2"):
             stack.schedules.append(ScheduleSpec(
                 name=f"{logical_id}-{event_name}",
@@ -813,13 +833,23 @@ def _function_queue(queue_arn: Any) -> str:
 
 def _read_rule(stack: Stack, resolver: Resolver, logical_id: str, props: dict[str, Any]) -> None:
     expression = props.get("ScheduleExpression")
-    if not expression:
+    pattern = props.get("EventPattern")
+    if not expression and not pattern:
         return
     for target in props.get("Targets") or []:
         arn = target.get("Arn")
         try:
             function = _function_logical_id(resolver, arn)
         except TemplateError:
+            continue
+        if (resolver.resources.get(function) or {}).get("Type") not in (
+                "AWS::Serverless::Function", "AWS::Lambda::Function"):
+            continue  # a queue, a state machine...: not a target the local cloud invokes
+        if pattern:
+            bus = props.get("EventBusName", "default")
+            stack.event_rules.append(EventRuleSpec(
+                name=logical_id, bus=str(resolver.resolve(bus)).rsplit("/", 1)[-1],
+                pattern=resolver.resolve(pattern), function=function, input=target.get("Input")))
             continue
         stack.schedules.append(ScheduleSpec(
             name=logical_id, function=function, state_machine=None,

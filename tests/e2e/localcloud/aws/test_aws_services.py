@@ -233,3 +233,23 @@ def test_lambda_invoke_through_boto3_runs_our_handler_and_reports_its_errors(
     assert json.loads(failed["Payload"].read())["errorType"] == "TypeError"
     # Registered in moto's Lambda too, off the start path, for handlers that list functions.
     assert eventually(lambda: lambda_client.get_function(FunctionName=name))
+
+
+def test_event_on_a_custom_bus_reaches_the_rules_function_which_emails(
+        cloud: RunningCloud, aws: Callable[[str], BaseClient]) -> None:
+    address = f"{uuid.uuid4().hex[:8]}@example.com"
+    aws("events").put_events(Entries=[
+        {"EventBusName": "plaza-users", "Source": "plaza.users", "DetailType": "UserSignedUp",
+         "Detail": json.dumps({"username": "ada", "email": address})},
+        {"EventBusName": "plaza-users", "Source": "plaza.users", "DetailType": "UserDeleted",
+         "Detail": json.dumps({"username": "bob", "email": address})}])
+
+    def welcome() -> list[dict[str, Any]]:
+        return [item for item in cloud.cloud.status["outbox"]() if item["to"] == [address]]
+
+    [email] = eventually(welcome)
+    assert email["subject"] == "Welcome, ada" and "from plaza.users" in email["body"]
+    time.sleep(0.3)  # the non-matching event must not have invoked the function either
+    assert len(welcome()) == 1
+    assert any(r["function"] == "WelcomeFunction" and r["source"] == "eventbridge"
+               for r in cloud.cloud.recorder.recent("invocation"))
