@@ -349,7 +349,13 @@ class EventSources:
                                                   name=f"consume {consumer.queue_name}"))
         now = datetime.now(UTC)
         for schedule in self.schedules.values():
-            schedule.next_run = next_run(schedule.spec.expression, now)
+            try:
+                schedule.next_run = next_run(schedule.spec.expression, now)
+            except ScheduleError as error:
+                # Runs on demand only: one odd expression must not keep the rest from serving.
+                print(f"[localcloud] schedule {schedule.spec.name}: {error}", flush=True)
+                schedule.last_status = f"not scheduled: {error}"
+                continue
             if schedule.spec.enabled:
                 schedule.task = asyncio.create_task(self._run_schedule(schedule),
                                                     name=f"schedule {schedule.spec.name}")
@@ -635,8 +641,8 @@ class EventSources:
 
     def _start_execution(self, spec: ScheduleSpec, event: Any) -> str:
         machine = self.cloud.stack.state_machines[spec.state_machine or ""]
-        response = self.client("stepfunctions").start_execution(stateMachineArn=machine.arn,
-                                             input=json.dumps(event))
+        response = self.client("stepfunctions").start_execution(
+            stateMachineArn=machine.arn, input=json.dumps(event))
         return str(response["executionArn"])
 
     def schedule_status(self) -> list[dict[str, Any]]:
