@@ -364,6 +364,9 @@ class Resolver:
                 "DomainName": f"{physical}.s3.amazonaws.com",
                 "RegionalDomainName": f"{physical}.s3.{REGION}.amazonaws.com",
             }[attribute]
+        if kind == "AWS::Events::EventBus" and attribute in ("Arn", "Name"):
+            return (physical if attribute == "Name"
+                    else f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{physical}")
         if attribute in ("Arn", "Name", "StateMachineName"):
             if kind in ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"):
                 return (physical if attribute != "Arn"

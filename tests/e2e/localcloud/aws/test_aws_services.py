@@ -253,3 +253,18 @@ def test_event_on_a_custom_bus_reaches_the_rules_function_which_emails(
     assert len(welcome()) == 1
     assert any(r["function"] == "WelcomeFunction" and r["source"] == "eventbridge"
                for r in cloud.cloud.recorder.recent("invocation"))
+
+
+def test_push_to_a_device_endpoint_lands_in_the_outbox(
+        cloud: RunningCloud, aws: Callable[[str], BaseClient]) -> None:
+    sns = aws("sns")
+    app = sns.create_platform_application(Name="plaza-ios", Platform="APNS_SANDBOX",
+                                          Attributes={})["PlatformApplicationArn"]
+    device = sns.create_platform_endpoint(PlatformApplicationArn=app,
+                                          Token=uuid.uuid4().hex)["EndpointArn"]
+    message = json.dumps({"APNS_SANDBOX": json.dumps({"aps": {"alert": "ada liked your post"}})})
+    message_id = sns.publish(TargetArn=device, Message=message,
+                             MessageStructure="json")["MessageId"]
+    [push] = [item for item in cloud.cloud.status["outbox"]() if item["id"] == message_id]
+    assert (push["channel"], push["to"]) == ("push", device)
+    assert "ada liked your post" in push["body"]
