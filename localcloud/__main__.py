@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import importlib
 import signal
+import socket
 import sys
 import threading
 import time
@@ -124,10 +125,32 @@ async def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def busy_ports(host: str, ports: dict[str, int]) -> list[str]:
+    """The options whose port something else already listens on (another `make dev`?)."""
+    busy = []
+    for option, port in ports.items():
+        if not port:
+            continue
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError:
+                busy.append(f"{option} {port}")
+    return busy
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if not args.template.exists():
         print(f"no template at {args.template}", file=sys.stderr)
+        return 2
+    busy = busy_ports(args.host, {"--http-port": args.http_port, "--ws-port": args.ws_port,
+                                  "--aws-port": args.aws_port})
+    if busy:
+        print(f"already in use: {', '.join(busy)}. Stop what listens there or choose other "
+              f'ports, e.g. make dev DEV_ARGS="--http-port 3100" (0 picks a free port).',
+              file=sys.stderr)
         return 2
     return asyncio.run(serve(args))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -110,3 +111,19 @@ def test_demo_seeding_twice_keeps_the_accounts(clean_stores: EmbeddedStores) -> 
     assert [a["status"] for a in first] == ["created"] * len(demo.ACCOUNTS)
     assert [a["status"] for a in second] == ["exists"] * len(demo.ACCOUNTS)
     assert os.environ.get("DATABASE_URL") == clean_stores.database_url  # restored afterwards
+
+
+def test_dev_command_refuses_a_busy_port_before_starting_anything() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "localcloud", "--http-port", str(port), "--ws-port", "0",
+             "--aws-port", "0"],
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": f"{ROOT / 'shared'}{os.pathsep}{ROOT}"},
+            capture_output=True, text=True, timeout=60,
+        )
+    assert done.returncode == 2
+    assert f"--http-port {port}" in done.stderr
+    assert "Traceback" not in done.stderr
