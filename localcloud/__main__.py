@@ -112,7 +112,7 @@ async def serve(args: argparse.Namespace) -> int:
         await cloud.start()
         accounts: list[dict[str, str]] = []
         notes: list[str] = []
-        if not args.no_demo:
+        if not args.no_demo and not stopping.is_set():
             from localcloud import demo
 
             accounts, notes = await asyncio.to_thread(demo.seed, cloud)
@@ -152,7 +152,13 @@ def main(argv: list[str] | None = None) -> int:
               f'ports, e.g. make dev DEV_ARGS="--http-port 3100" (0 picks a free port).',
               file=sys.stderr)
         return 2
-    return asyncio.run(serve(args))
+    from localcloud.embedded import StoreStartError
+
+    try:
+        return asyncio.run(serve(args))
+    except StoreStartError as error:
+        print(f"[localcloud] could not start the stores: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -55,9 +55,12 @@ def seed(cloud: LocalCloud) -> tuple[list[dict[str, str]], list[str]]:
     """(accounts with their status "created" / "exists" / "failed: ...", notes to print)."""
     if not identity_available():
         return [], ["Demo accounts: none (plaza.identity is not in this tree yet)."]
-    from plaza import errors
-    from plaza.identity import repo, service
-    from plaza.identity.models import RegisterIn
+    try:
+        from plaza import errors
+        from plaza.identity import repo, service
+        from plaza.identity.models import RegisterIn
+    except ImportError as error:
+        return [], [f"Demo accounts: none (plaza.identity does not import: {error})."]
 
     accounts: list[dict[str, str]] = []
     with function_settings(cloud):
