@@ -35,15 +35,19 @@ def function_settings(cloud: LocalCloud) -> Iterator[None]:
         environ.update({key: value for key, value in spec.environment.items()
                         if not value.startswith(("ssm:", "secretsmanager:"))})
     environ.update(cloud.function_env())
-    saved = dict(os.environ)
+    # Only these keys are put back: the cloud's own threads may set others meanwhile.
+    saved = {key: os.environ.get(key) for key in environ}
     os.environ.update(environ)
     config.reset_settings()
     try:
         yield
     finally:
         db.close()
-        os.environ.clear()
-        os.environ.update(saved)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         config.reset_settings()
 
 

@@ -110,7 +110,9 @@ def test_demo_seeding_twice_keeps_the_accounts(clean_stores: EmbeddedStores) -> 
     second, _ = demo.seed(cloud)
     assert [a["status"] for a in first] == ["created"] * len(demo.ACCOUNTS)
     assert [a["status"] for a in second] == ["exists"] * len(demo.ACCOUNTS)
-    assert os.environ.get("DATABASE_URL") == clean_stores.database_url  # restored afterwards
+    # The function settings were put back afterwards.
+    assert os.environ.get("DATABASE_URL") == clean_stores.database_url
+    assert os.environ.get("AWS_ENDPOINT_URL") != cloud.endpoints.aws_endpoint
 
 
 def test_dev_command_refuses_a_busy_port_before_starting_anything() -> None:
