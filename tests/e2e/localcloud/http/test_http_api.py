@@ -176,6 +176,13 @@ def test_missing_identity_source_is_401_without_calling_the_authorizer(
     assert invocations_of(cloud, "AuthorizerFunction") == before
 
 
+def test_authorizer_refusal_carries_cors_headers_for_the_browser(client: httpx.Client) -> None:
+    response = client.get("/private?tenant=t1", headers={"Origin": ORIGIN})
+    assert response.status_code == 401
+    assert response.headers["access-control-allow-origin"] == ORIGIN
+    assert response.headers["apigw-requestid"]
+
+
 # ---------------------------------------------------------------- CORS
 
 def test_preflight_is_answered_from_the_templates_cors_configuration(
@@ -280,10 +287,3 @@ def test_crashing_handler_is_500_like_api_gateway(cloud: RunningCloud,
             if item["function"] == "CrashFunction"][-1]
     assert last["status"] == "error"
     assert "boom" in last["error"]
-
-
-def test_authorizer_refusal_carries_cors_headers_for_the_browser(client: httpx.Client) -> None:
-    response = client.get("/private?tenant=t1", headers={"Origin": ORIGIN})
-    assert response.status_code == 401
-    assert response.headers["access-control-allow-origin"] == ORIGIN
-    assert response.headers["apigw-requestid"]
