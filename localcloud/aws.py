@@ -1,11 +1,12 @@
 """The local cloud's AWS services: moto in server mode, provisioned from the stack.
 
 moto runs in this process (a werkzeug server thread), not as a subprocess, for three reasons:
-its Lambda backend must hand invocations (Step Functions tasks, handlers' `lambda.invoke`) to
-our runtime instead of Docker; SES sends and SNS publishes must reach the outbox as they happen,
-without polling; and the /_local page reads queue depths and execution histories straight from
-moto's backends without an HTTP round trip. The price is a handful of small monkeypatches, all
-in `_install_hooks`, and one moto state per process (two clouds started in one process share it).
+its Lambda backend must hand invocations (Step Functions tasks, handlers' `lambda.invoke`,
+EventBridge rules' function targets) to our runtime instead of Docker; SES sends and SNS
+publishes must reach the outbox as they happen, without polling; and the /_local page reads
+queue depths and execution histories straight from moto's backends without an HTTP round trip.
+The price is a handful of small monkeypatches, all installed by `_install_hooks`, and one moto
+state per process: clouds running side by side in one process share it (see `_active`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import os
 import threading
 import uuid
 import zipfile
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from localcloud.template import ACCOUNT_ID, REGION
@@ -88,7 +89,7 @@ def _install_core_hooks() -> None:
     from moto.awslambda_simple.models import LambdaSimpleBackend
     from moto.events.models import Rule
     from moto.ses.models import SESBackend
-    from moto.sns.models import SNSBackend
+    from moto.sns.models import SNSBackend, Subscription
 
     # Lambda: moto would run the zip in Docker (or echo the payload); ours runs the handler.
     for backend_class in (LambdaBackend, LambdaSimpleBackend):
@@ -127,6 +128,30 @@ def _install_core_hooks() -> None:
         return message_id
 
     SNSBackend.publish = publish  # type: ignore[method-assign]
+
+    # SNS -> Lambda: moto would call its Lambda with a canned event (fixed message id, test
+    # attributes); ours gets the notification as SNS sends it, asynchronously as SNS invokes.
+    original_deliver = Subscription.publish
+
+    def deliver(self: Any, message: str, message_id: str, subject: str | None = None,
+                message_attributes: dict[str, Any] | None = None, *args: Any,
+                **kwargs: Any) -> None:
+        name = _function_name(self.endpoint) if self.protocol == "lambda" else ""
+        services = _owner(lambda s: s.cloud.stack.function_by_name(name) is not None) if name \
+            else None
+        if services is None:
+            original_deliver(self, message, message_id, subject, message_attributes, *args,
+                             **kwargs)
+            return
+        matcher = self._filter_policy_matcher
+        if matcher is not None and not matcher.matches(message_attributes, message):
+            return
+        if kwargs.get("message_structure") == "json" or (len(args) > 2 and args[2] == "json"):
+            message = self._parse_message_structure(message, "lambda")
+        services.invoke_async(name, _sns_event(self, message, message_id, subject,
+                                               message_attributes), "sns")
+
+    Subscription.publish = deliver  # type: ignore[method-assign]
 
     # EventBridge: moto delivers to queues, logs and buses (and refuses functions); a function
     # target is ours to call.
@@ -210,6 +235,28 @@ class LocalClients:
                     aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
                     aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
             return client
+
+
+def _sns_event(subscription: Any, message: str, message_id: str, subject: str | None,
+               attributes: dict[str, Any] | None) -> dict[str, Any]:
+    """A notification as SNS hands it to a Lambda subscriber."""
+    base = f"https://sns.{REGION}.amazonaws.com"
+    return {"Records": [{
+        "EventSource": "aws:sns", "EventVersion": "1.0",
+        "EventSubscriptionArn": subscription.arn,
+        "Sns": {
+            "Type": "Notification", "MessageId": message_id, "TopicArn": subscription.topic.arn,
+            "Subject": subject, "Message": message,
+            "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            "SignatureVersion": "1", "Signature": "LOCALCLOUD",
+            "SigningCertUrl": f"{base}/SimpleNotificationService-local.pem",
+            "UnsubscribeUrl": f"{base}/?Action=Unsubscribe&SubscriptionArn={subscription.arn}",
+            "MessageAttributes": {
+                name: {"Type": value.get("DataType") or value.get("Type", "String"),
+                       "Value": value.get("StringValue", value.get("Value"))}
+                for name, value in (attributes or {}).items()},
+        },
+    }]}
 
 
 def _owner(owns: Any) -> AwsServices | None:
@@ -328,8 +375,19 @@ class AwsServices:
             _unless_exists(lambda name=bucket.name: s3.create_bucket(Bucket=name))
             s3.put_bucket_cors(Bucket=bucket.name, CORSConfiguration={
                 "CORSRules": bucket.cors or DEFAULT_BUCKET_CORS})
+        sns = self.client("sns")
         for topic in stack.topics.values():
-            self.client("sns").create_topic(Name=topic)
+            sns.create_topic(Name=topic)
+        for source in stack.sns_sources:
+            function = stack.functions.get(source.function)
+            if function is None:
+                continue
+            attributes = {}
+            if source.filter_policy:
+                attributes = {"FilterPolicy": json.dumps(source.filter_policy),
+                              "FilterPolicyScope": source.filter_policy_scope}
+            sns.subscribe(TopicArn=source.topic_arn, Protocol="lambda",
+                          Endpoint=function.arn, Attributes=attributes)
         events = self.client("events")
         for bus in stack.event_buses.values():
             _unless_exists(lambda bus=bus: events.create_event_bus(Name=bus))

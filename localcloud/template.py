@@ -187,6 +187,14 @@ class ScheduleSpec:
 
 
 @dataclass
+class SnsEventSource:
+    function: str  # logical id
+    topic_arn: str
+    filter_policy: dict[str, Any] | None = None
+    filter_policy_scope: str = "MessageAttributes"
+
+
+@dataclass
 class EventRuleSpec:
     """An EventBridge rule matching events on a bus and invoking a function."""
 
@@ -232,6 +240,7 @@ class Stack:
     s3_sources: list[S3EventSource] = field(default_factory=list)
     schedules: list[ScheduleSpec] = field(default_factory=list)
     event_rules: list[EventRuleSpec] = field(default_factory=list)
+    sns_sources: list[SnsEventSource] = field(default_factory=list)
     state_machines: dict[str, StateMachineSpec] = field(default_factory=dict)
     topics: dict[str, str] = field(default_factory=dict)  # logical id -> topic name
     event_buses: dict[str, str] = field(default_factory=dict)  # logical id -> bus name
@@ -806,6 +815,13 @@ def _read_function_events(stack: Stack, resolver: Resolver, logical_id: str,
                 events=[events_list] if isinstance(events_list, str) else list(events_list or []),
                 prefix=str(resolver.resolve(prefix)),
                 suffix=str(resolver.resolve(suffix)),
+            ))
+        elif kind == "SNS":
+            stack.sns_sources.append(SnsEventSource(
+                function=logical_id,
+                topic_arn=str(resolver.resolve(props.get("Topic"))),
+                filter_policy=resolver.resolve(props.get("FilterPolicy")),
+                filter_policy_scope=str(props.get("FilterPolicyScope", "MessageAttributes")),
             ))
         elif kind in ("EventBridgeRule", "CloudWatchEvent") and props.get("Pattern"):
             stack.event_rules.append(EventRuleSpec(

@@ -1,5 +1,6 @@
 """The template reader's view of AWS event wiring the local cloud provisions: EventBridge rules
-(SAM's EventBridgeRule and raw AWS::Events::Rule), schedules, queues with their DLQs."""
+(SAM's EventBridgeRule and raw AWS::Events::Rule), SNS subscriptions, schedules, queues with
+their DLQs."""
 
 from __future__ import annotations
 
@@ -34,6 +35,11 @@ Resources:
         Nightly:
           Type: Schedule
           Properties: {Schedule: rate(1 day)}
+        Alerts:
+          Type: SNS
+          Properties: {Topic: !Ref AlertsTopic, FilterPolicy: {severity: [high]}}
+  AlertsTopic:
+    Type: AWS::SNS::Topic
   PostedRule:
     Type: AWS::Events::Rule
     Properties:
@@ -57,5 +63,9 @@ def test_rules_schedules_and_redrive_are_read_from_the_template(tmp_path: Path) 
     assert rules["PostedRule"].input == '{"fixed": true}'
     assert [(s.function, s.expression) for s in stack.schedules] == [("Worker", "rate(1 day)")]
     assert stack.event_buses == {"Bus": "plaza-events"}
+    [alerts] = stack.sns_sources
+    assert (alerts.function, alerts.topic_arn) == (
+        "Worker", "arn:aws:sns:us-east-1:123456789012:t-AlertsTopic")
+    assert alerts.filter_policy == {"severity": ["high"]}
     jobs = stack.queues["Jobs"]
     assert (jobs.dead_letter_queue, jobs.max_receive_count) == ("JobsDlq", 3)

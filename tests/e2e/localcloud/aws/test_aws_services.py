@@ -268,3 +268,24 @@ def test_push_to_a_device_endpoint_lands_in_the_outbox(
     [push] = [item for item in cloud.cloud.status["outbox"]() if item["id"] == message_id]
     assert (push["channel"], push["to"]) == ("push", device)
     assert "ada liked your post" in push["body"]
+
+
+def test_topic_notifications_reach_the_subscribed_function_through_its_filter_policy(
+        cloud: RunningCloud, aws: Callable[[str], BaseClient]) -> None:
+    sns, s3 = aws("sns"), aws("s3")
+    bucket = cloud.cloud.stack.buckets["UploadsBucket"].name
+    topic = f"arn:aws:sns:us-east-1:123456789012:{cloud.cloud.stack.topics['AlertsTopic']}"
+
+    def alert(severity: str) -> str:
+        return str(sns.publish(TopicArn=topic, Subject="disk", Message=f"{severity} usage",
+                               MessageAttributes={"severity": {"DataType": "String",
+                                                               "StringValue": severity}})
+                   ["MessageId"])
+
+    high, low = alert("high"), alert("low")
+    notification = eventually(lambda: processed(s3, bucket, f"alerts/{high}.json"))
+    assert notification["Type"] == "Notification" and notification["TopicArn"] == topic
+    assert (notification["Subject"], notification["Message"]) == ("disk", "high usage")
+    assert notification["MessageAttributes"]["severity"] == {"Type": "String", "Value": "high"}
+    time.sleep(0.3)  # published after the high one: it would have arrived by now
+    assert processed(s3, bucket, f"alerts/{low}.json") is None  # filtered out
