@@ -51,8 +51,9 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_dev_command_serves_the_template_and_ctrl_c_stops_everything(
-        stores: EmbeddedStores) -> None:
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
+def test_dev_command_serves_the_template_and_a_signal_stops_everything(
+        stores: EmbeddedStores, stop: str) -> None:
     http_port = free_port()
     env = {**os.environ, "DATABASE_URL": stores.database_url, "REDIS_URL": stores.redis_url,
            "PYTHONPATH": f"{ROOT / 'shared'}{os.pathsep}{ROOT}"}
@@ -81,8 +82,11 @@ def test_dev_command_serves_the_template_and_ctrl_c_stops_everything(
         assert response.status_code == 200, response.text
         workers = children_of(process.pid)
         assert workers, "GET /health should have started a function container"
-        # Ctrl-C in a terminal signals the whole foreground process group.
-        os.killpg(process.pid, signal.SIGINT)
+        if stop == "ctrl-c":
+            # Ctrl-C in a terminal signals the whole foreground process group.
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.send_signal(signal.SIGTERM)  # only the cloud: it must stop its children
         assert process.wait(30) == 0, "".join(output)
     finally:
         if process.poll() is None:
