@@ -51,8 +51,23 @@ _STEPFUNCTIONS_CREDENTIAL = "Credential=ak/"
 # (a session-wide cloud and a test's own) share it: an invocation goes to the newest cloud
 # that has the function, a sent email to every cloud's outbox.
 _active: list[AwsServices] = []
+_saved_settings: dict[str, Any] = {}  # moto's settings before the first cloud started
 _hooks_lock = threading.Lock()
 _hooks_installed: set[str] = set()  # hook groups patched into moto so far
+
+
+def _restore_settings() -> None:
+    from moto.core.config import default_user_config
+
+    if "config" in _saved_settings:
+        default_user_config.clear()
+        default_user_config.update(_saved_settings["config"])  # type: ignore[typeddict-item]
+    port = _saved_settings.get("port")
+    if port is None:
+        os.environ.pop("MOTO_PORT", None)
+    else:
+        os.environ["MOTO_PORT"] = port
+    _saved_settings.clear()
 
 
 def _dummy_zip() -> bytes:
@@ -331,13 +346,17 @@ class AwsServices:
         from werkzeug.serving import make_server
 
         _install_hooks(stepfunctions=bool(self.cloud.stack.state_machines))
+        if not _active:
+            # Put back when the last cloud stops: tests using mock_aws later in the same
+            # process must get moto as configured by default.
+            _saved_settings.update(config=dict(default_user_config),
+                                   port=os.environ.get("MOTO_PORT"))
+            moto_api_backend.reset()  # a fresh account, as a fresh `make dev` would have
         default_user_config["stepfunctions"] = {"execute_state_machine": True}
         default_user_config["lambda"] = {"use_docker": False}
         # The Step Functions interpreter reaches the other services at localhost:$MOTO_PORT.
         os.environ["MOTO_PORT"] = str(self.port)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        if not _active:
-            moto_api_backend.reset()  # a fresh account, as a fresh `make dev` would have
         server = make_server(self.host, self.port, DomainDispatcherApplication(create_backend_app),
                              threaded=True, request_handler=MotoRequestHandler)
         # Stopping must not wait for consumers' 20 s long polls to return.
@@ -352,8 +371,11 @@ class AwsServices:
             self.cloud.status.pop(key, None)
         if self in _active:
             _active.remove(self)
-        if _active and os.environ.get("MOTO_PORT") == str(self.port):
-            os.environ["MOTO_PORT"] = str(_active[-1].port)  # still reachable for the others
+            if _active:
+                if os.environ.get("MOTO_PORT") == str(self.port):
+                    os.environ["MOTO_PORT"] = str(_active[-1].port)  # reachable for the others
+            else:
+                _restore_settings()
         server, self.server = self.server, None
         if server is not None:
             await asyncio.to_thread(server.shutdown)
