@@ -385,7 +385,8 @@ class EventSources:
         consumers = []
         by_bucket: dict[str, list[dict[str, Any]]] = {}
         for index, source in enumerate(sources):
-            queue_name = f"localcloud-s3-{index}-{source.function}"[:80]
+            # Per stack: another cloud running alongside must not drain this one's uploads.
+            queue_name = f"{self.cloud.stack.name}-s3-{index}-{source.function}"[:80]
             self.sqs.create_queue(QueueName=queue_name,
                                   Attributes={"VisibilityTimeout": str(S3_RETRY_SECONDS)})
             rules = [{"Name": name, "Value": value}
