@@ -83,6 +83,7 @@ def banner(cloud: LocalCloud, accounts: list[dict[str, str]], notes: list[str],
         f"  Console        {endpoints.http_url}/_local",
         f"  Postgres       {cloud.database_url}",
         f"  Redis          {cloud.redis_url}",
+        f"  Search         {cloud.function_env()['MEILI_URL'] or 'Postgres full-text (MEILI_URL unset)'}",
         f"  Functions      {len(cloud.stack.functions)}, reload on change: "
         f"{'on' if cloud.config.watch else 'off'}",
     ]
