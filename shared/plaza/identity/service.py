@@ -167,11 +167,7 @@ def _open_session(row: dict[str, Any], device_id: str, ip: str, user_agent: str)
                                          now + SESSION_MAX_AGE)
         repo.insert_refresh_token(digest, session_id, now + REFRESH_TOKEN_TTL)
     session_state.remember_revoked(replaced)
-    return TokenPair(
-        access_token=keyset().issue(user_id=row["id"], role=row["role"], device_id=device_id,
-                                    session_id=session_id),
-        refresh_token=refresh_token, expires_in=ACCESS_TOKEN_TTL_S, user=user_out(row),
-    )
+    return _token_pair(row, device_id, session_id, refresh_token)
 
 
 def refresh(refresh_token: str, device_id: str) -> TokenPair:
@@ -203,10 +199,16 @@ def refresh(refresh_token: str, device_id: str) -> TokenPair:
         raise InvalidRefreshToken("The refresh token was already used; the session is revoked")
     user = repo.user_by_id(row["user_id"])
     assert user is not None
+    return _token_pair(user, device_id, row["session_id"], new_token)
+
+
+def _token_pair(user: dict[str, Any], device_id: str, session_id: str,
+                refresh_token: str) -> TokenPair:
+    """A fresh access token for the session, with the refresh token and the user."""
     return TokenPair(
         access_token=keyset().issue(user_id=user["id"], role=user["role"], device_id=device_id,
-                                    session_id=row["session_id"]),
-        refresh_token=new_token, expires_in=ACCESS_TOKEN_TTL_S, user=user_out(user),
+                                    session_id=session_id),
+        refresh_token=refresh_token, expires_in=ACCESS_TOKEN_TTL_S, user=user_out(user),
     )
 
 

@@ -7,6 +7,9 @@ active, keep the old one listed until its last token has expired (15 minutes + l
 Verification pins the algorithm to the key named by `kid`, so neither `alg: none` nor an HS256
 token "signed" with an ES256 public key can pass; it also checks iss, aud, exp and that the
 token's device (`did`) is the device presenting it.
+
+PyJWT (and cryptography under it) is imported where tokens are signed or checked: routes that
+only read the caller never pay for it at cold start.
 """
 
 from __future__ import annotations
@@ -21,9 +24,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
-
-import jwt
-from jwt.algorithms import ECAlgorithm, HMACAlgorithm
 
 from plaza.config import settings
 from plaza.errors import Unauthorized
@@ -65,6 +65,9 @@ class SigningKey:
 
 
 def _load_key(jwk: dict[str, Any]) -> SigningKey:
+    import jwt
+    from jwt.algorithms import ECAlgorithm
+
     kid, alg = jwk.get("kid"), jwk.get("alg")
     if not isinstance(kid, str) or not kid:
         raise KeysetError("every key needs a kid")
@@ -112,11 +115,15 @@ class KeySet:
             "sub": user_id, "role": role, "did": device_id, "sid": session_id,
             "iat": issued_at, "exp": issued_at + ttl_s, "iss": self.issuer, "aud": self.audience,
         }
+        import jwt
+
         key = self.active
         return jwt.encode(claims, key.signing, algorithm=key.alg, headers={"kid": key.kid})
 
     def verify(self, token: str, device_id: str | None) -> AccessClaims:
         """The token's claims; InvalidToken unless every check passes."""
+        import jwt
+
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -152,6 +159,8 @@ class KeySet:
 
 def generate_key(alg: str, kid: str | None = None) -> dict[str, Any]:
     """A new private JWK for `alg`, ready to go into JWT_KEYS."""
+    from jwt.algorithms import ECAlgorithm, HMACAlgorithm
+
     kid = kid or f"{time.strftime('%Y%m%d')}-{secrets.token_hex(4)}"
     if alg == "ES256":
         from cryptography.hazmat.primitives.asymmetric import ec
