@@ -116,11 +116,15 @@ def revoke_user_sessions(user_id: str, reason: str) -> list[str]:
 
 def insert_session(user_id: str, device_id: str, user_agent: str, ip: str,
                    expires_at: dt.datetime) -> str:
-    row = db.fetch_one(
-        "INSERT INTO sessions (user_id, device_id, user_agent, ip, expires_at)"
-        " VALUES (%s, %s, %s, %s, %s) RETURNING id::text AS id",
-        (user_id, device_id, user_agent, ip, expires_at),
-    )
+    try:
+        row = db.fetch_one(
+            "INSERT INTO sessions (user_id, device_id, user_agent, ip, expires_at)"
+            " VALUES (%s, %s, %s, %s, %s) RETURNING id::text AS id",
+            (user_id, device_id, user_agent, ip, expires_at),
+        )
+    except psycopg.errors.UniqueViolation as exc:
+        # Two logins on one device at once: the other one's session won (one live per device).
+        raise Conflict("Another login on this device is in progress; try again") from exc
     assert row is not None
     return str(row["id"])
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+
+import psycopg
 import pytest
 
 from plaza import errors
@@ -50,3 +53,16 @@ def test_login_refresh_rotates_and_reuse_revokes_the_family(identity_env: Outbox
         service.refresh(first.refresh_token, DEVICE)
     with pytest.raises(errors.Unauthorized):
         service.refresh(second.refresh_token, DEVICE)
+
+
+def test_two_logins_racing_on_one_device_leave_one_session(identity_env: Outbox,
+                                                           database_url: str) -> None:
+    user_id = _register()
+    with psycopg.connect(database_url) as other:
+        other.execute("INSERT INTO sessions (user_id, device_id, expires_at)"
+                      " VALUES (%s, %s, now() + interval '1 day')", (user_id, DEVICE))
+        # Commits while the login below waits on the one-live-session-per-device index.
+        threading.Timer(0.5, other.commit).start()
+        with pytest.raises(errors.Conflict):
+            _login()
+    assert len(service.list_sessions(Caller(user_id, "user", DEVICE, "x"))) == 1
