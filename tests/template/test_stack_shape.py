@@ -147,6 +147,23 @@ def test_the_outputs_give_the_api_urls(output: str, scheme: str, api: str) -> No
     assert value.startswith(f"{scheme}${{{api}}}.execute-api.")
 
 
+@pytest.mark.parametrize("path", [
+    "template.yaml", "samconfig.toml", "README.md", "pyproject.toml", "Makefile", ".ci/run",
+    "functions", "layers/plaza", "shared/plaza", "events", "tests", "docs", "bench", "statemachines",
+])
+def test_the_project_layout_is_in_place(path: str) -> None:
+    assert (ROOT / path).exists()
+
+
+def test_every_state_machine_definition_is_a_file_in_statemachines() -> None:
+    for resource in RESOURCES.values():
+        if resource["Type"] == "AWS::Serverless::StateMachine":
+            uri = resource["Properties"].get("DefinitionUri")
+            assert isinstance(uri, str), "keep definitions in statemachines/*.asl.json, not inline"
+            definition = ROOT / uri
+            assert definition.parent == ROOT / "statemachines" and definition.is_file()
+
+
 @pytest.mark.parametrize("stage", STAGES)
 def test_samconfig_deploys_each_environment_with_its_own_stage_and_secrets(stage: str) -> None:
     config = tomllib.loads((ROOT / "samconfig.toml").read_text())[stage]
