@@ -10,17 +10,21 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from socket import SHUT_RDWR
 from typing import Any
 
 import boto3
 import pytest
 import redis
 from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from localcloud.embedded import EmbeddedStores
 from localcloud.websocket_api import WebSocketApi
+from plaza.stores.realtime import ConnectionGone, ManagementApi
 from tests.support.local_cloud import RunningCloud, running_local_cloud
 
 pytestmark = pytest.mark.e2e
@@ -209,6 +213,47 @@ def test_post_over_128_kb_is_payload_too_large(cloud: RunningCloud, management: 
             management.post_to_connection(ConnectionId=connection_id, Data=b"x" * (128 * 1024 + 1))
         management.post_to_connection(ConnectionId=connection_id, Data=b"still open")
         assert socket.recv(timeout=5) == "still open"
+
+
+@pytest.fixture
+def lean_management(cloud: RunningCloud) -> Iterator[ManagementApi]:
+    endpoint = cloud.websocket_url.replace("ws://", "http://", 1) + "/test"
+    api = ManagementApi(endpoint, region="us-east-1",
+                        credentials=Credentials("testing", "testing"))
+    yield api
+    api.close()
+
+
+def test_plaza_management_api_posts_over_one_kept_alive_connection(
+        cloud: RunningCloud, lean_management: ManagementApi) -> None:
+    with open_socket(cloud) as socket:
+        connection_id = connection_id_of(socket)
+        lean_management.post_to_connection(connection_id, b'{"n":1}')
+        kept = lean_management._connection().sock
+        lean_management.post_to_connection(connection_id, b'{"n":2}')
+        assert [receive_json(socket), receive_json(socket)] == [{"n": 1}, {"n": 2}]
+        assert lean_management._connection().sock is kept
+        # The server may drop an idle kept-alive connection: the next post reconnects.
+        kept.shutdown(SHUT_RDWR)
+        lean_management.post_to_connection(connection_id, b'{"n":3}')
+        assert receive_json(socket) == {"n": 3}
+    with pytest.raises(ConnectionGone):
+        lean_management.post_to_connection(connection_id, b"late")
+
+
+def test_plaza_management_api_raises_boto3s_client_error_for_other_failures(
+        cloud: RunningCloud, lean_management: ManagementApi) -> None:
+    with open_socket(cloud) as socket:
+        connection_id = connection_id_of(socket)
+        with pytest.raises(ClientError) as refused:
+            lean_management.post_to_connection(connection_id, b"x" * (128 * 1024 + 1))
+        assert refused.value.response["Error"]["Code"] == "PayloadTooLargeException"
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+        lean_management.delete_connection(connection_id)
+        with pytest.raises(ConnectionClosed):
+            socket.recv(timeout=5)
+    with pytest.raises(ConnectionGone):
+        lean_management.delete_connection(connection_id)
 
 
 def test_message_of_128_kb_passes_and_a_bigger_one_closes_with_1009(cloud: RunningCloud) -> None:
