@@ -3,12 +3,15 @@ app behind Mangum, with the same checks as ours (Postgres SELECT 1, Redis PING, 
 and GET /health (liveness, touches nothing) in the same app, as one app usually serves both.
 
 Deliberately idiomatic rather than tuned: settings, clients and the app are built at import
-time, as most FastAPI-on-Lambda code does. Not part of the layer; only `make bench` loads it.
+time, as most FastAPI-on-Lambda code does. With BENCH_BASELINE=lean the search client is imported
+only when MEILI_URL is set, as plaza does, so the bench also shows the ratio without the cost of an
+unused import. Not part of the layer; only `make bench` loads it.
 """
 
 from __future__ import annotations
 
-import meilisearch
+import os
+
 import psycopg
 import redis
 from fastapi import FastAPI
@@ -24,10 +27,16 @@ class Settings(BaseSettings):
     meili_api_key: str = ""
 
 
+if os.environ.get("BENCH_BASELINE") != "lean":
+    import meilisearch
+
 settings = Settings()
 cache = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2)
-search = (meilisearch.Client(settings.meili_url, settings.meili_api_key)
-          if settings.meili_url else None)
+search = None
+if settings.meili_url:
+    import meilisearch
+
+    search = meilisearch.Client(settings.meili_url, settings.meili_api_key)
 _db: psycopg.Connection | None = None
 
 app = FastAPI(title="plaza-baseline")
