@@ -106,3 +106,19 @@ def test_an_unreachable_or_missing_database_is_unavailable(
     config.reset_settings()
     with pytest.raises(Unavailable, match="not configured"):
         db.ping()
+
+
+def test_repeated_statements_are_never_prepared_on_the_server(fresh_db: str) -> None:
+    # psycopg prepares a query after 5 runs by default; behind RDS Proxy or PgBouncer in
+    # transaction mode a server-side prepared statement pins or breaks the connection.
+    for number in range(12):
+        assert db.fetch_one("SELECT %s::int AS n", (number,)) == {"n": number}
+    prepared = db.fetch_one("SELECT count(*) AS n FROM pg_prepared_statements")
+    assert prepared == {"n": 0}
+
+
+def test_the_connection_runs_in_autocommit_outside_a_transaction(fresh_db: str) -> None:
+    db.execute("CREATE TEMP TABLE seen (id int)")
+    db.execute("INSERT INTO seen VALUES (1)")
+    assert db.connection().info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    assert db.fetch_one("SELECT count(*) AS n FROM seen") == {"n": 1}
