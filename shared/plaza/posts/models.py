@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Literal
+from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -32,8 +33,7 @@ class PostIn(BaseModel):
     text: Written = Field(min_length=1, max_length=MAX_TEXT)
     media_ids: list[str] = Field(default_factory=list, max_length=MAX_MEDIA)
     visibility: Visibility = "public"
-    reply_to: str | None = Field(None, description="id of the post this one answers",
-                                 pattern=r"^[0-9a-fA-F-]{36}$")
+    reply_to: UUID | None = Field(None, description="id of the post this one answers")
 
     @field_validator("media_ids")
     @classmethod

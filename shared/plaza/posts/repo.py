@@ -1,0 +1,253 @@
+"""Posts SQL: posts, their hashtags and mentions, likes, comments, keyset pages, idempotency keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from plaza.social.repo import not_hidden
+from plaza.stores import db
+
+Row = dict[str, Any]
+Key = tuple[dt.datetime, str]
+
+
+def visible_to(post: str = "p", viewer: str = "%(viewer)s") -> str:
+    """A WHERE condition: the viewer may see post `post` by visibility (blocks are separate).
+
+    Public posts, the viewer's own, and followers-only posts of people the viewer follows (one
+    primary-key probe into follows). Feeds and search put this next to `not_hidden(...)`.
+    """
+    # Identifiers and placeholders from our own code, never values: no injection vector.
+    return (f"({post}.visibility = 'public' OR {post}.author_id = {viewer} OR EXISTS ("  # noqa: S608
+            f"SELECT 1 FROM follows vf WHERE vf.follower_id = {viewer}"
+            f" AND vf.followee_id = {post}.author_id))")
+
+
+# A post as PostOut wants it (liked_by_me apart): author and mentions joined in.
+_POST = (
+    "SELECT p.id::text AS id, p.author_id::text AS author_id, p.text, p.media_ids, p.visibility,"
+    " p.reply_to::text AS reply_to, p.hashtags, p.like_count, p.comment_count, p.created_at,"
+    " p.edited_at, p.edited_at IS NOT NULL AS edited,"
+    " jsonb_build_object('id', u.id::text, 'username', u.username::text,"
+    " 'display_name', u.display_name, 'avatar_media_id', u.avatar_media_id) AS author,"
+    " COALESCE((SELECT jsonb_agg(jsonb_build_object('id', mu.id::text,"
+    " 'username', mu.username::text) ORDER BY mu.username)"
+    " FROM mentions m JOIN users mu ON mu.id = m.user_id WHERE m.post_id = p.id), '[]'::jsonb)"
+    " AS mentions"
+)
+
+
+def post(post_id: str) -> Row | None:
+    """A live post (not deleted, author active), without anything viewer-specific."""
+    return db.fetch_one(
+        f"{_POST} FROM posts p JOIN users u ON u.id = p.author_id"  # noqa: S608
+        " WHERE p.id = %(id)s AND p.deleted_at IS NULL AND u.status = 'active'",
+        {"id": post_id},
+    )
+
+
+def viewer_state(viewer_id: str, post_id: str) -> Row | None:
+    """What changes often about a live post, and the viewer's relation to it; None if gone.
+
+    Read on every view, cache or not: counts, deletion and blocks are always current, and
+    edited_at tells whether a cached copy of the rest is still the latest text.
+    """
+    return db.fetch_one(
+        "SELECT p.author_id::text AS author_id, p.visibility, p.like_count, p.comment_count,"  # noqa: S608
+        " p.edited_at,"
+        f" NOT {not_hidden('p.author_id')} AS blocked,"
+        " EXISTS (SELECT 1 FROM follows WHERE follower_id = %(viewer)s"
+        " AND followee_id = p.author_id) AS follows,"
+        " EXISTS (SELECT 1 FROM likes WHERE post_id = p.id AND user_id = %(viewer)s) AS liked"
+        " FROM posts p JOIN users u ON u.id = p.author_id"
+        " WHERE p.id = %(post)s AND p.deleted_at IS NULL AND u.status = 'active'",
+        {"viewer": viewer_id, "post": post_id},
+    )
+
+
+def lock_post(post_id: str) -> Row | None:
+    """The post's author, visibility, age and deletion, its row locked for this transaction."""
+    return db.fetch_one(
+        "SELECT id::text AS id, author_id::text AS author_id, visibility, created_at, deleted_at,"
+        " clock_timestamp() - created_at AS age FROM posts WHERE id = %s FOR NO KEY UPDATE",
+        (post_id,),
+    )
+
+
+def insert_post(author_id: str, text: str, media_ids: list[str], visibility: str,
+                reply_to: str | None, hashtags: list[str]) -> Row:
+    row = db.fetch_one(
+        "INSERT INTO posts (author_id, text, media_ids, visibility, reply_to, hashtags)"
+        " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id::text AS id, created_at",
+        (author_id, text, media_ids, visibility, reply_to, hashtags),
+    )
+    assert row is not None
+    return row
+
+
+def set_text(post_id: str, text: str, hashtags: list[str]) -> None:
+    db.execute("UPDATE posts SET text = %s, hashtags = %s, edited_at = clock_timestamp()"
+               " WHERE id = %s", (text, hashtags, post_id))
+
+
+def soft_delete(post_id: str, by: str) -> bool:
+    """True when the post was live and is deleted now."""
+    return db.execute(
+        "UPDATE posts SET deleted_at = clock_timestamp(), deleted_by = %s"
+        " WHERE id = %s AND deleted_at IS NULL", (by, post_id)) == 1
+
+
+def replace_hashtags(post_id: str, tags: list[str], created_at: dt.datetime) -> None:
+    """The post's hashtag rows become exactly `tags` (new tags recorded in hashtags first)."""
+    db.execute("DELETE FROM post_hashtags WHERE post_id = %s AND NOT (tag = ANY(%s))",
+               (post_id, tags))
+    if not tags:
+        return
+    db.execute("INSERT INTO hashtags (tag) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING",
+               (tags,))
+    db.execute(
+        "INSERT INTO post_hashtags (tag, post_id, created_at)"
+        " SELECT unnest(%s::text[]), %s, %s ON CONFLICT DO NOTHING",
+        (tags, post_id, created_at),
+    )
+
+
+def mentionable(author_id: str, usernames: list[str]) -> list[str]:
+    """Ids of the active users named, other than the author, with no block between them."""
+    if not usernames:
+        return []
+    rows = db.fetch_all(
+        "SELECT u.id::text AS id FROM users u WHERE u.username = ANY(%(names)s::citext[])"  # noqa: S608
+        f" AND u.status = 'active' AND u.id <> %(viewer)s AND {not_hidden('u.id')}",
+        {"names": usernames, "viewer": author_id},
+    )
+    return [row["id"] for row in rows]
+
+
+def replace_mentions(post_id: str, user_ids: list[str]) -> list[str]:
+    """The post mentions exactly `user_ids` now; the ids mentioned for the first time."""
+    db.execute("DELETE FROM mentions WHERE post_id = %s AND NOT (user_id = ANY(%s::uuid[]))",
+               (post_id, user_ids))
+    if not user_ids:
+        return []
+    rows = db.fetch_all(
+        "INSERT INTO mentions (post_id, user_id) SELECT %s, unnest(%s::uuid[])"
+        " ON CONFLICT DO NOTHING RETURNING user_id::text AS id",
+        (post_id, user_ids),
+    )
+    return [row["id"] for row in rows]
+
+
+def insert_like(post_id: str, user_id: str) -> bool:
+    """True when the like is new; the trigger on likes counts it."""
+    return db.execute("INSERT INTO likes (post_id, user_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                      (post_id, user_id)) == 1
+
+
+def delete_like(post_id: str, user_id: str) -> bool:
+    return db.execute("DELETE FROM likes WHERE post_id = %s AND user_id = %s",
+                      (post_id, user_id)) == 1
+
+
+def like_count(post_id: str) -> int:
+    row = db.fetch_one("SELECT like_count FROM posts WHERE id = %s", (post_id,))
+    return int(row["like_count"]) if row else 0
+
+
+_AUTHOR = ("jsonb_build_object('id', u.id::text, 'username', u.username::text,"
+           " 'display_name', u.display_name, 'avatar_media_id', u.avatar_media_id) AS author")
+
+
+def insert_comment(post_id: str, author_id: str, text: str) -> Row:
+    row = db.fetch_one(
+        "WITH c AS (INSERT INTO comments (post_id, author_id, text) VALUES (%s, %s, %s)"  # noqa: S608
+        " RETURNING id, post_id, author_id, text, created_at)"
+        f" SELECT c.id::text AS id, c.post_id::text AS post_id, c.text, c.created_at, {_AUTHOR}"
+        " FROM c JOIN users u ON u.id = c.author_id",
+        (post_id, author_id, text),
+    )
+    assert row is not None
+    return row
+
+
+def comment_page(post_id: str, viewer_id: str, limit: int, after: Key | None) -> list[Row]:
+    """Up to `limit` comments, oldest first, strictly after `after`; hidden users' left out."""
+    params: dict[str, Any] = {"post": post_id, "viewer": viewer_id, "limit": limit}
+    keyset = ""
+    if after is not None:
+        keyset = " AND (c.created_at, c.id) > (%(after_at)s, %(after_id)s::uuid)"
+        params.update(after_at=after[0], after_id=after[1])
+    return db.fetch_all(
+        f"SELECT c.id::text AS id, c.post_id::text AS post_id, c.text, c.created_at, {_AUTHOR}"  # noqa: S608
+        " FROM comments c JOIN users u ON u.id = c.author_id"
+        f" WHERE c.post_id = %(post)s AND c.deleted_at IS NULL{keyset}"
+        f" AND u.status = 'active' AND {not_hidden('c.author_id')}"
+        " ORDER BY c.created_at, c.id LIMIT %(limit)s",
+        params,
+    )
+
+
+def _page(source: str, where: str, params: dict[str, Any], after: Key | None,
+          at: str = "p.created_at", item: str = "p.id") -> list[Row]:
+    """Posts the viewer may see, newest first, strictly before `after` (keyset on at, item)."""
+    keyset = ""
+    if after is not None:
+        keyset = f" AND ({at}, {item}) < (%(after_at)s, %(after_id)s::uuid)"
+        params.update(after_at=after[0], after_id=after[1])
+    return db.fetch_all(
+        f"{_POST}, EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id"  # noqa: S608
+        " AND l.user_id = %(viewer)s) AS liked_by_me"
+        f" FROM {source} JOIN users u ON u.id = p.author_id"
+        f" WHERE {where}{keyset} AND p.deleted_at IS NULL AND u.status = 'active'"
+        f" AND {visible_to()} AND {not_hidden('p.author_id')}"
+        f" ORDER BY {at} DESC, {item} DESC LIMIT %(limit)s",
+        params,
+    )
+
+
+def author_page(author_id: str, viewer_id: str, limit: int, after: Key | None) -> list[Row]:
+    """A user's posts the viewer may see; posts_author_idx answers it as a range scan."""
+    return _page("posts p", "p.author_id = %(author)s",
+                 {"author": author_id, "viewer": viewer_id, "limit": limit}, after)
+
+
+def hashtag_page(tag: str, viewer_id: str, limit: int, after: Key | None) -> list[Row]:
+    """A hashtag's posts the viewer may see, walking post_hashtags_page_idx newest first."""
+    return _page("post_hashtags h JOIN posts p ON p.id = h.post_id", "h.tag = %(tag)s",
+                 {"tag": tag, "viewer": viewer_id, "limit": limit}, after,
+                 at="h.created_at", item="h.post_id")
+
+
+def claim_idempotency_key(user_id: str, key: str, request_hash: str, ttl_s: int) -> Row | None:
+    """Claim `key` for this request (None) or the live record already holding it.
+
+    Run inside the transaction that creates the post: a concurrent request with the same key
+    waits on the primary key until that transaction ends, then sees its stored response. An
+    expired record is taken over as if absent.
+    """
+    claimed = db.fetch_one(
+        "INSERT INTO idempotency_keys (user_id, key, request_hash, expires_at)"
+        " VALUES (%(user)s, %(key)s, %(hash)s, now() + make_interval(secs => %(ttl)s))"
+        " ON CONFLICT (user_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
+        " status = NULL, response = NULL, created_at = now(), expires_at = EXCLUDED.expires_at"
+        " WHERE idempotency_keys.expires_at <= now() RETURNING true AS claimed",
+        {"user": user_id, "key": key, "hash": request_hash, "ttl": ttl_s},
+    )
+    if claimed is not None:
+        return None
+    return db.fetch_one(
+        "SELECT request_hash, status, response FROM idempotency_keys"
+        " WHERE user_id = %s AND key = %s", (user_id, key))
+
+
+def store_idempotent_response(user_id: str, key: str, status: int, response: str) -> None:
+    db.execute("UPDATE idempotency_keys SET status = %s, response = %s::jsonb"
+               " WHERE user_id = %s AND key = %s", (status, response, user_id, key))
+
+
+def delete_expired_idempotency_keys(limit: int = 10_000) -> int:
+    """Drop up to `limit` expired records (a scheduled sweep keeps the table small)."""
+    return db.execute(
+        "DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(SELECT ctid FROM idempotency_keys"
+        " WHERE expires_at <= now() LIMIT %s))", (limit,))
