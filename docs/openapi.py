@@ -11,7 +11,8 @@ import importlib
 import json
 import re
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ class RouteDoc:
     query: str | None = None  # "module:Model" of the query string
     responses: dict[int, str | None] = field(default_factory=dict)  # status -> "module:Model" | None
     headers: tuple[str, ...] = ()  # request headers the route reads (besides auth)
+    operation_id: str | None = None  # when one function serves several routes
 
 
 # Every HTTP route in template.yaml, by route key. Keep in the order of template.yaml.
@@ -100,7 +102,52 @@ ROUTES: dict[str, RouteDoc] = {
         "Whom the caller blocked, newest first, to unblock them (their profiles are 404s)", "users",
         query="plaza.social.models:PageQuery",
         responses={200: "plaza.social.models:BlockPage", 422: None}),
+    "GET /v1/admin/users": RouteDoc(
+        "Moderators: accounts newest first, filtered by `query` (part of a username, email or"
+        " display name) and `status`; keyset pages (limit 1-100, opaque cursor)", "admin",
+        query="plaza.admin.models:UserQuery", operation_id="AdminListUsers",
+        responses={200: "plaza.admin.models:AdminUserPage", 403: None, 422: None}),
+    "GET /v1/admin/users/{user_id}": RouteDoc(
+        "Moderators: one account with its status and live sessions", "admin",
+        operation_id="AdminGetUser",
+        responses={200: "plaza.admin.models:AdminUserEnvelope", 403: None, 404: None, 422: None}),
+    "POST /v1/admin/users/{user_id}/suspend": RouteDoc(
+        "Moderators: suspend an account ranked below you and revoke its sessions (refresh and"
+        " access tokens stop working); idempotent", "admin", operation_id="AdminSuspendUser",
+        responses={200: "plaza.admin.models:AdminUserEnvelope", 403: None, 404: None,
+                   409: None, 422: None}),
+    "POST /v1/admin/users/{user_id}/reinstate": RouteDoc(
+        "Moderators: make a suspended account active again; its owner logs in anew", "admin",
+        operation_id="AdminReinstateUser",
+        responses={200: "plaza.admin.models:AdminUserEnvelope", 403: None, 404: None,
+                   409: None, 422: None}),
+    "PUT /v1/admin/users/{user_id}/role": RouteDoc(
+        "Admins: set an account's role (never your own); a demotion revokes its sessions",
+        "admin", request="plaza.admin.models:RoleIn", operation_id="AdminSetRole",
+        responses={200: "plaza.admin.models:AdminUserEnvelope", 403: None, 404: None,
+                   409: None}),
 }
+
+# Proxy routes (one function with a router of its own), by route key: the routes the function
+# serves, each documented in ROUTES as if API Gateway routed it.
+PROXY_ROUTES: dict[str, tuple[str, ...]] = {
+    "ANY /v1/admin/{proxy+}": (
+        "GET /v1/admin/users", "GET /v1/admin/users/{user_id}",
+        "POST /v1/admin/users/{user_id}/suspend", "POST /v1/admin/users/{user_id}/reinstate",
+        "PUT /v1/admin/users/{user_id}/role"),
+}
+
+
+def _served(routes: list[Any]) -> Iterator[Any]:
+    """The template's routes as clients see them: a proxy route stands for the routes it serves."""
+    for route in routes:
+        if route.route_key not in PROXY_ROUTES:
+            yield route
+            continue
+        for key in PROXY_ROUTES[route.route_key]:
+            method, _, path = key.partition(" ")
+            yield replace(route, method=method, path=path)
+
 
 _PROBLEM = {
     "type": "object",
@@ -160,7 +207,7 @@ def build() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     missing = []
     for api in stack.http_apis.values():
-        for route in api.routes:
+        for route in _served(api.routes):
             doc = ROUTES.get(route.route_key)
             if doc is None:
                 missing.append(route.route_key)
@@ -168,7 +215,7 @@ def build() -> dict[str, Any]:
             operation: dict[str, Any] = {
                 "summary": doc.summary,
                 "tags": [doc.tag],
-                "operationId": stack.functions[route.function].logical_id,
+                "operationId": doc.operation_id or stack.functions[route.function].logical_id,
                 "responses": {},
             }
             parameters = [

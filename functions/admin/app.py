@@ -1,0 +1,121 @@
+"""ANY /v1/admin/{proxy+}: the admin API, one FastAPI app behind Mangum (many routes, few users).
+
+The gateway's authorizer vouches for the caller; each route then requires moderator or admin
+from the authorizer's context, and the service checks the role again. Errors are problem+json
+with the request id, as plaza.http answers them everywhere else.
+
+Routes and dependencies are `async def` on purpose: FastAPI runs plain `def` ones in a thread
+pool, and each pool thread would open its own database connection (plaza.stores.db keeps one per
+thread). Lambda serves one request at a time, so blocking the loop costs nothing.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Depends, FastAPI, Query
+from fastapi import Request as AppRequest
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response as AppResponse
+from mangum import Mangum
+from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
+from starlette.exceptions import HTTPException
+
+from plaza import errors, http, observability, ratelimit
+from plaza.admin import service
+from plaza.admin.models import AdminUserEnvelope, AdminUserPage, RoleIn, UserQuery
+from plaza.identity.gateway import Caller, caller, require_role
+
+app = FastAPI(title="Plaza admin", openapi_url=None, docs_url=None, redoc_url=None)
+
+
+def _event(request: AppRequest) -> http.Request:
+    return http.Request(request.scope.get("aws.event") or {})
+
+
+def _problem(request: AppRequest, error: errors.PlazaError) -> AppResponse:
+    if error.status >= 500:
+        observability.log_error("request failed", error=error, status=error.status)
+    shaped = http.problem_response(error, _event(request))
+    return AppResponse(content=shaped.body, status_code=shaped.status, headers=shaped.headers)
+
+
+@app.exception_handler(errors.PlazaError)
+async def _plaza_error(request: AppRequest, error: errors.PlazaError) -> AppResponse:
+    return _problem(request, error)
+
+
+@app.exception_handler(RequestValidationError)
+async def _invalid(request: AppRequest, error: RequestValidationError) -> AppResponse:
+    fields = [{"field": ".".join(str(part) for part in item.get("loc", ())),
+               "message": item.get("msg", "invalid"), "type": item.get("type", "invalid")}
+              for item in error.errors()]
+    return _problem(request, errors.Invalid(errors=fields))
+
+
+@app.exception_handler(HTTPException)
+async def _routing(request: AppRequest, error: HTTPException) -> AppResponse:
+    """Starlette's own answers (no such route, wrong method) as problems too."""
+    if error.status_code == 404:
+        problem: errors.PlazaError = errors.NotFound(f"No admin route {request.url.path}")
+    elif error.status_code == 405:
+        problem = errors.MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+        problem.headers.update(error.headers or {})
+    else:
+        problem = errors.BadRequest(str(error.detail))
+    return _problem(request, problem)
+
+
+@app.exception_handler(Exception)
+async def _unexpected(request: AppRequest, error: Exception) -> AppResponse:
+    observability.log_exception("unhandled error", error=error)
+    return _problem(request, errors.PlazaError("An unexpected error occurred; it has been logged"))
+
+
+def _caller_with(role: str) -> Callable[[AppRequest], Awaitable[Caller]]:
+    async def dependency(request: AppRequest) -> Caller:
+        who = caller(_event(request))
+        require_role(who, role)
+        ratelimit.check("core", f"user:{who.user_id}")
+        return who
+
+    return dependency
+
+
+Moderator = Annotated[Caller, Depends(_caller_with("moderator"))]
+Admin = Annotated[Caller, Depends(_caller_with("admin"))]
+
+
+@app.get("/v1/admin/users")
+async def list_users(who: Moderator, query: Annotated[UserQuery, Query()]) -> AdminUserPage:
+    return service.list_users(who, query)
+
+
+@app.get("/v1/admin/users/{user_id}")
+async def get_user(who: Moderator, user_id: UUID) -> AdminUserEnvelope:
+    return AdminUserEnvelope(user=service.get_user(who, str(user_id)))
+
+
+@app.post("/v1/admin/users/{user_id}/suspend")
+async def suspend(who: Moderator, user_id: UUID) -> AdminUserEnvelope:
+    return AdminUserEnvelope(user=service.suspend(who, str(user_id)))
+
+
+@app.post("/v1/admin/users/{user_id}/reinstate")
+async def reinstate(who: Moderator, user_id: UUID) -> AdminUserEnvelope:
+    return AdminUserEnvelope(user=service.reinstate(who, str(user_id)))
+
+
+@app.put("/v1/admin/users/{user_id}/role")
+async def set_role(who: Admin, user_id: UUID, body: RoleIn) -> AdminUserEnvelope:
+    return AdminUserEnvelope(user=service.set_role(who, str(user_id), body.role))
+
+
+# Problems are text too: Mangum would base64 a content type it does not know.
+_adapter = Mangum(app, lifespan="off", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, http.PROBLEM_JSON])
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    observability.bind_request(http.Request(event).request_id,
+                               getattr(context, "aws_request_id", None))
+    return dict(_adapter(event, context))

@@ -1,0 +1,1 @@
+"""Moderation and administration of accounts: list, inspect, suspend, reinstate, change roles."""

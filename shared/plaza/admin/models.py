@@ -1,0 +1,49 @@
+"""What the admin API accepts and returns."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from plaza.identity.models import Role, UserOut, clean_text
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+Status = Literal["active", "suspended", "deleted"]
+
+
+class UserQuery(BaseModel):
+    """`?query=&status=&limit=&cursor=` of the user list; query strings are text."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    query: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(clean_text)] | None = (
+        Field(None, description="part of a username, email or display name, case ignored"))
+    status: Status | None = None
+    limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    cursor: str | None = Field(None, min_length=1, max_length=200,
+                               description="next_cursor of the previous page, as given")
+
+
+class RoleIn(BaseModel):
+    # strict: "role": 1 is a type error, not a silently coerced role.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    role: Role
+
+
+class AdminUserOut(UserOut):
+    """The account as moderators see it: the owner's view plus status and live sessions."""
+
+    status: Status
+    live_sessions: int
+
+
+class AdminUserEnvelope(BaseModel):
+    user: AdminUserOut
+
+
+class AdminUserPage(BaseModel):
+    items: list[AdminUserOut]
+    next_cursor: str | None

@@ -1,0 +1,59 @@
+"""Admin SQL: users as moderators see them (with live sessions) and role changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from plaza.identity.repo import USER_COLUMNS
+from plaza.stores import db
+
+Row = dict[str, Any]
+
+_ADMIN_COLUMNS = (
+    f"{USER_COLUMNS}, (SELECT count(*) FROM sessions s WHERE s.user_id = u.id"  # noqa: S608
+    " AND s.revoked_at IS NULL AND s.expires_at > now())::int AS live_sessions"
+)
+
+
+def _like(text: str) -> str:
+    """`text` as a substring pattern, its own % _ and \\ matched literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def user_page(query: str | None, status: str | None, limit: int,
+              after: tuple[dt.datetime, str] | None) -> list[Row]:
+    """Up to `limit` users, newest account first, strictly after the `after` key.
+
+    Keyset on (created_at, id); moderators page through a few hundred rows at a time, so a
+    sort over the filtered users is cheap enough without an index of its own.
+    """
+    conditions: list[str] = []
+    params: dict[str, Any] = {"limit": limit}
+    if query:
+        conditions.append("(u.username ILIKE %(like)s OR u.email ILIKE %(like)s"
+                          " OR u.display_name ILIKE %(like)s)")
+        params["like"] = _like(query)
+    if status:
+        conditions.append("u.status = %(status)s")
+        params["status"] = status
+    if after is not None:
+        conditions.append("(u.created_at, u.id) < (%(after_at)s, %(after_id)s::uuid)")
+        params.update(after_at=after[0], after_id=after[1])
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    return db.fetch_all(
+        f"SELECT {_ADMIN_COLUMNS} FROM users u{where}"  # noqa: S608 - fixed fragments only
+        " ORDER BY u.created_at DESC, u.id DESC LIMIT %(limit)s",
+        params,
+    )
+
+
+def user_detail(user_id: str) -> Row | None:
+    return db.fetch_one(f"SELECT {_ADMIN_COLUMNS} FROM users u WHERE u.id = %s",  # noqa: S608
+                        (user_id,))
+
+
+def set_role(user_id: str, role: str) -> bool:
+    return db.execute("UPDATE users SET role = %s, updated_at = now() WHERE id = %s",
+                      (role, user_id)) == 1

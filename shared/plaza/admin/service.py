@@ -1,0 +1,102 @@
+"""Moderation rules: who may list, suspend, reinstate and re-role whom.
+
+Every function checks the actor's role itself, whatever the route in front of it checked.
+Moderators act on users ranked below them; only admins change roles, and never their own.
+Suspending or demoting someone revokes their sessions: refresh tokens stop working and the
+authorizer refuses their access tokens, so no token outlives the decision by more than the
+authorizer's cache (60 s).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from plaza import errors, observability
+from plaza.admin import repo
+from plaza.admin.models import AdminUserOut, AdminUserPage, UserQuery
+from plaza.identity import repo as identity_repo
+from plaza.identity import service as identity_service
+from plaza.identity import session_state
+from plaza.identity.gateway import ROLE_RANK, Caller, require_role
+from plaza.pagination import decode_cursor, page_of
+from plaza.stores import db
+
+
+def _admin_user(row: dict[str, Any]) -> AdminUserOut:
+    return AdminUserOut(**identity_service.user_out(row).model_dump(), status=row["status"],
+                        live_sessions=row["live_sessions"])
+
+
+def _target(user_id: str) -> dict[str, Any]:
+    row = repo.user_detail(user_id)
+    if row is None:
+        raise errors.NotFound("No such user")
+    if row["status"] == "deleted":
+        raise errors.Conflict("The account is deleted")
+    return row
+
+
+def list_users(actor: Caller, query: UserQuery) -> AdminUserPage:
+    """One page of accounts, newest first, filtered by text and status."""
+    require_role(actor, "moderator")
+    after = decode_cursor(query.cursor)
+    rows = repo.user_page(query.query, query.status, query.limit + 1, after)
+    items, next_cursor = page_of(rows, query.limit, "created_at", "id")
+    return AdminUserPage(items=[_admin_user(row) for row in items], next_cursor=next_cursor)
+
+
+def get_user(actor: Caller, user_id: str) -> AdminUserOut:
+    require_role(actor, "moderator")
+    row = repo.user_detail(user_id)
+    if row is None:
+        raise errors.NotFound("No such user")
+    return _admin_user(row)
+
+
+def suspend(actor: Caller, user_id: str) -> AdminUserOut:
+    """Suspend the account and revoke every session it has (idempotent)."""
+    require_role(actor, "moderator")
+    target = _target(user_id)
+    _outranks(actor, target)
+    with db.transaction():
+        identity_service.set_user_status(actor, user_id, "suspended")
+        revoked = identity_repo.revoke_user_sessions(user_id, "suspended")
+    session_state.remember_revoked(revoked)
+    observability.log_info("user suspended", user_id=user_id, by=actor.user_id,
+                           sessions_revoked=len(revoked))
+    observability.count("UserSuspended")
+    return get_user(actor, user_id)
+
+
+def reinstate(actor: Caller, user_id: str) -> AdminUserOut:
+    """Make a suspended account active again; its owner logs in anew (idempotent)."""
+    require_role(actor, "moderator")
+    _outranks(actor, _target(user_id))
+    identity_service.set_user_status(actor, user_id, "active")
+    observability.log_info("user reinstated", user_id=user_id, by=actor.user_id)
+    return get_user(actor, user_id)
+
+
+def set_role(actor: Caller, user_id: str, role: str) -> AdminUserOut:
+    """Give an account a role (admins only). A demotion revokes the account's sessions, since
+    its access tokens still carry the old role; a promotion shows in the next refreshed token."""
+    require_role(actor, "admin")
+    if user_id == actor.user_id and role != actor.role:
+        raise errors.Forbidden("You cannot change your own role")
+    target = _target(user_id)
+    revoked: list[str] = []
+    if role != target["role"]:
+        with db.transaction():
+            repo.set_role(user_id, role)
+            if ROLE_RANK[role] < ROLE_RANK[target["role"]]:
+                revoked = identity_repo.revoke_user_sessions(user_id, "role_changed")
+        session_state.remember_revoked(revoked)
+        observability.log_info("role changed", user_id=user_id, by=actor.user_id,
+                               old=target["role"], new=role)
+    return get_user(actor, user_id)
+
+
+def _outranks(actor: Caller, target: dict[str, Any]) -> None:
+    """Forbidden unless the actor ranks above the target (acting on yourself is refused later)."""
+    if target["id"] != actor.user_id and ROLE_RANK[target["role"]] >= ROLE_RANK[actor.role]:
+        raise errors.Forbidden(f"A {actor.role} cannot change the status of a {target['role']}")
