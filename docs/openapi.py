@@ -102,6 +102,17 @@ ROUTES: dict[str, RouteDoc] = {
         "Whom the caller blocked, newest first, to unblock them (their profiles are 404s)", "users",
         query="plaza.social.models:PageQuery",
         responses={200: "plaza.social.models:BlockPage", 422: None}),
+    "GET /v1/feed/home": RouteDoc(
+        "The caller's home feed: posts of the people they follow and their own, newest first;"
+        " keyset pages (limit 1-100, opaque cursor) that stay stable while new posts arrive;"
+        " blocked users' and deleted posts never appear", "feeds",
+        query="plaza.feeds.models:FeedQuery",
+        responses={200: "plaza.posts.models:PostPage", 422: None}),
+    "GET /v1/feed/explore": RouteDoc(
+        "Popular public posts of the last 7 days from people the caller does not follow, most"
+        " engaged-with first; one bounded page (limit 1-100), next_cursor always null", "feeds",
+        query="plaza.feeds.models:FeedQuery",
+        responses={200: "plaza.posts.models:PostPage", 422: None}),
     "GET /v1/admin/users": RouteDoc(
         "Moderators: accounts newest first, filtered by `query` (part of a username, email or"
         " display name) and `status`; keyset pages (limit 1-100, opaque cursor)", "admin",

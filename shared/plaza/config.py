@@ -71,6 +71,11 @@ class Settings:
     # Overrides plaza.ratelimit.POLICIES, e.g. "auth=1000/60,core=5000/60" (load tests, e2e).
     rate_limits: str = ""
 
+    # Feeds: authors with more followers are not fanned out on write; their posts are merged
+    # into followers' home feeds at read time. A fan-out batch writes this many rows in one statement.
+    fanout_follower_threshold: int = 10000
+    fanout_batch_size: int = 1000
+
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from `environ` (default os.environ), secret references resolved."""

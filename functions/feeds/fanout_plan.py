@@ -1,0 +1,13 @@
+"""post_fanout state machine task: plan the next batches of a post's fan-out.
+
+Input: {post_id, next?} (the machine's own state when it loops); output: plaza.feeds.models.FanoutPlan.
+"""
+
+from typing import Any
+
+from plaza.feeds import service
+from plaza.feeds.models import FanoutPlan
+
+
+def handler(event: dict[str, Any], context: Any) -> FanoutPlan:
+    return service.plan_fanout(event.get("post_id"), event.get("next"))
