@@ -113,6 +113,22 @@ ROUTES: dict[str, RouteDoc] = {
         " engaged-with first; one bounded page (limit 1-100), next_cursor always null", "feeds",
         query="plaza.feeds.models:FeedQuery",
         responses={200: "plaza.posts.models:PostPage", 422: None}),
+    "GET /v1/feed/trending": RouteDoc(
+        "Trending public posts by time-decayed engagement (likes, comments; half-life 6 h), best"
+        " first; pages of a ranking snapshot (limit 1-50, opaque cursor, at most 200 posts);"
+        " deleted posts and users blocked either way are left out", "trending",
+        query="plaza.trending.models:RankedPageQuery",
+        responses={200: "plaza.posts.models:PostPage", 422: None}),
+    "GET /v1/feed/recommendations": RouteDoc(
+        "Public posts the people the caller follows liked lately, most such likes first, then"
+        " newest; never the caller's own or liked posts, posts of people the caller follows"
+        " (seen in the home feed) or blocked users'; at most 100 (limit 1-50, opaque cursor)",
+        "trending", query="plaza.trending.models:RankedPageQuery",
+        responses={200: "plaza.posts.models:PostPage", 422: None}),
+    "GET /v1/trending/hashtags": RouteDoc(
+        "Hashtags by time-decayed engagement over the last 24 h (half-life 3 h), best first",
+        "trending", query="plaza.trending.models:HashtagQuery",
+        responses={200: "plaza.trending.models:HashtagList", 422: None}),
     "GET /v1/admin/users": RouteDoc(
         "Moderators: accounts newest first, filtered by `query` (part of a username, email or"
         " display name) and `status`; keyset pages (limit 1-100, opaque cursor)", "admin",

@@ -162,3 +162,50 @@ def top_hashtags(limit: int, now: float | None = None) -> list[tuple[str, float]
                     .delete(scratch).execute())
     # Unlikes can leave a tag at or below zero within the window: no longer trending.
     return [(tag, score) for tag, score in ranked if score > 1e-9][:limit]
+
+
+# KEYS: dirty set, processing set. ARGV: batch size.
+# A run works on `processing` until it has written it back; a run that died leaves it there
+# for the next one, so a batch is never lost between SPOP and the database (and redoing it is
+# harmless: the write-back is idempotent).
+_CLAIM_SCRIPT = """
+if redis.call('SCARD', KEYS[2]) == 0 then
+  local ids = redis.call('SPOP', KEYS[1], tonumber(ARGV[1]))
+  if #ids > 0 then redis.call('SADD', KEYS[2], unpack(ids)) end
+end
+return redis.call('SMEMBERS', KEYS[2])
+"""
+PROCESSING_KEY = "trending:dirty:processing"
+
+
+def claim_dirty(batch_size: int) -> list[str]:
+    """Up to `batch_size` posts whose counts changed, kept claimed until `release_dirty()`."""
+    reply = cache.client().eval(_CLAIM_SCRIPT, keys=[DIRTY_KEY, PROCESSING_KEY], args=[batch_size])
+    return sorted(str(item) for item in reply or [])
+
+
+def release_dirty() -> None:
+    cache.client().delete(PROCESSING_KEY)
+
+
+def seed_counts(counts: Iterable[tuple[str, int, int]]) -> None:
+    """Set the counter cache of each (post id, likes, comments) to these true values."""
+    batch = cache.client().batch(atomic=False)
+    for post_id, likes, comments in counts:
+        key = counts_key(post_id)
+        batch.hset(key, {"likes": likes, "comments": comments}).expire(key, COUNTS_TTL_S)
+    batch.execute()
+
+
+def cached_counts(post_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """(likes, comments) of the posts the counter cache holds."""
+    if not post_ids:
+        return {}
+    batch = cache.client().batch(atomic=False)
+    for post_id in post_ids:
+        batch.add(Command(("HMGET", counts_key(post_id), "likes", "comments"), list))
+    found: dict[str, tuple[int, int]] = {}
+    for post_id, (likes, comments) in zip(post_ids, batch.execute(), strict=True):
+        if likes is not None and comments is not None:
+            found[post_id] = (max(int(likes), 0), max(int(comments), 0))
+    return found

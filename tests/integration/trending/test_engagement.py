@@ -9,16 +9,8 @@ from plaza.stores import cache
 from plaza.trending import scores
 from plaza.trending.service import record_engagement
 
-pytestmark = pytest.mark.usefixtures("clean_stores")
 NOW = 1_800_000_000.0
 HOUR = 3600.0
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.reset()
-    yield
-    cache.reset()
 
 
 def test_older_engagement_counts_less_than_the_same_engagement_now():
