@@ -102,6 +102,51 @@ ROUTES: dict[str, RouteDoc] = {
         "Whom the caller blocked, newest first, to unblock them (their profiles are 404s)", "users",
         query="plaza.social.models:PageQuery",
         responses={200: "plaza.social.models:BlockPage", 422: None}),
+    "POST /v1/posts": RouteDoc(
+        "Create a post (text 1-5000 characters, up to 10 media ids, public or followers-only,"
+        " optionally a reply); #hashtags and @mentions are parsed (unknown or blocked users are"
+        " not mentioned). Idempotency-Key: the same key and body within 24 h return the first"
+        " response (Idempotent-Replayed: true) and create nothing; another body is a 409",
+        "posts", request="plaza.posts.models:PostIn", headers=("Idempotency-Key",),
+        responses={201: "plaza.posts.models:PostOut", 409: None, 422: None, 429: None}),
+    "GET /v1/posts/{id}": RouteDoc(
+        "One post with exact like and comment counts; 404 when deleted, followers-only and the"
+        " caller does not follow the author, or when either has blocked the other", "posts",
+        responses={200: "plaza.posts.models:PostOut", 404: None}),
+    "PATCH /v1/posts/{id}": RouteDoc(
+        "The author changes the text within 15 minutes of posting (then marked edited; hashtags"
+        " and mentions follow the text); 403 for others, 409 edit-window-closed after",
+        "posts", request="plaza.posts.models:PostEdit",
+        responses={200: "plaza.posts.models:PostOut", 403: None, 404: None, 409: None,
+                   422: None}),
+    "DELETE /v1/posts/{id}": RouteDoc(
+        "Soft-delete a post (its author or a moderator); it disappears from every page and feed",
+        "posts", responses={204: None, 403: None, 404: None}),
+    "PUT /v1/posts/{id}/like": RouteDoc(
+        "Like a post (idempotent); counts stay exact under concurrent likes", "posts",
+        responses={204: None, 404: None}),
+    "DELETE /v1/posts/{id}/like": RouteDoc(
+        "Take a like back (idempotent); a count never goes below zero", "posts",
+        responses={204: None, 404: None}),
+    "GET /v1/posts/{id}/comments": RouteDoc(
+        "A post's comments, oldest first; keyset pages (limit 1-100, opaque cursor); comments of"
+        " users blocked either way with the caller are left out", "posts",
+        query="plaza.social.models:PageQuery",
+        responses={200: "plaza.posts.models:CommentPage", 404: None, 422: None}),
+    "POST /v1/posts/{id}/comments": RouteDoc(
+        "Comment on a post the caller can see (1-2000 characters)", "posts",
+        request="plaza.posts.models:CommentIn",
+        responses={201: "plaza.posts.models:CommentOut", 404: None, 422: None}),
+    "GET /v1/users/{username}/posts": RouteDoc(
+        "A user's posts the caller may see, newest first; keyset pages (limit 1-100, opaque"
+        " cursor); 404 when either has blocked the other", "posts",
+        query="plaza.social.models:PageQuery",
+        responses={200: "plaza.posts.models:PostPage", 404: None, 422: None}),
+    "GET /v1/hashtags/{tag}/posts": RouteDoc(
+        "Posts with a hashtag (case-insensitive, '#' optional) the caller may see, newest first;"
+        " keyset pages; blocked users' posts left out", "posts",
+        query="plaza.social.models:PageQuery",
+        responses={200: "plaza.posts.models:PostPage", 404: None, 422: None}),
     "GET /v1/feed/home": RouteDoc(
         "The caller's home feed: posts of the people they follow and their own, newest first;"
         " keyset pages (limit 1-100, opaque cursor) that stay stable while new posts arrive;"

@@ -75,6 +75,12 @@ def lock_post(post_id: str) -> Row | None:
     )
 
 
+def lock_active_author(author_id: str) -> bool:
+    """Whether the author's account is active, kept so (KEY SHARE) until the transaction ends."""
+    return db.fetch_one("SELECT 1 AS ok FROM users WHERE id = %s AND status = 'active'"
+                        " FOR KEY SHARE", (author_id,)) is not None
+
+
 def insert_post(author_id: str, text: str, media_ids: list[str], visibility: str,
                 reply_to: str | None, hashtags: list[str]) -> Row:
     row = db.fetch_one(

@@ -173,8 +173,7 @@ def _insert(author_id: str, body: PostIn) -> PostOut:
                            hashtags_in(body.text))
     _write_tags_and_mentions(row["id"], author_id, body.text, row["created_at"])
     stored = repo.post(row["id"])
-    if stored is None:
-        raise errors.Unauthorized("The account no longer exists")
+    assert stored is not None  # inserted just now, by an author locked active
     return PostOut(**stored)
 
 
@@ -188,6 +187,8 @@ def create_post(author_id: str, body: PostIn, idempotency_key: str | None = None
     request_hash = _request_hash(body)
     replayed = False
     with db.transaction():
+        if not repo.lock_active_author(author_id):
+            raise errors.Unauthorized("The account no longer exists")
         held = repo.claim_idempotency_key(author_id, key, request_hash, IDEMPOTENCY_TTL_S) \
             if key else None
         if held is not None:

@@ -1,0 +1,16 @@
+"""GET /v1/users/{username}/posts: a keyset page of a user's posts the caller may see, newest first."""
+
+from plaza.http import Request, endpoint
+from plaza.identity.gateway import caller
+from plaza.posts import service
+from plaza.posts.models import PostPage
+from plaza.ratelimit import rate_limited
+from plaza.social.models import PageQuery
+
+
+@endpoint
+@rate_limited("core")
+def handler(request: Request) -> PostPage:
+    return service.user_posts_page(caller(request).user_id,
+                                   request.path_params.get("username", ""),
+                                   request.parse_query(PageQuery))

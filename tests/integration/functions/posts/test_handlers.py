@@ -1,0 +1,150 @@
+"""The posts functions invoked as Lambda would, with API Gateway events carrying the authorizer's
+caller: status codes, headers, problem+json for bad input, and the sample events in events/posts/."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from localcloud.embedded import EmbeddedStores
+from plaza.identity import repo as identity_repo
+from plaza.stores import cache
+from tests.support.lambdas import FakeContext, http_event, load_event, load_function
+
+Call = Callable[..., dict[str, Any]]
+
+
+def _user(username: str, role: str = "user") -> dict[str, str]:
+    row = identity_repo.insert_user(username, f"{username}@example.edu", username.title(), "x")
+    return {"user_id": str(row["id"]), "role": role, "device_id": "device-0001",
+            "session_id": "6d2e9a41-3c7b-4f58-8e10-a94b2c6d7f35"}
+
+
+@pytest.fixture
+def call(clean_stores: EmbeddedStores) -> Call:
+    """call(action, method, path, caller, body=..., query=..., params=..., headers=...)."""
+    cache.reset()
+    modules: dict[str, Any] = {}
+
+    def invoke(action: str, method: str, path: str, caller: dict[str, str], *, body: Any = None,
+               query: dict[str, str] | None = None, params: dict[str, str] | None = None,
+               headers: dict[str, str] | None = None) -> dict[str, Any]:
+        if action not in modules:
+            modules[action] = load_function(f"functions/posts/{action}.py")
+        event = http_event(method, path, body=body, query=query, authorizer=caller,
+                           path_params=params, headers=headers)
+        return modules[action].handler(event, FakeContext())
+
+    return invoke
+
+
+def _json(result: dict[str, Any]) -> Any:
+    return json.loads(result["body"])
+
+
+def _problem(result: dict[str, Any], status: int) -> dict[str, Any]:
+    assert result["statusCode"] == status, result
+    assert result["headers"]["content-type"] == "application/problem+json"
+    return _json(result)
+
+
+def test_create_get_like_comment_and_page(call: Call) -> None:
+    ann, bob = _user("ann"), _user("bob")
+    created = call("create", "POST", "/v1/posts", ann,
+                   body={"text": "hello #World @bob", "visibility": "public"})
+    assert created["statusCode"] == 201
+    post = _json(created)
+    assert created["headers"]["location"] == f"/v1/posts/{post['id']}"
+    assert (post["hashtags"], [m["username"] for m in post["mentions"]]) == (["world"], ["bob"])
+    ids = {"id": post["id"]}
+
+    assert call("like", "PUT", "/x", bob, params=ids)["statusCode"] == 204
+    assert call("comment", "POST", "/x", bob, params=ids, body={"text": "hi"})["statusCode"] == 201
+    seen = _json(call("get", "GET", "/x", bob, params=ids))
+    assert (seen["like_count"], seen["comment_count"], seen["liked_by_me"]) == (1, 1, True)
+    assert call("unlike", "DELETE", "/x", bob, params=ids)["statusCode"] == 204
+
+    comments = _json(call("comments", "GET", "/x", ann, params=ids, query={"limit": "5"}))
+    assert [c["text"] for c in comments["items"]] == ["hi"]
+    by_user = _json(call("user_posts", "GET", "/x", bob, params={"username": "ann"}))
+    assert [p["id"] for p in by_user["items"]] == [post["id"]]
+    by_tag = _json(call("hashtag_posts", "GET", "/x", bob, params={"tag": "WORLD"}))
+    assert [p["id"] for p in by_tag["items"]] == [post["id"]]
+
+
+def test_an_idempotent_replay_says_so_and_another_body_is_409(call: Call) -> None:
+    ann = _user("ann")
+    key = {"Idempotency-Key": "k-123"}
+    first = call("create", "POST", "/v1/posts", ann, body={"text": "once"}, headers=key)
+    again = call("create", "POST", "/v1/posts", ann, body={"text": "once"}, headers=key)
+    assert (first["statusCode"], again["statusCode"]) == (201, 201)
+    assert _json(first) == _json(again)
+    assert again["headers"]["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first["headers"]
+    _problem(call("create", "POST", "/v1/posts", ann, body={"text": "other"}, headers=key), 409)
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"text": "x" * 5001}, "body.text"),
+    ({"text": "   "}, "body.text"),
+    ({"text": "ok", "media_ids": [str(i) for i in range(11)]}, "body.media_ids"),
+    ({"text": "ok", "visibility": "friends"}, "body.visibility"),
+    ({"text": "ok", "reply_to": "not-a-uuid"}, "body.reply_to"),
+    ({"text": "ok", "reply_to": "3f9c2b7e-1d4a-4e8b-9c6f-2a5d7e1b8c40"}, "body.reply_to"),
+    ({"text": "ok", "extra": 1}, "body.extra"),
+])
+def test_bad_posts_are_422_naming_the_field(call: Call, body: dict[str, Any], field: str) -> None:
+    problem = _problem(call("create", "POST", "/v1/posts", _user("ann"), body=body), 422)
+    assert field in [error["field"] for error in problem["errors"]]
+
+
+def test_a_body_that_is_not_json_is_400(call: Call) -> None:
+    _problem(call("create", "POST", "/v1/posts", _user("ann"), body="{not json"), 400)
+
+
+def test_a_comment_over_2000_characters_is_422(call: Call) -> None:
+    ann = _user("ann")
+    post = _json(call("create", "POST", "/v1/posts", ann, body={"text": "x"}))
+    _problem(call("comment", "POST", "/x", ann, params={"id": post["id"]},
+                  body={"text": "y" * 2001}), 422)
+
+
+def test_edit_is_for_the_author_and_delete_for_the_author_or_a_moderator(call: Call) -> None:
+    ann, bob, mod = _user("ann"), _user("bob"), _user("mod", role="moderator")
+    post = _json(call("create", "POST", "/v1/posts", ann, body={"text": "v1"}))
+    ids = {"id": post["id"]}
+
+    _problem(call("edit", "PATCH", "/x", bob, params=ids, body={"text": "v2"}), 403)
+    edited = _json(call("edit", "PATCH", "/x", ann, params=ids, body={"text": "v2"}))
+    assert (edited["text"], edited["edited"]) == ("v2", True)
+
+    _problem(call("delete", "DELETE", "/x", bob, params=ids), 403)
+    assert call("delete", "DELETE", "/x", mod, params=ids)["statusCode"] == 204
+    _problem(call("get", "GET", "/x", ann, params=ids), 404)
+
+
+def test_unknown_or_malformed_ids_and_cursors_are_problems(call: Call) -> None:
+    ann = _user("ann")
+    _problem(call("get", "GET", "/x", ann, params={"id": "nope"}), 404)
+    _problem(call("like", "PUT", "/x", ann,
+                  params={"id": "3f9c2b7e-1d4a-4e8b-9c6f-2a5d7e1b8c40"}), 404)
+    _problem(call("user_posts", "GET", "/x", ann, params={"username": "ann"},
+                  query={"cursor": "garbage!"}), 422)
+    _problem(call("user_posts", "GET", "/x", ann, params={"username": "ann"},
+                  query={"limit": "101"}), 422)
+
+
+# The sample events' caller has no account and their post does not exist.
+SAMPLE_STATUS = {"create": 401, "get": 404, "edit": 404, "delete": 404, "like": 404,
+                 "unlike": 404, "comment": 404, "comments": 404, "user_posts": 404,
+                 "hashtag_posts": 200}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLE_STATUS))
+def test_sample_events_get_an_answer_not_a_crash(call: Call, name: str) -> None:
+    module = load_function(f"functions/posts/{name}.py")
+    result = module.handler(load_event(f"posts/{name}.json"), FakeContext())
+    assert result["statusCode"] == SAMPLE_STATUS[name], result
