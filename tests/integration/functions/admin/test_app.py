@@ -189,6 +189,17 @@ def test_an_unknown_user_is_a_404_problem(call: Call) -> None:
     _problem(call("POST", f"/v1/admin/users/{NO_ONE}/suspend", moderator), 404)
 
 
+def test_a_deleted_account_cannot_be_suspended_reinstated_or_re_roled(call: Call) -> None:
+    admin, gone = _account("boss", "admin"), _account("gone")
+    identity_repo.set_status(gone["user_id"], "deleted")
+    for method, action, body in (("POST", "suspend", None), ("POST", "reinstate", None),
+                                 ("PUT", "role", {"role": "moderator"})):
+        _problem(call(method, f"/v1/admin/users/{gone['user_id']}/{action}", admin, body=body), 409)
+    assert identity_repo.user_by_id(gone["user_id"])["status"] == "deleted"
+    shown = call("GET", f"/v1/admin/users/{gone['user_id']}", admin).body["user"]
+    assert (shown["status"], shown["role"]) == ("deleted", "user")
+
+
 @pytest.mark.parametrize(("method", "path", "body", "query", "field"), [
     ("GET", "/v1/admin/users", None, {"limit": "101"}, "query.limit"),
     ("GET", "/v1/admin/users", None, {"limit": "0"}, "query.limit"),
