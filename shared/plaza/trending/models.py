@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-DEFAULT_PAGE_SIZE = 20
+from plaza.social.models import DEFAULT_PAGE_SIZE, PageQuery
+
 MAX_PAGE_SIZE = 50
 
 
-class RankedPageQuery(BaseModel):
-    """`?limit=&cursor=` of a ranked list (trending, recommendations)."""
-
-    model_config = ConfigDict(extra="ignore")
+class RankedPageQuery(PageQuery):
+    """`?limit=&cursor=` of a ranked list (trending, recommendations): smaller pages."""
 
     limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-    cursor: str | None = Field(None, min_length=1, max_length=40,
-                               description="next_cursor of the previous page, as given")
 
 
 class HashtagQuery(BaseModel):

@@ -7,8 +7,10 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from localcloud.embedded import EmbeddedStores
-from plaza.identity import repo as identity_repo
 from plaza.stores import cache, db
+from tests.integration.social.conftest import MakeUser, make_user
+
+__all__ = ["MakeUser", "make_user"]
 
 
 @pytest.fixture(autouse=True)
@@ -16,16 +18,6 @@ def _fresh_cache(clean_stores: EmbeddedStores) -> Iterator[None]:
     cache.reset()
     yield
     cache.reset()
-
-
-@pytest.fixture
-def make_user() -> Callable[[str], str]:
-    def make(username: str) -> str:
-        row = identity_repo.insert_user(username, f"{username}@example.edu", username.title(),
-                                        "not-a-real-hash")
-        return str(row["id"])
-
-    return make
 
 
 @pytest.fixture

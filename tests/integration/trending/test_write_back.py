@@ -6,6 +6,7 @@ from plaza.stores import db
 from plaza.trending import scores, service
 from plaza.trending.service import record_engagement
 from tests.integration.trending.conftest import like
+from tests.support.lambdas import FakeContext, load_event, load_function
 
 
 def _counts(post_id: str) -> tuple[int, int]:
@@ -55,4 +56,18 @@ def test_a_batch_claimed_by_a_run_that_died_is_written_by_the_next(make_user, ma
     assert scores.claim_dirty(100) == [post]  # the run dies before writing back
 
     assert service.write_back_counts() == 1
+    assert _counts(post) == (1, 0)
+
+
+def test_the_scheduled_function_answers_its_sample_event(make_user, make_post):
+    author, fan = make_user("author"), make_user("fan")
+    post = make_post(author)
+    like(post, fan)
+    db.execute("UPDATE posts SET like_count = 0 WHERE id = %s", (post,))
+    record_engagement(post, "like")
+    function = load_function("functions/trending/write_back_counts.py")
+
+    result = function.handler(load_event("trending/write_back_counts.json"), FakeContext())
+
+    assert result == {"posts": 1}
     assert _counts(post) == (1, 0)
