@@ -177,13 +177,18 @@ def insert_comment(post_id: str, author_id: str, text: str) -> Row:
     return row
 
 
+def _keyset(params: dict[str, Any], after: Key | None, at: str, item: str, op: str) -> str:
+    """The condition `(at, item) op after` (empty on the first page); binds `after` in params."""
+    if after is None:
+        return ""
+    params.update(after_at=after[0], after_id=after[1])
+    return f" AND ({at}, {item}) {op} (%(after_at)s, %(after_id)s::uuid)"
+
+
 def comment_page(post_id: str, viewer_id: str, limit: int, after: Key | None) -> list[Row]:
     """Up to `limit` comments, oldest first, strictly after `after`; hidden users' left out."""
     params: dict[str, Any] = {"post": post_id, "viewer": viewer_id, "limit": limit}
-    keyset = ""
-    if after is not None:
-        keyset = " AND (c.created_at, c.id) > (%(after_at)s, %(after_id)s::uuid)"
-        params.update(after_at=after[0], after_id=after[1])
+    keyset = _keyset(params, after, "c.created_at", "c.id", ">")
     return db.fetch_all(
         f"SELECT c.id::text AS id, c.post_id::text AS post_id, c.text, c.created_at, {_AUTHOR}"  # noqa: S608
         " FROM comments c JOIN users u ON u.id = c.author_id"
@@ -197,10 +202,7 @@ def comment_page(post_id: str, viewer_id: str, limit: int, after: Key | None) ->
 def _page(source: str, where: str, params: dict[str, Any], after: Key | None,
           at: str = "p.created_at", item: str = "p.id") -> list[Row]:
     """Posts the viewer may see, newest first, strictly before `after` (keyset on at, item)."""
-    keyset = ""
-    if after is not None:
-        keyset = f" AND ({at}, {item}) < (%(after_at)s, %(after_id)s::uuid)"
-        params.update(after_at=after[0], after_id=after[1])
+    keyset = _keyset(params, after, at, item, "<")
     return db.fetch_all(
         f"{_POST}, EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id"  # noqa: S608
         " AND l.user_id = %(viewer)s) AS liked_by_me"
