@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from plaza import config
+from plaza.stores import cache
 from plaza.trending import service
 from plaza.trending.models import RankedPageQuery
 from tests.integration.trending.conftest import block, follow, like
@@ -73,3 +75,13 @@ def test_pages_are_bounded_and_walk_the_list(graph, make_post):
 
     assert sorted(_ids(first) + _ids(second)) == sorted(posts)
     assert len(first.items) == 2 and second.next_cursor is None
+
+
+def test_recommendations_need_no_redis(graph, make_post, monkeypatch):
+    post = make_post(graph["stranger"])
+    like(post, graph["friend"])
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    config.reset_settings()
+    cache.reset()
+
+    assert _ids(service.recommendations_page(graph["me"], RankedPageQuery())) == [post]
