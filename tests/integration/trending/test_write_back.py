@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+
 from plaza.stores import db
 from plaza.trending import scores, service
 from plaza.trending.service import record_engagement
@@ -71,3 +76,34 @@ def test_the_scheduled_function_answers_its_sample_event(make_user, make_post):
 
     assert result == {"posts": 1}
     assert _counts(post) == (1, 0)
+
+
+def test_likes_racing_the_write_back_leave_the_exact_count(make_user, make_post, database_url):
+    author = make_user("author")
+    post = make_post(author)
+    fans = [make_user(f"fan{i}") for i in range(40)]
+    stop = threading.Event()
+
+    def like_and_unlike(users: list[str]) -> None:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            for user in users:
+                conn.execute("INSERT INTO likes (post_id, user_id) VALUES (%s, %s)", (post, user))
+            for user in users[::2]:
+                conn.execute("DELETE FROM likes WHERE post_id = %s AND user_id = %s", (post, user))
+
+    def write_back_until_stopped() -> None:
+        while not stop.is_set():
+            record_engagement(post, "like")
+            service.write_back_counts()
+
+    writer = threading.Thread(target=write_back_until_stopped)
+    writer.start()
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(like_and_unlike, [fans[i::4] for i in range(4)]))
+    stop.set()
+    writer.join()
+    record_engagement(post, "like")
+    service.write_back_counts()
+
+    assert _counts(post) == (20, 0)
+    assert scores.cached_counts([post]) == {post: (20, 0)}
