@@ -5,8 +5,8 @@ Input: {post_id, batch: {after, upto}}; output: {written}. Safe to retry: rows a
 
 from typing import Any
 
-from plaza.feeds import service
+from plaza.feeds import fanout
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
-    return {"written": service.write_batch(event.get("post_id"), event.get("batch") or {})}
+    return {"written": fanout.write_batch(event.get("post_id"), event.get("batch") or {})}

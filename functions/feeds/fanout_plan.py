@@ -5,9 +5,9 @@ Input: {post_id, next?} (the machine's own state when it loops); output: plaza.f
 
 from typing import Any
 
-from plaza.feeds import service
-from plaza.feeds.models import FanoutPlan
+from plaza.feeds import fanout
+from plaza.feeds.fanout import FanoutPlan
 
 
 def handler(event: dict[str, Any], context: Any) -> FanoutPlan:
-    return service.plan_fanout(event.get("post_id"), event.get("next"))
+    return fanout.plan_fanout(event.get("post_id"), event.get("next"))

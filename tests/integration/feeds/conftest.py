@@ -9,7 +9,7 @@ import pytest
 
 from localcloud.embedded import EmbeddedStores
 from plaza import config
-from plaza.feeds import service
+from plaza.feeds import fanout
 from plaza.stores import db
 
 
@@ -70,13 +70,13 @@ def fan_out(graph: Graph) -> FanOut:
 
     def run(post_id: str) -> int:
         written = 0
-        plan = service.plan_fanout(post_id)
+        plan = fanout.plan_fanout(post_id)
         while True:
             for batch in plan["batches"]:
-                written += service.write_batch(post_id, batch)
+                written += fanout.write_batch(post_id, batch)
             if plan["next"] is None:
                 return written
-            plan = service.plan_fanout(post_id, plan["next"])
+            plan = fanout.plan_fanout(post_id, plan["next"])
 
     return run
 

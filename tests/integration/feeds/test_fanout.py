@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from plaza.feeds import service
+from plaza.feeds import fanout
 from plaza.stores import db
 from tests.integration.feeds.conftest import FanOut, Graph
 
@@ -43,9 +43,9 @@ def test_a_batch_of_1500_followers_is_one_statement_that_skips_blocked_pairs(
     graph.block(followers[1], author)
     post = graph.post(author)
 
-    plan = service.plan_fanout(post)
+    plan = fanout.plan_fanout(post)
     assert plan["found"] and len(plan["batches"]) == 2  # the full batch, then the open end
-    written = service.write_batch(post, plan["batches"][0])
+    written = fanout.write_batch(post, plan["batches"][0])
 
     assert insert_statements() == 1
     assert written == 1498
@@ -58,8 +58,8 @@ def test_a_retried_batch_writes_nothing_twice(graph: Graph, fan_out: FanOut) -> 
     post = graph.post(author)
     assert fan_out(post) == 30
     assert fan_out(post) == 0
-    batch = service.plan_fanout(post)["batches"][0]
-    assert service.write_batch(post, batch) == 0
+    batch = fanout.plan_fanout(post)["batches"][0]
+    assert fanout.write_batch(post, batch) == 0
     row = db.fetch_one("SELECT count(*) AS n FROM home_feed_entries")
     assert row is not None and row["n"] == 30
     assert graph.feed_rows(post) == set(followers)
@@ -69,14 +69,14 @@ def test_followers_are_split_into_batches_of_the_configured_size_and_paged(
         graph: Graph, fan_out: FanOut, feed_settings: Callable[..., None],
         monkeypatch: pytest.MonkeyPatch) -> None:
     feed_settings(fanout_batch_size=3)
-    monkeypatch.setattr(service, "MAX_BATCHES_PER_PLAN", 2)
+    monkeypatch.setattr(fanout, "MAX_BATCHES_PER_PLAN", 2)
     author = graph.user("author")
     followers = graph.followers(author, 14)
     post = graph.post(author)
 
-    first = service.plan_fanout(post)
+    first = fanout.plan_fanout(post)
     assert len(first["batches"]) == 2 and first["next"] == first["batches"][-1]["upto"]
-    sizes = [service.write_batch(post, batch) for batch in first["batches"]]
+    sizes = [fanout.write_batch(post, batch) for batch in first["batches"]]
     assert sizes == [3, 3]
     assert fan_out(post) == 8  # the remaining pages, as the state machine loops over them
     assert graph.feed_rows(post) == set(followers)
@@ -90,7 +90,7 @@ def test_authors_above_the_threshold_are_not_fanned_out(
     graph.followers(above, 6, prefix="b")
     small_post, big_post = graph.post(at_threshold), graph.post(above)
     assert fan_out(small_post) == 5
-    plan = service.plan_fanout(big_post)
+    plan = fanout.plan_fanout(big_post)
     assert plan["found"] and plan["batches"] == [] and plan["next"] is None
     assert fan_out(big_post) == 0
 
@@ -100,15 +100,15 @@ def test_a_deleted_or_unknown_post_plans_nothing(graph: Graph) -> None:
     graph.followers(author, 3)
     post = graph.post(author)
     db.execute("UPDATE posts SET deleted_at = now() WHERE id = %s", (post,))
-    assert service.plan_fanout(post)["found"] is False
-    assert service.plan_fanout("00000000-0000-4000-8000-000000000000")["found"] is False
+    assert fanout.plan_fanout(post)["found"] is False
+    assert fanout.plan_fanout("00000000-0000-4000-8000-000000000000")["found"] is False
 
 
 def test_mentions_travel_with_the_plan_for_the_notifications(graph: Graph) -> None:
     author, mentioned = graph.user("author"), graph.user("mentioned")
     post = graph.post(author, "hi @mentioned")
     db.execute("INSERT INTO mentions (post_id, user_id) VALUES (%s, %s)", (post, mentioned))
-    assert service.plan_fanout(post)["mentions"] == [mentioned]
+    assert fanout.plan_fanout(post)["mentions"] == [mentioned]
 
 
 @pytest.mark.parametrize("post_id", ["", "not-a-uuid", None, 42])
@@ -116,4 +116,4 @@ def test_a_task_with_a_bad_post_id_fails_as_invalid(post_id: object, graph: Grap
     from plaza import errors
 
     with pytest.raises(errors.Invalid):
-        service.plan_fanout(post_id)
+        fanout.plan_fanout(post_id)

@@ -1,0 +1,145 @@
+"""Home feeds through the local cloud: a post fans out through the real post_fanout state machine
+(moto's interpreter, Task states run by our handlers) and shows in followers' home feeds."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+
+from tests.support.identity import sign_up_and_in
+from tests.support.local_cloud import RunningCloud
+
+pytestmark = pytest.mark.e2e
+
+
+class App:
+    """One signed-in user's HTTP client, the way the mobile app holds it."""
+
+    def __init__(self, cloud: RunningCloud, username: str) -> None:
+        self.username = username
+        device = f"e2e-{uuid.uuid4().hex[:12]}"
+        login = sign_up_and_in(cloud.http_url, username, device)
+        self.http = httpx.Client(base_url=cloud.http_url, timeout=30, headers={
+            "authorization": f"Bearer {login['access_token']}", "x-device-id": device})
+
+    def post(self, text: str) -> str:
+        created = self.http.post("/v1/posts", json={"text": text})
+        assert created.status_code == 201, created.text
+        return str(created.json()["id"])
+
+    def home(self, **params: Any) -> list[str]:
+        page = self.http.get("/v1/feed/home", params=params)
+        assert page.status_code == 200, page.text
+        return [item["id"] for item in page.json()["items"]]
+
+    def close(self) -> None:
+        self.http.close()
+
+
+@pytest.fixture
+def app(main_cloud: RunningCloud) -> Iterator[Callable[[str], App]]:
+    suffix = uuid.uuid4().hex[:8]
+    made: list[App] = []
+
+    def make(name: str) -> App:
+        made.append(App(main_cloud, f"{name}_{suffix}"))
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.close()
+
+
+def _aws(cloud: RunningCloud, service: str) -> Any:
+    env = cloud.cloud.aws_env
+    return boto3.client(service, endpoint_url=cloud.aws_endpoint, region_name="us-east-1",
+                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+
+
+def _fanout_finished(cloud: RunningCloud, post_id: str, timeout: float = 10) -> dict[str, Any]:
+    """The post's fan-out execution once it stopped (it is named after the post)."""
+    machine = cloud.cloud.stack.state_machines["PostFanoutStateMachine"]
+    arn = machine.arn.replace(":stateMachine:", ":execution:") + f":post-{post_id}"
+    sfn = _aws(cloud, "stepfunctions")
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            execution = sfn.describe_execution(executionArn=arn)
+        except sfn.exceptions.ExecutionDoesNotExist:
+            execution = {"status": "NOT_STARTED"}
+        if execution["status"] != "RUNNING" and execution["status"] != "NOT_STARTED":
+            return dict(execution)
+        assert time.monotonic() < deadline, f"the fan-out of {post_id} did not finish: {execution}"
+        time.sleep(0.05)
+
+
+def _queued(cloud: RunningCloud, logical_id: str) -> list[dict[str, Any]]:
+    sqs = _aws(cloud, "sqs")
+    url = sqs.get_queue_url(QueueName=cloud.cloud.stack.queues[logical_id].name)["QueueUrl"]
+    bodies = []
+    while True:
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        messages = received.get("Messages", [])
+        if not messages:
+            return bodies
+        bodies += [json.loads(message["Body"]) for message in messages]
+
+
+def test_a_followers_home_feed_shows_a_new_post_within_two_seconds(
+        app: Callable[[str], App], main_cloud: RunningCloud) -> None:
+    alice, bob, carol = app("alice"), app("bob"), app("carol")
+    assert bob.http.put(f"/v1/users/{alice.username}/follow").status_code == 204
+
+    assert bob.home() == []  # warm: the 2 s are the fan-out's, not a cold start's
+    post = alice.post(f"hello @{carol.username}")
+    started = time.monotonic()
+    while post not in bob.home():
+        assert time.monotonic() - started < 2.0, (
+            f"the post did not reach bob's feed in 2 s: {_fanout_finished(main_cloud, post)}")
+        time.sleep(0.05)
+
+    assert alice.home()[0] == post  # the author's own feed too
+    assert post not in carol.home()  # carol does not follow alice
+    execution = _fanout_finished(main_cloud, post)
+    assert execution["status"] == "SUCCEEDED", execution
+    indexed = [body for body in _queued(main_cloud, "SearchIndexQueue")
+               if body.get("post_id") == post]
+    assert indexed == [{"kind": "post", "action": "index", "post_id": post}]
+    carol_id = carol.http.get("/v1/users/me").json()["id"]
+    mentions = [body for body in _queued(main_cloud, "NotificationsQueue")
+                if body.get("post_id") == post]
+    assert [(body["kind"], body["user_id"]) for body in mentions] == [("mention", carol_id)]
+
+    assert alice.http.delete(f"/v1/posts/{post}").status_code == 204
+    assert post not in bob.home()
+    bad = bob.http.get("/v1/feed/home", params={"limit": 0})
+    assert bad.status_code == 422
+    assert bad.headers["content-type"] == "application/problem+json"
+
+
+def test_a_blocked_user_never_sees_the_blockers_posts(app: Callable[[str], App],
+                                                       main_cloud: RunningCloud) -> None:
+    blocker, blocked, friend = app("blocker"), app("blocked"), app("friend")
+    for reader in (blocked, friend):
+        assert reader.http.put(f"/v1/users/{blocker.username}/follow").status_code == 204
+    before = blocker.post("before the block")
+    assert _fanout_finished(main_cloud, before)["status"] == "SUCCEEDED"
+    assert before in blocked.home()
+
+    assert blocker.http.put(f"/v1/users/{blocked.username}/block").status_code == 204
+    after = blocker.post("after the block")
+    assert _fanout_finished(main_cloud, after)["status"] == "SUCCEEDED"
+
+    assert friend.home()[:2] == [after, before]
+    assert blocked.home() == []
+    explore = blocked.http.get("/v1/feed/explore").json()["items"]
+    assert not {item["id"] for item in explore} & {before, after}
+    assert blocked.http.get(f"/v1/posts/{after}").status_code == 404
