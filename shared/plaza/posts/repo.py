@@ -254,8 +254,12 @@ def store_idempotent_response(user_id: str, key: str, status: int, response: str
                " WHERE user_id = %s AND key = %s", (status, response, user_id, key))
 
 
-def delete_expired_idempotency_keys(limit: int = 10_000) -> int:
-    """Drop up to `limit` expired records (a scheduled sweep keeps the table small)."""
+SWEEP_BATCH = 5000
+
+
+def delete_expired_idempotency_keys() -> int:
+    """Drop up to SWEEP_BATCH expired records, walking idempotency_keys_expiry_idx."""
     return db.execute(
-        "DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(SELECT ctid FROM idempotency_keys"
-        " WHERE expires_at <= now() LIMIT %s))", (limit,))
+        "DELETE FROM idempotency_keys k USING (SELECT user_id, key FROM idempotency_keys"
+        " WHERE expires_at <= now() ORDER BY expires_at LIMIT %s) old"
+        " WHERE k.user_id = old.user_id AND k.key = old.key", (SWEEP_BATCH,))

@@ -208,6 +208,17 @@ def create_post(author_id: str, body: PostIn, idempotency_key: str | None = None
     return Created(post, replayed)
 
 
+def sweep_idempotency_keys(max_batches: int = 100) -> int:
+    """Delete expired Idempotency-Key records in bounded batches (short locks); how many."""
+    deleted = 0
+    for _ in range(max_batches):
+        batch = repo.delete_expired_idempotency_keys()
+        deleted += batch
+        if batch < repo.SWEEP_BATCH:
+            break
+    return deleted
+
+
 _stepfunctions: Any = None
 
 

@@ -108,3 +108,14 @@ def test_the_like_count_never_goes_negative(make_user: MakeUser) -> None:
     post_id = service.create_post(author, PostIn(text="x")).post.id
     _together([lambda: service.unlike(fan, post_id)] * 10)
     assert service.get_post(author, post_id).like_count == 0
+
+
+def test_the_sweep_drops_expired_keys_only(make_user: MakeUser) -> None:
+    ann = make_user("ann")
+    for key in ("old-1", "old-2", "live"):
+        service.create_post(ann, PostIn(text=key), key)
+    db.execute("UPDATE idempotency_keys SET expires_at = now() - interval '1 second'"
+               " WHERE key LIKE 'old-%'")
+    assert service.sweep_idempotency_keys() == 2
+    assert [r["key"] for r in db.fetch_all("SELECT key FROM idempotency_keys")] == ["live"]
+    assert service.sweep_idempotency_keys() == 0

@@ -148,3 +148,9 @@ def test_sample_events_get_an_answer_not_a_crash(call: Call, name: str) -> None:
     module = load_function(f"functions/posts/{name}.py")
     result = module.handler(load_event(f"posts/{name}.json"), FakeContext())
     assert result["statusCode"] == SAMPLE_STATUS[name], result
+
+
+def test_the_scheduled_sweep_answers_its_sample_event_with_the_count(call: Call) -> None:
+    module = load_function("functions/posts/sweep_idempotency_keys.py")
+    assert module.handler(load_event("posts/sweep_idempotency_keys.json"), FakeContext()) == {
+        "deleted": 0}
