@@ -42,7 +42,7 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], what: str, secon
     raise StoreStartError(f"{what} did not accept connections on port {port} in {seconds}s")
 
 
-def _postgres_bindir() -> Path:
+def _find_postgres_bindir() -> Path | None:
     candidates = sorted(
         glob.glob("/usr/lib/postgresql/*/bin/initdb"),
         key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0,
@@ -55,12 +55,20 @@ def _postgres_bindir() -> Path:
         if (Path(bindir.strip()) / "initdb").exists():
             return Path(bindir.strip())
     found = shutil.which("initdb")
-    if found:
-        return Path(found).parent
-    raise StoreStartError(
-        "PostgreSQL server binaries not found: install Debian's postgresql package "
-        "or set DATABASE_URL"
-    )
+    return Path(found).parent if found else None
+
+
+def _postgres_bindir() -> Path:
+    """Debian's PostgreSQL server binaries, installing the package when missing and we are root."""
+    found = _find_postgres_bindir()
+    if found is None and _apt_install("postgresql"):
+        found = _find_postgres_bindir()
+    if found is None:
+        raise StoreStartError(
+            "PostgreSQL server binaries not found: install Debian's postgresql package "
+            "or set DATABASE_URL"
+        )
+    return found
 
 
 @dataclass
@@ -133,22 +141,26 @@ class EmbeddedPostgres:
         self.process = None
 
 
+def _apt_install(package: str) -> bool:
+    """Install a Debian package when we are root on a machine with apt-get; False otherwise."""
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return False
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True)
+    done = subprocess.run(["apt-get", "install", "-y", "-qq", package], env=env,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise StoreStartError(f"apt-get install {package} failed: {done.stderr[-2000:]}")
+    return True
+
+
 def ensure_redis_server() -> str:
     """Path of redis-server, installing Debian's package when it is missing and we are root."""
     found = shutil.which("redis-server")
     if found:
         return found
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True)
-        done = subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "redis-server"], env=env, capture_output=True,
-            text=True,
-        )
-        found = shutil.which("redis-server")
-        if found:
-            return found
-        raise StoreStartError(f"apt-get install redis-server failed: {done.stderr[-2000:]}")
+    if _apt_install("redis-server") and (found := shutil.which("redis-server")):
+        return found
     raise StoreStartError("redis-server not found: install it (apt-get install redis-server) "
                           "or set REDIS_URL")
 
