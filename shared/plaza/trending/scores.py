@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import time
+import uuid
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
@@ -154,7 +155,7 @@ def top_hashtags(limit: int, now: float | None = None) -> list[tuple[str, float]
     first = math.ceil((now - TAG_WINDOW_S) / TAG_BUCKET_S)
     buckets = range(first, last + 1)
     weights = [2.0 ** ((bucket * TAG_BUCKET_S - now) / TAG_HALF_LIFE_S) for bucket in buckets]
-    scratch = f"trending:tags:union:{last}:{time.monotonic_ns()}"
+    scratch = f"trending:tags:union:{uuid.uuid4().hex}"  # per request: readers never share it
     client = cache.client()
     union = Command(("ZUNIONSTORE", scratch, len(buckets), *(tag_key(b) for b in buckets),
                      "WEIGHTS", *(repr(w) for w in weights)), int)
