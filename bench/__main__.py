@@ -30,6 +30,7 @@ BENCHES: dict[str, str] = {
     "sizes": "bench.sizes",
     "local_http": "bench.local_http",
     "identity": "bench.identity",
+    "posts": "bench.posts",
 }
 
 
