@@ -63,6 +63,22 @@ def test_create_get_like_comment(app: Callable[[str], SignedInApp]) -> None:
     assert [p["id"] for p in mine["items"]] == [post["id"]]
 
 
+def test_followers_only_posts_and_blocks(app: Callable[[str], SignedInApp]) -> None:
+    ann, fan, stranger = app("ann"), app("fan"), app("stranger")
+    assert fan.http.put(f"/v1/users/{ann.username}/follow").status_code == 204
+    created = ann.http.post("/v1/posts", json={"text": "friends only #inner",
+                                               "visibility": "followers"})
+    path = f"/v1/posts/{created.json()['id']}"
+    assert fan.http.get(path).status_code == 200
+    _problem(stranger.http.get(path), 404)
+    assert stranger.http.get(f"/v1/users/{ann.username}/posts").json()["items"] == []
+
+    assert ann.http.put(f"/v1/users/{fan.username}/block").status_code == 204
+    _problem(fan.http.get(path), 404)
+    _problem(fan.http.get(f"/v1/users/{ann.username}/posts"), 404)
+    assert fan.http.get("/v1/hashtags/inner/posts").json()["items"] == []
+
+
 def test_an_idempotent_create_makes_one_post(app: Callable[[str], SignedInApp]) -> None:
     ann = app("ann")
     key = {"idempotency-key": uuid.uuid4().hex}
