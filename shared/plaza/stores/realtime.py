@@ -40,6 +40,44 @@ class _Transient(Exception):
         self.at_once = at_once
 
 
+class SignedRequest:
+    """What botocore's SigV4 signer reads and writes of an AWSRequest, with plain dict headers:
+    AWSRequest's email-based header classes were a third of the signing time."""
+
+    __slots__ = ("method", "url", "body", "headers", "params", "context")
+
+    def __init__(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> None:
+        self.method = method
+        self.url = url
+        self.body = body
+        self.headers = headers
+        self.params: dict[str, str] = {}
+        self.context: dict[str, Any] = {}
+
+
+class _Headers(dict[str, str]):
+    def get_all(self, name: str) -> list[str]:
+        return [self[name]]
+
+
+_signer: Any = None
+
+
+def _signer_class() -> Any:
+    """botocore's SigV4Auth, choosing the signed headers from plain dict headers (same rule)."""
+    global _signer
+    if _signer is None:
+        from botocore.auth import SIGNED_HEADERS_BLACKLIST, SigV4Auth
+
+        class _SigV4(SigV4Auth):
+            def headers_to_sign(self, request: Any) -> _Headers:  # type: ignore[override]
+                return _Headers({name.lower(): value for name, value in request.headers.items()
+                                 if name.lower() not in SIGNED_HEADERS_BLACKLIST})
+
+        _signer = _SigV4
+    return _signer
+
+
 class ManagementApi:
     """The @connections API of one WebSocket stage."""
 
@@ -69,15 +107,12 @@ class ManagementApi:
 
     # ------------------------------------------------------------ the request
 
-    def signed_request(self, method: str, connection_id: str, data: bytes) -> Any:
-        """The botocore AWSRequest boto3 would send for this call, signed with SigV4."""
-        from botocore.auth import SigV4Auth
-        from botocore.awsrequest import AWSRequest
-
-        request = AWSRequest(method=method, url=self.base_url + _path(connection_id), data=data,
-                             headers={"Host": self._host_header, "User-Agent": _USER_AGENT})
+    def signed_request(self, method: str, connection_id: str, data: bytes) -> SignedRequest:
+        """The request boto3 would send for this call, signed by botocore's SigV4 signer."""
+        request = SignedRequest(method, self.base_url + _path(connection_id), data,
+                                {"Host": self._host_header, "User-Agent": _USER_AGENT})
         credentials = self._resolved_credentials()
-        SigV4Auth(credentials.get_frozen_credentials(), SERVICE, self._resolved_region()) \
+        _signer_class()(credentials.get_frozen_credentials(), SERVICE, self._resolved_region()) \
             .add_auth(request)
         return request
 
