@@ -108,7 +108,8 @@ def bare_floor() -> tuple[float, float]:
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(_bare_app, host="127.0.0.1", port=port,
                                            loop="asyncio", http="httptools", lifespan="off",
-                                           log_level="warning", access_log=False))
+                                           log_level="warning", access_log=False,
+                                           proxy_headers=False, server_header=False))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -227,7 +228,7 @@ def local_cloud_rows() -> list[dict[str, Any]]:
          "unit": "ms", "goal": f"<= {GOAL_COLD_MS:.0f} ms", "ok": cold_ms <= GOAL_COLD_MS},
         {"name": "local cloud WebSocket ping round trip p50", "value": round(ws_p50, 3),
          "unit": "ms", "goal": f"<= {GOAL_WS_P50_MS} ms", "ok": ws_p50 <= GOAL_WS_P50_MS,
-         "note": "send -> ping function -> boto3 @connections POST -> receive"},
+         "note": "send -> ping function -> signed @connections POST -> receive"},
         {"name": "local cloud WebSocket ping round trip p99", "value": round(ws_p99, 3),
          "unit": "ms"},
         {"name": "python -m localcloud start to ready", "value": round(ready_ms), "unit": "ms",

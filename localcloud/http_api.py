@@ -179,6 +179,9 @@ class HttpApi:
             self, host=self.cloud.config.host, port=self.cloud.http_port, loop="asyncio",
             http="httptools", lifespan="off", log_level="warning", access_log=False,
             server_header=False,
+            # API Gateway takes sourceIp from the peer, never from a client's X-Forwarded-For;
+            # uvicorn's proxy middleware would also be one more layer on every request.
+            proxy_headers=False,
         )
         self.server = uvicorn.Server(config)
         # The cloud owns signals; uvicorn's handlers would swallow Ctrl-C.

@@ -122,6 +122,7 @@ class WebSocketApi:
             # API Gateway neither pings clients nor negotiates compression.
             ws_ping_interval=None, ws_per_message_deflate=False,
             lifespan="off", log_level="warning", access_log=False, server_header=False,
+            proxy_headers=False,  # the peer is the source IP, as API Gateway has it
             timeout_graceful_shutdown=3,
         )
         self.server = uvicorn.Server(config)
