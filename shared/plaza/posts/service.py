@@ -87,6 +87,11 @@ def _cache_key(post_id: str) -> str:
     return f"post:{post_id}"
 
 
+def _count_cache(hit: bool) -> None:
+    # The metric the trending caches emit too: its CloudWatch Average is the hit ratio.
+    observability.count("CacheHitRatio", 100.0 if hit else 0.0, unit="Percent", cache="post")
+
+
 def _cached_post(post_id: str, edited_at: dt.datetime | None) -> PostOut | None:
     """The post's text, author and tags from Redis when the cached copy is the current edit,
     else from Postgres (and then kept in Redis)."""
@@ -100,9 +105,9 @@ def _cached_post(post_id: str, edited_at: dt.datetime | None) -> PostOut | None:
         cached = PostOut.model_validate_json(raw)
         # A read that raced an edit may have cached the text before it: never serve that.
         if cached.edited_at == edited_at:
-            observability.count("PostCacheHit")
+            _count_cache(hit=True)
             return cached
-    observability.count("PostCacheMiss")
+    _count_cache(hit=False)
     row = repo.post(post_id)
     if row is None:
         return None
