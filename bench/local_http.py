@@ -103,11 +103,13 @@ def bare_floor() -> tuple[float, float]:
     set up as the local cloud sets up its own server."""
     import uvicorn
 
+    from localcloud.__main__ import event_loop_factory
     from localcloud.embedded import free_port
 
     port = free_port()
+    loop = "uvloop" if event_loop_factory() is not None else "asyncio"
     server = uvicorn.Server(uvicorn.Config(_bare_app, host="127.0.0.1", port=port,
-                                           loop="asyncio", http="httptools", lifespan="off",
+                                           loop=loop, http="httptools", lifespan="off",
                                            log_level="warning", access_log=False,
                                            proxy_headers=False, server_header=False))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]

@@ -16,6 +16,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from localcloud.cloud import LocalCloud, LocalCloudConfig
@@ -141,6 +142,16 @@ def busy_ports(host: str, ports: dict[str, int]) -> list[str]:
     return busy
 
 
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop when installed (uvicorn[standard] brings it): every request and invocation takes
+    several loop turns, and uvloop's cost about a third less than asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if not args.template.exists():
@@ -156,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     from localcloud.embedded import StoreStartError
 
     try:
-        return asyncio.run(serve(args))
+        return asyncio.run(serve(args), loop_factory=event_loop_factory())
     except StoreStartError as error:
         print(f"[localcloud] could not start the stores: {error}", file=sys.stderr)
         return 1
