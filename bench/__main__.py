@@ -31,6 +31,7 @@ BENCHES: dict[str, str] = {
     "local_http": "bench.local_http",
     "identity": "bench.identity",
     "posts": "bench.posts",
+    "feeds": "bench.feeds",
 }
 
 

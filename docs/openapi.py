@@ -151,12 +151,12 @@ ROUTES: dict[str, RouteDoc] = {
         "The caller's home feed: posts of the people they follow and their own, newest first;"
         " keyset pages (limit 1-100, opaque cursor) that stay stable while new posts arrive;"
         " blocked users' and deleted posts never appear", "feeds",
-        query="plaza.feeds.models:FeedQuery",
+        query="plaza.social.models:PageQuery",
         responses={200: "plaza.posts.models:PostPage", 422: None}),
     "GET /v1/feed/explore": RouteDoc(
         "Popular public posts of the last 7 days from people the caller does not follow, most"
         " engaged-with first; one bounded page (limit 1-100), next_cursor always null", "feeds",
-        query="plaza.feeds.models:FeedQuery",
+        query="plaza.social.models:PageQuery",
         responses={200: "plaza.posts.models:PostPage", 422: None}),
     "GET /v1/feed/trending": RouteDoc(
         "Trending public posts by time-decayed engagement (likes, comments; half-life 6 h), best"

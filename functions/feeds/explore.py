@@ -1,14 +1,14 @@
 """GET /v1/feed/explore: popular recent public posts from people the caller does not follow."""
 
 from plaza.feeds import service
-from plaza.feeds.models import FeedQuery
 from plaza.http import Request, endpoint
 from plaza.identity.gateway import caller
 from plaza.posts.models import PostPage
 from plaza.ratelimit import rate_limited
+from plaza.social.models import PageQuery
 
 
 @endpoint
 @rate_limited("core")
 def handler(request: Request) -> PostPage:
-    return service.explore_page(caller(request).user_id, request.parse_query(FeedQuery))
+    return service.explore_page(caller(request).user_id, request.parse_query(PageQuery))

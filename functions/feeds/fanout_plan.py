@@ -1,6 +1,6 @@
 """post_fanout state machine task: plan the next batches of a post's fan-out.
 
-Input: {post_id, next?} (the machine's own state when it loops); output: plaza.feeds.models.FanoutPlan.
+Input: {post_id, next?} (the machine's own state when it loops); output: plaza.feeds.fanout.FanoutPlan.
 """
 
 from typing import Any

@@ -110,14 +110,16 @@ def home_page(viewer_id: str, threshold: int, limit: int, after: Key | None) -> 
     return db.fetch_all(
         "WITH page AS ("  # noqa: S608
         " (SELECT e.post_id AS id, e.created_at FROM home_feed_entries e"
-        "  JOIN posts p ON p.id = e.post_id AND p.deleted_at IS NULL"
-        "  JOIN users a ON a.id = e.author_id AND a.status = 'active'"
         f"  WHERE e.user_id = %(viewer)s{entry_keyset}"
-        # The triggers remove unfollowed and blocked authors' entries; these two checks close
-        # the window of a fan-out batch racing the unfollow or the block.
-        "  AND EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = %(viewer)s"
-        "   AND f.followee_id = e.author_id)"
-        f"  AND {not_hidden('e.author_id')}"
+        # Checked per entry in scalar subqueries, which the planner cannot turn into joins: as
+        # joins it estimated them selective enough to read and sort the whole feed (30 ms at
+        # 10,000 entries) instead of walking the primary key backwards and stopping at `limit`.
+        "  AND (SELECT p.deleted_at IS NULL FROM posts p WHERE p.id = e.post_id)"
+        # The triggers remove unfollowed and blocked authors' entries; the follow and block
+        # checks close the window of a fan-out batch racing the unfollow or the block.
+        "  AND (SELECT a.status = 'active' AND EXISTS (SELECT 1 FROM follows f"
+        "   WHERE f.follower_id = %(viewer)s AND f.followee_id = a.id)"
+        f"   AND {not_hidden('a.id')} FROM users a WHERE a.id = e.author_id)"
         "  ORDER BY e.created_at DESC, e.post_id DESC LIMIT %(limit)s)"
         " UNION"
         " (SELECT p.id, p.created_at FROM posts p"

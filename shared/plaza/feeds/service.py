@@ -11,16 +11,16 @@ import datetime as dt
 
 from plaza.config import settings
 from plaza.feeds import repo
-from plaza.feeds.models import FeedQuery
 from plaza.pagination import decode_cursor, page_of
 from plaza.posts.models import PostOut, PostPage
+from plaza.social.models import PageQuery
 
 # Explore ranks the newest public posts of this window, at most this many of them.
 EXPLORE_WINDOW = dt.timedelta(days=7)
 EXPLORE_CANDIDATES = 1000
 
 
-def home_page(viewer_id: str, query: FeedQuery) -> PostPage:
+def home_page(viewer_id: str, query: PageQuery) -> PostPage:
     """One page of the viewer's home feed, newest first; stable while new posts arrive."""
     after = decode_cursor(query.cursor)
     rows = repo.home_page(viewer_id, settings().fanout_follower_threshold, query.limit + 1, after)
@@ -28,7 +28,7 @@ def home_page(viewer_id: str, query: FeedQuery) -> PostPage:
     return PostPage(items=[PostOut(**row) for row in items], next_cursor=next_cursor)
 
 
-def explore_page(viewer_id: str, query: FeedQuery) -> PostPage:
+def explore_page(viewer_id: str, query: PageQuery) -> PostPage:
     """Popular recent public posts from people the viewer does not follow: one bounded page.
 
     Ranked by engagement, which changes between requests, so there is no stable next page to

@@ -10,37 +10,21 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
-import httpx
 import pytest
 
-from tests.support.identity import sign_up_and_in
+from tests.support.apps import SignedInApp
 from tests.support.local_cloud import RunningCloud
 
 pytestmark = pytest.mark.e2e
 
 
-class App:
-    """One signed-in user's HTTP client, the way the mobile app holds it."""
-
-    def __init__(self, cloud: RunningCloud, username: str) -> None:
-        self.username = username
-        device = f"e2e-{uuid.uuid4().hex[:12]}"
-        login = sign_up_and_in(cloud.http_url, username, device)
-        self.http = httpx.Client(base_url=cloud.http_url, timeout=30, headers={
-            "authorization": f"Bearer {login['access_token']}", "x-device-id": device})
-
-    def post(self, text: str) -> str:
-        created = self.http.post("/v1/posts", json={"text": text})
-        assert created.status_code == 201, created.text
-        return str(created.json()["id"])
+class App(SignedInApp):
+    """A signed-in user who also reads their home feed."""
 
     def home(self, **params: Any) -> list[str]:
         page = self.http.get("/v1/feed/home", params=params)
         assert page.status_code == 200, page.text
         return [item["id"] for item in page.json()["items"]]
-
-    def close(self) -> None:
-        self.http.close()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from plaza.feeds import service
-from plaza.feeds.models import FeedQuery
+from plaza.social.models import PageQuery
 from plaza.stores import db
 from tests.integration.feeds.conftest import Graph
 
@@ -25,7 +25,7 @@ def test_explore_ranks_public_posts_of_people_not_followed(graph: Graph) -> None
     old = graph.post(quiet, "old", likes=99)
     db.execute("UPDATE posts SET created_at = now() - interval '30 days' WHERE id = %s", (old,))
 
-    page = service.explore_page(viewer, FeedQuery(limit=10))
+    page = service.explore_page(viewer, PageQuery(limit=10))
     assert [post.id for post in page.items] == [best, second]
     assert page.next_cursor is None
-    assert [post.id for post in service.explore_page(viewer, FeedQuery(limit=1)).items] == [best]
+    assert [post.id for post in service.explore_page(viewer, PageQuery(limit=1)).items] == [best]

@@ -10,14 +10,14 @@ from pydantic import ValidationError
 
 from plaza import errors
 from plaza.feeds import service
-from plaza.feeds.models import FeedQuery
 from plaza.social import service as social
+from plaza.social.models import PageQuery
 from plaza.stores import db
 from tests.integration.feeds.conftest import FanOut, Graph
 
 
 def _home(viewer: str, limit: int = 100, cursor: str | None = None) -> tuple[list[str], str | None]:
-    page = service.home_page(viewer, FeedQuery(limit=limit, cursor=cursor))
+    page = service.home_page(viewer, PageQuery(limit=limit, cursor=cursor))
     return [post.id for post in page.items], page.next_cursor
 
 
@@ -38,7 +38,7 @@ def test_home_shows_followed_and_own_posts_newest_first(graph: Graph, fan_out: F
         fan_out(posts[-1])
     ids, cursor = _home(reader)
     assert ids == [posts[3], posts[1], posts[0]] and cursor is None
-    page = service.home_page(reader, FeedQuery())
+    page = service.home_page(reader, PageQuery())
     assert page.items[0].author.username == "alice" and page.items[0].visibility == "followers"
 
 
@@ -125,7 +125,7 @@ def test_pages_stay_stable_while_new_posts_arrive(graph: Graph, fan_out: FanOut)
 def test_a_cursor_that_is_not_ours_is_invalid(graph: Graph) -> None:
     reader = graph.user("reader")
     with pytest.raises(errors.Invalid) as raised:
-        service.home_page(reader, FeedQuery(cursor="bm90LWEtY3Vyc29y"))
+        service.home_page(reader, PageQuery(cursor="bm90LWEtY3Vyc29y"))
     assert raised.value.status == 422
     with pytest.raises(ValidationError):
-        FeedQuery(limit=101)
+        PageQuery(limit=101)
