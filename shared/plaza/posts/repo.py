@@ -110,8 +110,9 @@ def replace_hashtags(post_id: str, tags: list[str], created_at: dt.datetime) -> 
                (post_id, tags))
     if not tags:
         return
+    # In one global order: two posts adding the same new tags in opposite orders cannot deadlock.
     db.execute("INSERT INTO hashtags (tag) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING",
-               (tags,))
+               (sorted(tags),))
     db.execute(
         "INSERT INTO post_hashtags (tag, post_id, created_at)"
         " SELECT unnest(%s::text[]), %s, %s ON CONFLICT DO NOTHING",
