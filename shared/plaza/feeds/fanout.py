@@ -72,15 +72,17 @@ def plan_fanout(post_id: object, after: str | None = None) -> FanoutPlan:
     size = config.fanout_batch_size
     bounds, scanned = repo.follower_bounds(subject["author_id"], decode_cursor(after, "next"),
                                            size, MAX_BATCHES_PER_PLAN)
-    edges = [after, *(encode_cursor(at, follower) for at, follower in bounds)]
-    batches: list[FanoutBatch] = [{"after": low, "upto": high}
-                                  for low, high in zip(edges, edges[1:], strict=False)]
+    edges: list[str | None] = [after, *(encode_cursor(at, f) for at, f in bounds)]
     if scanned < size * MAX_BATCHES_PER_PLAN:
-        # Open-ended: the rest, and anyone who follows the author while the fan-out runs.
-        batches.append({"after": edges[-1], "upto": None})
+        # The last followers: the last batch is open-ended, so it also takes anyone who follows
+        # the author while the fan-out runs (and a full last batch is not followed by an empty one).
+        if len(edges) > 1 and scanned % size == 0:
+            edges.pop()
+        edges.append(None)
     else:
         plan["next"] = edges[-1]
-    plan["batches"] = batches
+    plan["batches"] = [{"after": low, "upto": high}
+                       for low, high in zip(edges, edges[1:], strict=False)]
     return plan
 
 

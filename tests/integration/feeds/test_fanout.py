@@ -44,7 +44,7 @@ def test_a_batch_of_1500_followers_is_one_statement_that_skips_blocked_pairs(
     post = graph.post(author)
 
     plan = fanout.plan_fanout(post)
-    assert plan["found"] and len(plan["batches"]) == 2  # the full batch, then the open end
+    assert plan["found"] and plan["batches"] == [{"after": None, "upto": None}]
     written = fanout.write_batch(post, plan["batches"][0])
 
     assert insert_statements() == 1
@@ -78,6 +78,11 @@ def test_followers_are_split_into_batches_of_the_configured_size_and_paged(
     assert len(first["batches"]) == 2 and first["next"] == first["batches"][-1]["upto"]
     sizes = [fanout.write_batch(post, batch) for batch in first["batches"]]
     assert sizes == [3, 3]
+    second = fanout.plan_fanout(post, first["next"])
+    assert [batch["upto"] is None for batch in second["batches"]] == [False, False]
+    third = fanout.plan_fanout(post, second["next"])
+    # 2 followers left: one open-ended batch, which also takes whoever follows meanwhile.
+    assert third["next"] is None and [b["upto"] for b in third["batches"]] == [None]
     assert fan_out(post) == 8  # the remaining pages, as the state machine loops over them
     assert graph.feed_rows(post) == set(followers)
 
