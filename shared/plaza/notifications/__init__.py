@@ -1,0 +1,1 @@
+"""Notifications: producers queue events, one consumer stores and delivers them (live or push)."""

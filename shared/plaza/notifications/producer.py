@@ -1,0 +1,66 @@
+"""Queue a notification for the consumer; callers do this after their own change committed.
+
+A notification is a side effect: when the queue is unreachable the event is logged and counted
+(`NotificationQueueFailed`), never raised, so a follow, like or message never fails because of it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from typing import Any
+
+from plaza import observability
+
+KINDS = ("follow", "like", "comment", "mention", "message")
+
+_sqs: Any = None
+
+
+def _client() -> Any:
+    global _sqs
+    if _sqs is None:
+        import boto3
+        from botocore.config import Config
+
+        # Short timeouts: the caller's request waits on this send.
+        _sqs = boto3.client("sqs", config=Config(connect_timeout=1, read_timeout=2,
+                                                 retries={"max_attempts": 2}))
+    return _sqs
+
+
+def notify(kind: str, recipient_id: str, actor_id: str, data: dict[str, Any] | None = None,
+           dedupe_key: str | None = None) -> bool:
+    """Queue one notification of `kind` for `recipient_id`; True when it was queued.
+
+    `dedupe_key` names the event: the consumer stores one notification per recipient and key, so
+    a redelivered message (or a like, unlike, like again) notifies once. Without one, each call is
+    its own event. Notifying oneself is skipped.
+    """
+    if recipient_id == actor_id:
+        return False
+    url = os.environ.get("NOTIFICATIONS_QUEUE_URL")
+    if not url:
+        observability.log_info("notification skipped: NOTIFICATIONS_QUEUE_URL is not set", kind=kind)
+        return False
+    body = {
+        "kind": kind,
+        "recipient_id": str(recipient_id),
+        "actor_id": str(actor_id),
+        "data": data or {},
+        "dedupe_key": dedupe_key or f"{kind}:{uuid.uuid4()}",
+    }
+    try:
+        _client().send_message(QueueUrl=url, MessageBody=json.dumps(body, default=str))
+    except Exception:  # noqa: BLE001 - boto3 raises many kinds; none may fail the caller
+        observability.log_exception("notification not queued", kind=kind, recipient_id=recipient_id)
+        observability.count("NotificationQueueFailed", kind=kind)
+        return False
+    return True
+
+
+def reset() -> None:
+    """Drop the client (tests switch endpoints and credentials between cases)."""
+    global _sqs
+    _sqs = None
