@@ -1,0 +1,1 @@
+"""Chat: conversations, their members and messages."""
