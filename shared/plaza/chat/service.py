@@ -1,13 +1,34 @@
-"""Chat rules: who may talk to whom, conversations, idempotent ordered messages, receipts."""
+"""Chat rules: who may talk to whom, conversations, idempotent ordered messages, receipts.
+
+Live delivery goes through plaza.realtime.delivery (the hub): `message.new` to each other member's
+connections, `message.delivered` back to the sender for each member reached, `message.read` and
+`typing` to the others. Members nobody could reach get a `message` notification (a push) instead.
+No conversation and no message between users where either has blocked the other.
+"""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from plaza import errors, observability
 from plaza.chat import repo
+from plaza.chat.models import (
+    ConversationIn,
+    ConversationOut,
+    ConversationPage,
+    Member,
+    MessageIn,
+    MessageOut,
+    MessagePage,
+)
+from plaza.pagination import decode_cursor, page_of
+
+# One typing event per member and conversation every this many seconds reaches the others.
+TYPING_INTERVAL_S = 2
 
 
-def _uuid(value: str) -> str | None:
+def _uuid(value: Any) -> str | None:
     try:
         return str(uuid.UUID(str(value)))
     except (TypeError, ValueError, AttributeError):
@@ -25,3 +46,184 @@ def partner_ids(user_id: str) -> set[str]:
     """Everyone who shares at least one conversation with the user."""
     user = _uuid(user_id)
     return repo.partner_ids(user) if user else set()
+
+
+def _no_such_conversation() -> errors.NotFound:
+    return errors.NotFound("No such conversation")
+
+
+def _membership(user_id: str, conversation_id: str) -> dict[str, Any]:
+    """The conversation, if the user is a member; NotFound otherwise (outsiders learn nothing)."""
+    conversation = _uuid(conversation_id)
+    row = repo.conversation(conversation) if conversation else None
+    if row is None or user_id not in row["member_ids"]:
+        raise _no_such_conversation()
+    return row
+
+
+def _blocked() -> errors.Forbidden:
+    return errors.Forbidden("A block stands between you and a member of this conversation")
+
+
+# ---------------------------------------------------------------- conversations
+
+def create_conversation(user_id: str, body: ConversationIn) -> tuple[ConversationOut, bool]:
+    """A new conversation (or the pair's existing direct one); whether it was created."""
+    names = list(dict.fromkeys(name.lower() for name in body.usernames))
+    found = repo.user_ids_by_username(names)
+    missing = [name for name in names if name not in found]
+    if missing:
+        raise errors.NotFound("No such user", errors=[
+            {"field": "body.usernames", "message": f"no such user: {name}", "type": "user"}
+            for name in missing])
+    others = [found[name] for name in names if found[name] != user_id]
+    if not others:
+        raise errors.Invalid("A conversation needs someone besides you", errors=[
+            {"field": "body.usernames", "message": "name someone besides yourself", "type": "self"}])
+    if repo.any_block_among(user_id, others):
+        # As everywhere else, a block makes the other user invisible, not just unreachable.
+        raise errors.NotFound("No such user")
+    if len(body.usernames) == 1:
+        key = ":".join(sorted((user_id, others[0])))
+        existing = repo.direct_conversation(key)
+        created = None if existing else repo.insert_conversation(
+            "direct", None, key, user_id, [user_id, others[0]])
+        conversation_id = created or existing or repo.direct_conversation(key)
+    else:
+        created = repo.insert_conversation("group", body.title, None, user_id, [user_id, *others])
+        conversation_id = created
+    assert conversation_id is not None  # a direct insert only loses to a row that now exists
+    return conversation_out(user_id, conversation_id), created is not None
+
+
+def conversation_out(user_id: str, conversation_id: str) -> ConversationOut:
+    row = _membership(user_id, conversation_id)
+    return ConversationOut(
+        id=row["id"], kind=row["kind"], title=row["title"], created_at=row["created_at"],
+        members=[Member(**member) for member in repo.members_of(row["id"])])
+
+
+def conversation_page(user_id: str, limit: int, cursor: str | None) -> ConversationPage:
+    rows = repo.conversation_page(user_id, decode_cursor(cursor), limit)
+    rows, next_cursor = page_of(rows, limit, "active_at", "id")
+    return ConversationPage(items=[ConversationOut(**row) for row in rows], next_cursor=next_cursor)
+
+
+def message_page(user_id: str, conversation_id: str, limit: int, cursor: str | None) -> MessagePage:
+    """A member's history of the conversation, newest first."""
+    row = _membership(user_id, conversation_id)
+    before = decode_cursor(cursor)
+    rows = repo.message_page(row["id"], before[1] if before else None, limit)
+    rows, next_cursor = page_of(rows, limit, "created_at", "id")
+    return MessagePage(items=[MessageOut(**item) for item in rows], next_cursor=next_cursor)
+
+
+# ---------------------------------------------------------------- messages
+
+class Sent:
+    """The stored message, and whether it was stored earlier by a send with the same client id."""
+
+    __slots__ = ("message", "replayed")
+
+    def __init__(self, message: MessageOut, replayed: bool) -> None:
+        self.message = message
+        self.replayed = replayed
+
+    def ack(self) -> dict[str, Any]:
+        return {"type": "message.ack", "client_msg_id": self.message.client_msg_id,
+                "message": self.message.model_dump(mode="json")}
+
+
+def send_message(user_id: str, conversation_id: str, body: MessageIn) -> Sent:
+    """Store the message once per client_msg_id and deliver it to the other members.
+
+    A resend (a reconnect, a retried request) gets the first message back and delivers nothing.
+    """
+    row = _membership(user_id, conversation_id)
+    others = [member for member in row["member_ids"] if member != user_id]
+    existing = repo.message_by_client_id(row["id"], user_id, body.client_msg_id)
+    if existing:
+        return Sent(MessageOut(**existing), replayed=True)
+    if repo.any_block_among(user_id, others):
+        raise _blocked()
+    stored = repo.insert_message(row["id"], user_id, body.client_msg_id, body.text)
+    if stored is None:
+        existing = repo.message_by_client_id(row["id"], user_id, body.client_msg_id)
+        assert existing is not None  # the send that won the race committed it
+        return Sent(MessageOut(**existing), replayed=True)
+    message = MessageOut(**stored)
+    observability.count("MessageSent")
+    _deliver(user_id, others, message)
+    return Sent(message, replayed=False)
+
+
+def _deliver(sender_id: str, others: list[str], message: MessageOut) -> None:
+    payload = {"type": "message.new", "message": message.model_dump(mode="json")}
+    reached = [member for member in others if _send_to_user(member, payload)]
+    if reached:
+        repo.record_deliveries(message.id, reached)
+        for member in reached:
+            _send_to_user(sender_id, {"type": "message.delivered", "conversation_id":
+                                      message.conversation_id, "message_id": message.id,
+                                      "user_id": member})
+    for member in others:
+        if member not in reached:
+            _notify(member, sender_id, message)
+
+
+def read_messages(user_id: str, conversation_id: str, message_id: str | None) -> dict[str, Any]:
+    """Move the member's read position up to `message_id` (default: the last) and tell the others."""
+    row = _membership(user_id, conversation_id)
+    seq = None
+    if message_id is not None:
+        target = _uuid(message_id)
+        found = repo.message(row["id"], target) if target else None
+        if found is None:
+            raise errors.NotFound("No such message")
+        seq = int(found["seq"])
+    position = repo.mark_read(row["id"], user_id, seq)
+    last_read = repo.last_message_id(row["id"], position)
+    event = {"type": "message.read", "conversation_id": row["id"], "user_id": user_id,
+             "message_id": last_read, "seq": position}
+    for member in row["member_ids"]:
+        if member != user_id:
+            _send_to_user(member, event)
+    return event
+
+
+def typing(user_id: str, conversation_id: str) -> int:
+    """Tell the other members the user is typing, at most once per TYPING_INTERVAL_S; members told."""
+    row = _membership(user_id, conversation_id)
+    from plaza.stores import cache
+
+    # Not stored: a key that expires only spaces the events out.
+    if not cache.client().set(f"typing:{row['id']}:{user_id}", 1, ex=TYPING_INTERVAL_S, nx=True):
+        return 0
+    event = {"type": "typing", "conversation_id": row["id"], "user_id": user_id}
+    return sum(1 for member in row["member_ids"]
+               if member != user_id and _send_to_user(member, event))
+
+
+# ---------------------------------------------------------------- side effects (fail-open)
+
+def _send_to_user(user_id: str, payload: dict[str, Any]) -> int:
+    """Connections of the user reached; 0 when the realtime hub is unavailable."""
+    try:
+        from plaza.realtime import delivery
+    except ImportError:
+        return 0
+    try:
+        return delivery.send_to_user(user_id, payload)
+    except Exception as error:  # noqa: BLE001 - a message is stored; live delivery is best effort
+        observability.log_error("live delivery failed", error=error, type=payload.get("type"))
+        return 0
+
+
+def _notify(recipient_id: str, sender_id: str, message: MessageOut) -> None:
+    try:
+        from plaza.notifications.producer import notify
+    except ImportError:
+        return
+    notify("message", recipient_id, sender_id,
+           {"conversation_id": message.conversation_id, "message_id": message.id,
+            "text": message.text[:140]}, dedupe_key=f"message:{message.id}")
