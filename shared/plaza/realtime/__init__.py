@@ -1,0 +1,1 @@
+"""The WebSocket hub: who is connected where (registry), what reaches them (delivery), topics."""

@@ -1,0 +1,101 @@
+"""Delivering server -> client frames: to every connection of a user, or to a topic's subscribers.
+
+Posting goes through @connections (plaza.stores.realtime). A 410 means that connection is gone:
+it is unregistered on the spot, and only it (never the connection that caused the send).
+A topic with more than BROADCAST_DIRECT_MAX subscribers is not posted inside the request: its
+connection ids go to the broadcast queue in batches, and the broadcast consumer posts them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from plaza import observability
+from plaza.realtime import registry
+from plaza.stores import realtime
+
+BROADCAST_DIRECT_MAX = 100
+BATCH_SIZE = 100  # connection ids per broadcast queue message (well under SQS's 256 KB)
+PARALLEL_POSTS = 16
+
+_pool: ThreadPoolExecutor | None = None
+_sqs: Any = None
+
+
+def send_to_user(user_id: str, payload: dict[str, Any]) -> int:
+    """Send `payload` to every live connection of the user; returns how many it reached."""
+    return post_many(registry.connections_of(user_id), encode(payload))
+
+
+def publish(topic: str, payload: dict[str, Any]) -> int:
+    """Send `payload` to the topic's subscribers; returns how many it reached (or queued for)."""
+    connection_ids = registry.subscribers(topic)
+    queue_url = os.environ.get("BROADCAST_QUEUE_URL", "")
+    if len(connection_ids) > BROADCAST_DIRECT_MAX and queue_url:
+        enqueue_broadcast(queue_url, connection_ids, payload)
+        return len(connection_ids)
+    return post_many(connection_ids, encode(payload))
+
+
+def encode(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), default=str).encode()
+
+
+def post_many(connection_ids: list[str], data: bytes) -> int:
+    """Post `data` to each connection, in parallel when there are several; the number reached."""
+    if not connection_ids:
+        return 0
+    if len(connection_ids) == 1:
+        return int(post_one(connection_ids[0], data))
+    return sum(_executor().map(lambda connection_id: post_one(connection_id, data), connection_ids))
+
+
+def post_one(connection_id: str, data: bytes) -> bool:
+    try:
+        realtime.management_api().post_to_connection(connection_id, data)
+        return True
+    except realtime.ConnectionGone:
+        registry.unregister(connection_id)
+        return False
+    except Exception as error:  # noqa: BLE001 - one failed post must not stop the others
+        observability.log_warning("post to connection failed", connection_id=connection_id,
+                                  error=str(error))
+        return False
+
+
+def enqueue_broadcast(queue_url: str, connection_ids: list[str], payload: dict[str, Any]) -> None:
+    """One SQS message per BATCH_SIZE connections, sent ten to a SendMessageBatch call."""
+    bodies = [json.dumps({"connection_ids": connection_ids[start:start + BATCH_SIZE],
+                          "payload": payload}, separators=(",", ":"), default=str)
+              for start in range(0, len(connection_ids), BATCH_SIZE)]
+    client = _sqs_client()
+    for start in range(0, len(bodies), 10):
+        chunk = bodies[start:start + 10]
+        client.send_message_batch(QueueUrl=queue_url, Entries=[
+            {"Id": str(index), "MessageBody": body} for index, body in enumerate(chunk)])
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=PARALLEL_POSTS, thread_name_prefix="post")
+    return _pool
+
+
+def _sqs_client() -> Any:
+    global _sqs
+    if _sqs is None:
+        import boto3
+        from botocore.config import Config
+
+        _sqs = boto3.client("sqs", config=Config(connect_timeout=1, read_timeout=3,
+                                                 retries={"max_attempts": 2}))
+    return _sqs
+
+
+def reset() -> None:
+    global _sqs
+    _sqs = None
