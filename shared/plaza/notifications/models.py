@@ -1,0 +1,87 @@
+"""Notifications in and out of the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Kind = Literal["follow", "like", "comment", "mention", "message"]
+KINDS: tuple[str, ...] = ("follow", "like", "comment", "mention", "message")
+MAX_READ_IDS = 100
+
+
+class NotificationOut(BaseModel):
+    id: str
+    kind: str
+    actor_id: str | None
+    actor_username: str | None
+    data: dict[str, Any]
+    created_at: dt.datetime
+    read: bool
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationOut]
+    next_cursor: str | None
+    unread_count: int = Field(description="unread notifications, counted up to 1000")
+
+
+class ReadIn(BaseModel):
+    """`{"ids": [...]}` marks those read, `{"all": true}` every one; exactly one of the two."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[uuid.UUID] | None = Field(None, min_length=1, max_length=MAX_READ_IDS)
+    all: bool = False
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ReadIn:
+        if (self.ids is None) == (not self.all):
+            raise ValueError("give either ids or all: true")
+        return self
+
+
+class ReadOut(BaseModel):
+    updated: int
+    unread_count: int
+
+
+class Preferences(BaseModel):
+    """Per kind: whether the user is notified (stored, delivered live and pushed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    follow: bool = True
+    like: bool = True
+    comment: bool = True
+    mention: bool = True
+    message: bool = True
+
+
+class PreferencesIn(BaseModel):
+    """The kinds to change; kinds left out keep their setting."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    follow: bool | None = None
+    like: bool | None = None
+    comment: bool | None = None
+    mention: bool | None = None
+    message: bool | None = None
+
+
+class PushTokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=4096, pattern=r"^[\x21-\x7e]+$")
+    platform: Literal["apns", "apns_sandbox", "fcm"]
+
+
+class AnnouncementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1, max_length=2000)

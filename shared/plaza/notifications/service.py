@@ -1,0 +1,178 @@
+"""Notification rules: store each event once, deliver it live or as a push; pages, reads, preferences.
+
+The consumer stores a notification once per (recipient, dedupe_key), then delivers it: live to
+every WebSocket connection of an online recipient, else as a push to each registered device.
+Delivery happens only when the row was new, so a redelivered SQS message neither stores nor
+pushes twice; the price is that a crash between the insert and the push loses that push (the
+notification itself is stored and listed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from plaza import errors, observability
+from plaza.identity.gateway import DEVICE_ID, Caller, require_role
+from plaza.notifications import repo
+from plaza.notifications.models import (
+    KINDS,
+    AnnouncementIn,
+    NotificationOut,
+    NotificationPage,
+    Preferences,
+    PreferencesIn,
+    ReadIn,
+    ReadOut,
+)
+from plaza.pagination import decode_cursor, page_of
+from plaza.social import service as social
+from plaza.social.models import PageQuery
+from plaza.stores import push
+
+UNREAD_CAP = 1000
+
+_TEXT = {
+    "follow": "{actor} followed you",
+    "like": "{actor} liked your post",
+    "comment": "{actor} commented on your post",
+    "mention": "{actor} mentioned you",
+    "message": "{actor} sent you a message",
+}
+
+
+class BadEvent(ValueError):
+    """A queue message no retry can fix: dropped, not redelivered."""
+
+
+def event_from_message(body: dict[str, Any]) -> dict[str, Any]:
+    """A queue message as (kind, recipient_id, actor_id, data, dedupe_key).
+
+    Producers send notify()'s shape; the post fan-out state machine sends mentions as
+    {kind: mention, post_id, author_id, user_id}, one per mentioned user and post.
+    """
+    kind = body.get("kind")
+    if kind not in KINDS:
+        raise BadEvent(f"unknown notification kind {kind!r}")
+    try:
+        if kind == "mention" and "user_id" in body:
+            post_id = str(uuid.UUID(str(body["post_id"])))
+            return {"kind": "mention", "recipient_id": str(uuid.UUID(str(body["user_id"]))),
+                    "actor_id": str(uuid.UUID(str(body["author_id"]))),
+                    "data": {"post_id": post_id}, "dedupe_key": f"mention:{post_id}"}
+        return {"kind": kind, "recipient_id": str(uuid.UUID(str(body["recipient_id"]))),
+                "actor_id": str(uuid.UUID(str(body["actor_id"]))),
+                "data": dict(body.get("data") or {}), "dedupe_key": str(body["dedupe_key"])[:200]}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadEvent(f"malformed {kind} notification") from exc
+
+
+def handle(body: dict[str, Any]) -> NotificationOut | None:
+    """Store and deliver one queued event; the notification, or None when nothing was stored
+    (a redelivery, a kind the recipient turned off, a block between the two, oneself)."""
+    event = event_from_message(body)
+    recipient, actor, kind = event["recipient_id"], event["actor_id"], event["kind"]
+    if recipient == actor or not repo.recipient_accepts(recipient, kind):
+        return None
+    if social.is_blocked_between(recipient, actor):
+        return None
+    row = repo.insert(recipient, kind, actor, event["data"], event["dedupe_key"])
+    if row is None:
+        observability.count("NotificationDuplicate", kind=kind)
+        return None
+    notification = NotificationOut(**row)
+    observability.count("NotificationStored", kind=kind)
+    if not _deliver_live(recipient, notification):
+        _push(recipient, notification)
+    return notification
+
+
+def _deliver_live(recipient: str, notification: NotificationOut) -> bool:
+    """Send the notification to the recipient's open connections; False when none took it."""
+    from plaza.realtime import delivery
+
+    try:
+        reached = delivery.send_to_user(recipient, {"type": "notification",
+                                                    "notification": notification.model_dump(mode="json")})
+    except Exception:  # noqa: BLE001 - Redis or @connections down: fall back to a push
+        observability.log_exception("live notification failed", recipient_id=recipient)
+        return False
+    return reached > 0
+
+
+def push_text(notification: NotificationOut) -> str:
+    return _TEXT[notification.kind].format(actor=notification.actor_username or "Someone")
+
+
+def _push(recipient: str, notification: NotificationOut) -> int:
+    """Push to each of the recipient's devices; how many pushes SNS accepted. Fail-open per device."""
+    sent = 0
+    data = {"notification_id": notification.id, "kind": notification.kind, **notification.data}
+    for token in repo.push_tokens(recipient):
+        try:
+            endpoint = token["endpoint_arn"] or push.create_endpoint(token["platform"], token["token"])
+            if endpoint is None:
+                continue
+            if token["endpoint_arn"] is None:
+                repo.set_endpoint(recipient, token["device_id"], endpoint)
+            push.send(endpoint, token["platform"], "Plaza", push_text(notification), data)
+            sent += 1
+        except push.EndpointGone:
+            repo.delete_push_token(recipient, token["device_id"])
+        except Exception:  # noqa: BLE001 - one device's failure must not stop the others
+            observability.log_exception("push failed", recipient_id=recipient)
+            observability.count("NotificationPushFailed")
+    if sent:
+        observability.count("NotificationPushed", value=sent)
+    return sent
+
+
+def page(user_id: str, query: PageQuery) -> NotificationPage:
+    """One page of the user's notifications, newest first, with the unread count."""
+    after = decode_cursor(query.cursor)
+    rows = repo.page(user_id, query.limit + 1, after)
+    items, next_cursor = page_of(rows, query.limit, "created_at", "id")
+    return NotificationPage(items=[NotificationOut(**row) for row in items], next_cursor=next_cursor,
+                            unread_count=repo.unread_count(user_id, UNREAD_CAP))
+
+
+def mark_read(user_id: str, body: ReadIn) -> ReadOut:
+    ids = None if body.all else [str(value) for value in body.ids or []]
+    updated = repo.mark_read(user_id, ids)
+    return ReadOut(updated=updated, unread_count=repo.unread_count(user_id, UNREAD_CAP))
+
+
+def preferences(user_id: str) -> Preferences:
+    off = repo.disabled_kinds(user_id)
+    return Preferences(**{kind: kind not in off for kind in KINDS})
+
+
+def update_preferences(user_id: str, body: PreferencesIn) -> Preferences:
+    changes = {kind: value for kind, value in body.model_dump().items() if value is not None}
+    if changes:
+        repo.set_preferences(user_id, changes)
+    return preferences(user_id)
+
+
+def register_push_token(user_id: str, device_id: str, platform: str, token: str) -> None:
+    if not DEVICE_ID.fullmatch(device_id):
+        raise errors.Invalid(errors=[{"field": "path.device_id", "type": "device_id",
+                                      "message": "must be 8-128 visible ASCII characters"}])
+    repo.save_push_token(user_id, device_id, platform, token)
+
+
+def announce(caller: Caller, body: AnnouncementIn) -> dict[str, Any]:
+    """Broadcast an announcement to every connection subscribed to `announcements` (admins only).
+
+    Not stored: an announcement is for whoever is connected now.
+    """
+    require_role(caller, "admin")
+    from plaza.realtime import delivery
+
+    announcement = {"id": str(uuid.uuid4()), "title": body.title, "text": body.text,
+                    "from": caller.user_id,
+                    "created_at": dt.datetime.now(dt.UTC).isoformat()}
+    reached = delivery.publish("announcements", {"type": "announcement", "announcement": announcement})
+    observability.log_info("announcement sent", announcement_id=announcement["id"], reached=reached)
+    return {**announcement, "reached": reached}
