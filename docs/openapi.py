@@ -174,6 +174,31 @@ ROUTES: dict[str, RouteDoc] = {
         "Hashtags by time-decayed engagement over the last 24 h (half-life 3 h), best first",
         "trending", query="plaza.trending.models:HashtagQuery",
         responses={200: "plaza.trending.models:HashtagList", 422: None}),
+    "GET /v1/notifications": RouteDoc(
+        "The caller's notifications (follow, like, comment, mention, message), newest first;"
+        " keyset pages (limit 1-100, opaque cursor) with the unread count (counted up to 1000);"
+        " users blocked either way are left out", "notifications",
+        query="plaza.social.models:PageQuery",
+        responses={200: "plaza.notifications.models:NotificationPage", 422: None}),
+    "POST /v1/notifications/read": RouteDoc(
+        "Mark notifications read: {ids: [...]} (up to 100) or {all: true}; ids of other users'"
+        " notifications change nothing", "notifications", request="plaza.notifications.models:ReadIn",
+        responses={200: "plaza.notifications.models:ReadOut", 422: None}),
+    "GET /v1/notifications/preferences": RouteDoc(
+        "Which kinds of notification the caller gets (all on by default)", "notifications",
+        responses={200: "plaza.notifications.models:Preferences"}),
+    "PUT /v1/notifications/preferences": RouteDoc(
+        "Turn kinds of notification on or off; kinds left out keep their setting. A kind turned"
+        " off is neither stored, delivered live nor pushed", "notifications",
+        request="plaza.notifications.models:PreferencesIn", responses={200: "plaza.notifications.models:Preferences", 422: None}),
+    "PUT /v1/devices/{device_id}/push-token": RouteDoc(
+        "Register the device's push token (APNs or FCM) for pushes while the caller is offline;"
+        " a token registered by another account moves to this one", "notifications",
+        request="plaza.notifications.models:PushTokenIn", responses={204: None, 422: None}),
+    "POST /v1/admin/announcements": RouteDoc(
+        "Admins: broadcast {title, text} to every connection subscribed to `announcements`"
+        " (not stored); 403 for other roles", "admin", request="plaza.notifications.models:AnnouncementIn",
+        responses={202: None, 403: None, 422: None}),
     "GET /v1/admin/users": RouteDoc(
         "Moderators: accounts newest first, filtered by `query` (part of a username, email or"
         " display name) and `status`; keyset pages (limit 1-100, opaque cursor)", "admin",

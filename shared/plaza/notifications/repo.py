@@ -87,10 +87,12 @@ def disabled_kinds(user_id: str) -> set[str]:
 def set_preferences(user_id: str, changes: dict[str, bool]) -> None:
     with db.transaction():
         for kind, enabled in sorted(changes.items()):
+            # A caller whose account is gone (a token still valid for a minute) writes nothing.
             db.execute(
-                "INSERT INTO notification_preferences (user_id, kind, enabled) VALUES (%s, %s, %s)"
+                "INSERT INTO notification_preferences (user_id, kind, enabled)"
+                " SELECT id, %s, %s FROM users WHERE id = %s"
                 " ON CONFLICT (user_id, kind) DO UPDATE SET enabled = EXCLUDED.enabled",
-                (user_id, kind, enabled))
+                (kind, enabled, user_id))
 
 
 def save_push_token(user_id: str, device_id: str, platform: str, token: str) -> None:
@@ -101,12 +103,13 @@ def save_push_token(user_id: str, device_id: str, platform: str, token: str) -> 
             " AND (user_id, device_id) <> (%s::uuid, %s)",
             (platform, token, user_id, device_id))
         db.execute(
-            "INSERT INTO push_tokens (user_id, device_id, platform, token) VALUES (%s, %s, %s, %s)"
+            "INSERT INTO push_tokens (user_id, device_id, platform, token)"
+            " SELECT id, %s, %s, %s FROM users WHERE id = %s"
             " ON CONFLICT (user_id, device_id) DO UPDATE SET platform = EXCLUDED.platform,"
             " token = EXCLUDED.token, updated_at = now(),"
             " endpoint_arn = CASE WHEN push_tokens.token = EXCLUDED.token"
             " AND push_tokens.platform = EXCLUDED.platform THEN push_tokens.endpoint_arn END",
-            (user_id, device_id, platform, token))
+            (device_id, platform, token, user_id))
 
 
 def push_tokens(user_id: str) -> list[Row]:
