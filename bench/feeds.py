@@ -156,21 +156,29 @@ def _home_rows(stores: Any) -> list[dict[str, Any]]:
     import psycopg
 
     from plaza import config
-    from plaza.feeds import service
+    from plaza.feeds import home_cache, service
     from plaza.social.models import PageQuery
+    from plaza.stores import cache
 
     with psycopg.connect(stores.database_url, autocommit=True) as conn:
         readers = _seed_home(conn)
         rows = conn.execute("SELECT count(*) FROM home_feed_entries").fetchone()[0]
     os.environ["DATABASE_URL"] = stores.database_url
+    os.environ["REDIS_URL"] = stores.redis_url
     config.reset_settings()
+    cache.reset()
     rng = random.Random(7)
-    first, deep = [], []
+    first, cached, deep = [], [], []
     for _ in range(HOME_SAMPLES):
         reader = rng.choice(readers)
+        # A fan-out to the reader would drop its cached page: the first read is a miss.
+        home_cache.forget_home_pages([reader])
         started = time.perf_counter()
         page = service.home_page(reader, PageQuery(limit=20))
         first.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        service.home_page(reader, PageQuery(limit=20))
+        cached.append((time.perf_counter() - started) * 1000)
         cursor = page.next_cursor
         for _ in range(rng.randrange(1, 25)):  # somewhere up to 500 posts deep
             page = service.home_page(reader, PageQuery(limit=20, cursor=cursor))
@@ -185,6 +193,10 @@ def _home_rows(stores: Any) -> list[dict[str, Any]]:
     return [report.row(f"home feed p95, first page of 20 ({rows:,} feed rows)", p95(first), "ms",
                        goal=f"<= {GOAL_HOME_P95_MS:g} ms", ok=p95(first) <= GOAL_HOME_P95_MS,
                        p50=round(report.median(first), 2), samples=len(first)),
+            report.row(f"home feed p95, first page of 20 read through the cache ({rows:,} feed rows)",
+                       p95(cached), "ms", goal=f"<= {GOAL_HOME_P95_MS:g} ms",
+                       ok=p95(cached) <= GOAL_HOME_P95_MS, p50=round(report.median(cached), 2),
+                       samples=len(cached)),
             report.row(f"home feed p95, a page up to 500 posts deep ({rows:,} feed rows)",
                        p95(deep), "ms", goal=f"<= {GOAL_HOME_P95_MS:g} ms",
                        ok=p95(deep) <= GOAL_HOME_P95_MS, p50=round(report.median(deep), 2),

@@ -12,7 +12,7 @@ from typing import TypedDict
 
 from plaza import errors, observability
 from plaza.config import settings
-from plaza.feeds import repo
+from plaza.feeds import home_cache, repo
 from plaza.pagination import decode_cursor, encode_cursor
 
 # Batches one planning step hands to the Map state: 40 small range objects keep the state far
@@ -88,7 +88,8 @@ def plan_fanout(post_id: object, after: str | None = None) -> FanoutPlan:
 
 def write_batch(post_id: object, batch: FanoutBatch) -> int:
     """Write one batch of the post's fan-out; safe to retry. The number of new feed rows."""
-    written = repo.insert_batch(_post_id(post_id), decode_cursor(batch.get("after"), "after"),
-                                decode_cursor(batch.get("upto"), "upto"))
-    observability.count("FanoutRowsWritten", written)
-    return written
+    followers = repo.insert_batch(_post_id(post_id), decode_cursor(batch.get("after"), "after"),
+                                  decode_cursor(batch.get("upto"), "upto"))
+    home_cache.forget_home_pages(followers)
+    observability.count("FanoutRowsWritten", len(followers))
+    return len(followers)

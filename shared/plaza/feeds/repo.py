@@ -66,12 +66,13 @@ def follower_bounds(author_id: str, after: Key | None, batch_size: int,
     return bounds, int(rows[-1]["scanned"]) if rows else 0
 
 
-def insert_batch(post_id: str, after: Key | None, upto: Key | None) -> int:
+def insert_batch(post_id: str, after: Key | None, upto: Key | None) -> list[str]:
     """Write the post into the feeds of its author's followers in (after, upto]: one statement.
 
     INSERT ... SELECT straight from follows: the batch's ids never leave the database. Blocked
     pairs are skipped in the same statement, and ON CONFLICT DO NOTHING makes a retried batch
-    (a Lambda timeout, a Map retry) write nothing twice. The number of rows written.
+    (a Lambda timeout, a Map retry) write nothing twice. The followers whose feeds got the post
+    (RETURNING sees only rows written, so a retry returns no one): their cached pages are stale.
     """
     params: dict[str, Any] = {"post": post_id}
     keyset = ""
@@ -81,15 +82,16 @@ def insert_batch(post_id: str, after: Key | None, upto: Key | None) -> int:
     if upto is not None:
         keyset += " AND (f.created_at, f.follower_id) <= (%(upto_at)s, %(upto_id)s::uuid)"
         params.update(upto_at=upto[0], upto_id=upto[1])
-    return db.execute(
+    rows = db.fetch_all(
         "INSERT INTO home_feed_entries (user_id, created_at, post_id, author_id)"  # noqa: S608
         " SELECT f.follower_id, p.created_at, p.id, p.author_id"
         " FROM posts p JOIN follows f ON f.followee_id = p.author_id"
         f" WHERE p.id = %(post)s AND p.deleted_at IS NULL{keyset}"
         f" AND {not_hidden('p.author_id', viewer='f.follower_id')}"
-        " ON CONFLICT DO NOTHING",
+        " ON CONFLICT DO NOTHING RETURNING user_id::text AS user_id",
         params,
     )
+    return [row["user_id"] for row in rows]
 
 
 def home_page(viewer_id: str, threshold: int, limit: int, after: Key | None) -> list[Row]:
@@ -139,6 +141,25 @@ def home_page(viewer_id: str, threshold: int, limit: int, after: Key | None) -> 
         " ORDER BY page.created_at DESC, page.id DESC LIMIT %(limit)s",
         params,
     )
+
+
+def home_posts(viewer_id: str, post_ids: list[str]) -> dict[str, Row]:
+    """Of a cached home page's `post_ids`, those the viewer may still see there, by id.
+
+    The home page's own conditions, re-checked by primary key: live post, active author, the
+    viewer's own or by someone the viewer follows, no block either way.
+    """
+    if not post_ids:
+        return {}
+    rows = db.fetch_all(
+        f"SELECT {_POST_COLUMNS} FROM posts p JOIN users a ON a.id = p.author_id"  # noqa: S608
+        " WHERE p.id = ANY(%(ids)s::uuid[]) AND p.deleted_at IS NULL AND a.status = 'active'"
+        " AND (p.author_id = %(viewer)s OR (EXISTS (SELECT 1 FROM follows f"
+        "  WHERE f.follower_id = %(viewer)s AND f.followee_id = p.author_id)"
+        f"  AND {not_hidden('p.author_id')}))",
+        {"viewer": viewer_id, "ids": post_ids},
+    )
+    return {row["id"]: row for row in rows}
 
 
 def explore_page(viewer_id: str, since: dt.datetime, candidates: int, limit: int) -> list[Row]:

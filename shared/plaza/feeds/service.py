@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 from plaza.config import settings
-from plaza.feeds import repo
+from plaza.feeds import home_cache, repo
+from plaza.feeds.repo import Key
 from plaza.pagination import decode_cursor, page_of
 from plaza.posts.models import PostOut, PostPage
 from plaza.social.models import PageQuery
@@ -21,11 +22,46 @@ EXPLORE_CANDIDATES = 1000
 
 
 def home_page(viewer_id: str, query: PageQuery) -> PostPage:
-    """One page of the viewer's home feed, newest first; stable while new posts arrive."""
+    """One page of the viewer's home feed, newest first; stable while new posts arrive.
+
+    First pages are read through plaza.feeds.home_cache: the most read page, and the one every
+    new post changes. Later pages always come from Postgres.
+    """
     after = decode_cursor(query.cursor)
-    rows = repo.home_page(viewer_id, settings().fanout_follower_threshold, query.limit + 1, after)
-    items, next_cursor = page_of(rows, query.limit, "created_at", "id")
+    if after is None:
+        return _first_home_page(viewer_id, query.limit)
+    return _home_page_from_db(viewer_id, query.limit, after)
+
+
+def _home_page_from_db(viewer_id: str, limit: int, after: Key | None) -> PostPage:
+    rows = repo.home_page(viewer_id, settings().fanout_follower_threshold, limit + 1, after)
+    items, next_cursor = page_of(rows, limit, "created_at", "id")
     return PostPage(items=[PostOut(**row) for row in items], next_cursor=next_cursor)
+
+
+def _first_home_page(viewer_id: str, limit: int) -> PostPage:
+    """The first page, from the cache when it holds a current one.
+
+    Only ids are cached; the posts are read again from Postgres by primary key with every rule of
+    the page re-checked (deleted, author inactive, unfollowed, blocked either way). So a cached
+    page can never show a deleted post or a blocked user's post, whatever invalidation missed,
+    and counts and liked_by_me are live. Precise invalidation instead would mean bumping every
+    follower of an author on each delete or deactivation: a fan-out of its own. If any cached
+    post is no longer shown, the page is read afresh so it is not one post short.
+    """
+    lookup = home_cache.first_page(viewer_id, limit)
+    if lookup.page is not None:
+        rows = repo.home_posts(viewer_id, lookup.page.ids)
+        if len(rows) == len(lookup.page.ids):
+            home_cache.count_read(hit=True)
+            return PostPage(items=[PostOut(**rows[post_id]) for post_id in lookup.page.ids],
+                            next_cursor=lookup.page.next_cursor)
+    home_cache.count_read(hit=False)
+    page = _home_page_from_db(viewer_id, limit, None)
+    if lookup.version is not None:
+        home_cache.store_first_page(viewer_id, limit, lookup.version, home_cache.CachedPage(
+            [post.id for post in page.items], page.next_cursor))
+    return page
 
 
 def explore_page(viewer_id: str, query: PageQuery) -> PostPage:

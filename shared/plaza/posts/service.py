@@ -19,7 +19,9 @@ import uuid
 from typing import Any, NamedTuple
 
 from plaza import errors, observability
+from plaza.feeds.home_cache import forget_home_pages
 from plaza.identity.gateway import ROLE_RANK
+from plaza.notifications import producer
 from plaza.pagination import decode_cursor, page_of
 from plaza.posts import repo
 from plaza.posts.models import CommentIn, CommentOut, CommentPage, PostEdit, PostIn, PostOut, PostPage
@@ -205,6 +207,8 @@ def create_post(author_id: str, body: PostIn, idempotency_key: str | None = None
             if key:
                 repo.store_idempotent_response(author_id, key, 201, post.model_dump_json())
     if not replayed:
+        # The author's own posts are merged into their home page at read time, not fanned out.
+        forget_home_pages([author_id])
         observability.count("PostCreated")
         trending.record_engagement(post.id, "post", post.hashtags)
     # Also on a replay: if the first attempt died before starting it, this one does; the
@@ -288,6 +292,8 @@ def delete_post(viewer_id: str, role: str, post_id: str) -> None:
         row = _locked_for_change(viewer_id, post_id, moderator, "delete")
         repo.soft_delete(row["id"], viewer_id)
     forget_cached_post(row["id"])
+    # Followers' cached home pages drop it at read time (plaza.feeds.service re-checks posts).
+    forget_home_pages([row["author_id"]])
     observability.count("PostDeleted")
 
 
@@ -296,6 +302,9 @@ def like(viewer_id: str, post_id: str) -> None:
     post = visible_post(viewer_id, post_id)
     if repo.insert_like(post.id, viewer_id):
         trending.record_engagement(post.id, "like", post.hashtags)
+        # Keyed by post and liker: liking, unliking and liking again notifies once.
+        producer.notify("like", post.author.id, viewer_id, {"post_id": post.id},
+                        dedupe_key=f"like:{post.id}:{viewer_id}")
 
 
 def unlike(viewer_id: str, post_id: str) -> None:
@@ -308,6 +317,8 @@ def add_comment(viewer_id: str, post_id: str, body: CommentIn) -> CommentOut:
     post = visible_post(viewer_id, post_id)
     comment = CommentOut(**repo.insert_comment(post.id, viewer_id, body.text))
     trending.record_engagement(post.id, "comment", post.hashtags)
+    producer.notify("comment", post.author.id, viewer_id,
+                    {"post_id": post.id, "comment_id": comment.id}, dedupe_key=f"comment:{comment.id}")
     return comment
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 from plaza import errors, observability
+from plaza.feeds.home_cache import forget_home_pages
+from plaza.notifications import producer
 from plaza.pagination import decode_cursor, page_of
 from plaza.social import repo
 from plaza.social.models import (
@@ -101,6 +103,9 @@ def follow(viewer_id: str, username: str) -> None:
             raise _no_such_user()
         created = repo.insert_follow(viewer_id, target)
     if created:
+        # One notification per follower, however often they unfollow and follow again.
+        producer.notify("follow", target, viewer_id, dedupe_key=f"follow:{viewer_id}")
+        forget_home_pages([viewer_id])  # a large author's posts join the page at read time
         observability.count("UserFollowed")
 
 
@@ -110,6 +115,7 @@ def unfollow(viewer_id: str, username: str) -> None:
     with db.transaction():
         _lock_pair(viewer_id, target)
         repo.delete_follow(viewer_id, target)
+    forget_home_pages([viewer_id])
 
 
 def block(viewer_id: str, username: str) -> None:
@@ -119,6 +125,7 @@ def block(viewer_id: str, username: str) -> None:
         _lock_pair(viewer_id, target)
         created = repo.insert_block(viewer_id, target)
         repo.delete_follows_between(viewer_id, target)
+    forget_home_pages([viewer_id, target])
     if created:
         observability.count("UserBlocked")
 
