@@ -70,6 +70,32 @@ ROUTES: dict[str, RouteDoc] = {
     "GET /.well-known/jwks.json": RouteDoc(
         "Public keys (JWKS) that verify access tokens; empty when tokens are HS256", "auth",
         responses={200: None}),
+    "POST /v1/conversations": RouteDoc(
+        "Start a conversation: one username is a direct conversation (the pair's existing one is"
+        " returned, 200), 2-50 a group with an optional title (201); 404 for unknown users and"
+        " users blocked either way", "chat", request="plaza.chat.models:ConversationIn",
+        responses={200: "plaza.chat.models:ConversationOut", 201: "plaza.chat.models:ConversationOut",
+                   404: None, 422: None}),
+    "GET /v1/conversations": RouteDoc(
+        "The caller's conversations, most recently active first, with the last message and the"
+        " unread count; keyset pages (limit 1-100, opaque cursor)", "chat",
+        query="plaza.social.models:PageQuery",
+        responses={200: "plaza.chat.models:ConversationPage", 422: None}),
+    "GET /v1/conversations/{id}/messages": RouteDoc(
+        "A conversation's messages, newest first (by per-conversation sequence); keyset pages;"
+        " 404 for anyone but its members", "chat", query="plaza.social.models:PageQuery",
+        responses={200: "plaza.chat.models:MessagePage", 404: None, 422: None}),
+    "POST /v1/conversations/{id}/messages": RouteDoc(
+        "Send a message (text 1-4000 characters) as over the WebSocket: online members get"
+        " message.new, offline ones a notification; a repeated client_msg_id returns the first"
+        " message (200, Idempotent-Replayed: true) and stores nothing; 403 when a block stands"
+        " between the sender and a member", "chat", request="plaza.chat.models:MessageIn",
+        responses={200: "plaza.chat.models:MessageOut", 201: "plaza.chat.models:MessageOut",
+                   403: None, 404: None, 422: None}),
+    "POST /v1/conversations/{id}/read": RouteDoc(
+        "Read up to a message (default: the last); the read position only moves forward and the"
+        " other members get message.read", "chat", request="plaza.chat.models:ReadIn",
+        responses={200: None, 404: None, 422: None}),
     "PATCH /v1/users/me": RouteDoc(
         "Change the caller's display name, bio or avatar; null clears bio and avatar", "users",
         request="plaza.identity.models:UpdateMeIn",

@@ -21,3 +21,24 @@ def message(event: dict[str, Any]) -> dict[str, Any]:
 
 def ok() -> dict[str, Any]:
     return {"statusCode": 200}
+
+
+def caller_id(event: dict[str, Any]) -> str:
+    """The user the `$connect` authorizer vouched for; API Gateway repeats it on every message."""
+    from plaza import errors
+
+    user_id = ((event.get("requestContext") or {}).get("authorizer") or {}).get("user_id")
+    if not isinstance(user_id, str) or not user_id:
+        raise errors.Unauthorized("This route needs an authenticated connection")
+    return user_id
+
+
+def error_frame(error: Any, request: dict[str, Any]) -> dict[str, Any]:
+    """`{"type": "error", "code": ...}` for a PlazaError, echoing the request's `id` if any."""
+    frame: dict[str, Any] = {"type": "error", "code": error.code, "status": error.status,
+                             "detail": error.detail}
+    if "errors" in error.extra:
+        frame["errors"] = error.extra["errors"]
+    if "id" in request:
+        frame["id"] = request["id"]
+    return frame

@@ -207,11 +207,9 @@ def typing(user_id: str, conversation_id: str) -> int:
 # ---------------------------------------------------------------- side effects (fail-open)
 
 def _send_to_user(user_id: str, payload: dict[str, Any]) -> int:
-    """Connections of the user reached; 0 when the realtime hub is unavailable."""
-    try:
-        from plaza.realtime import delivery
-    except ImportError:
-        return 0
+    """Connections of the user reached; 0 when the realtime hub failed."""
+    from plaza.realtime import delivery
+
     try:
         return delivery.send_to_user(user_id, payload)
     except Exception as error:  # noqa: BLE001 - a message is stored; live delivery is best effort
@@ -220,10 +218,8 @@ def _send_to_user(user_id: str, payload: dict[str, Any]) -> int:
 
 
 def _notify(recipient_id: str, sender_id: str, message: MessageOut) -> None:
-    try:
-        from plaza.notifications.producer import notify
-    except ImportError:
-        return
+    from plaza.notifications.producer import notify
+
     notify("message", recipient_id, sender_id,
            {"conversation_id": message.conversation_id, "message_id": message.id,
             "text": message.text[:140]}, dedupe_key=f"message:{message.id}")

@@ -1,0 +1,19 @@
+"""WebSocket route `message.read`: move the reader's position and tell the other members."""
+
+from typing import Any
+
+from plaza import errors, websocket
+from plaza.chat import service
+from plaza.stores import realtime
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    request = websocket.message(event)
+    try:
+        message_id = request.get("message_id")
+        service.read_messages(websocket.caller_id(event), str(request.get("conversation_id", "")),
+                              None if message_id is None else str(message_id))
+    except errors.PlazaError as error:
+        realtime.post_to_connection(websocket.connection_id(event),
+                                    websocket.error_frame(error, request))
+    return websocket.ok()
