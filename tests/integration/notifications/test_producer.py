@@ -10,7 +10,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from plaza.notifications import producer
+from plaza.notifications import producer, service
+from plaza.posts import service as posts
+from plaza.posts.models import CommentIn, PostIn
+from plaza.social import service as social
+from plaza.social.models import PageQuery
+from tests.integration.notifications.conftest import MakeUser
+from tests.support.lambdas import FakeContext, load_function
 
 
 @pytest.fixture
@@ -49,3 +55,27 @@ def test_notify_fails_open_when_the_queue_is_missing(queue: Any, monkeypatch: py
     sqs, url = queue
     monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", url + "-gone")
     assert producer.notify("follow", "u-2", "u-1") is False
+
+
+def test_follow_like_and_comment_queue_notifications_the_consumer_stores_once(
+        queue: Any, make_user: MakeUser) -> None:
+    sqs, url = queue
+    ann, bob = make_user("ann"), make_user("bob")
+    post = posts.create_post(bob, PostIn(text="hello")).post
+    social.follow(ann, "bob")
+    posts.like(ann, post.id)
+    posts.unlike(ann, post.id)
+    posts.like(ann, post.id)
+    posts.add_comment(ann, post.id, CommentIn(text="nice"))
+    posts.like(bob, post.id)  # one's own like notifies nobody
+
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    assert sorted(json.loads(m["Body"])["kind"] for m in got) == ["comment", "follow", "like", "like"]
+    consume = load_function("functions/notifications/consume.py")
+    records = [{"messageId": m["MessageId"], "body": m["Body"]} for m in got]
+    assert consume.handler({"Records": records}, FakeContext()) == {"batchItemFailures": []}
+
+    page = service.page(bob, PageQuery())
+    assert sorted(n.kind for n in page.items) == ["comment", "follow", "like"]
+    assert page.unread_count == 3
+    assert all(n.actor_username == "ann" for n in page.items)
