@@ -70,6 +70,10 @@ ROUTES: dict[str, RouteDoc] = {
     "GET /.well-known/jwks.json": RouteDoc(
         "Public keys (JWKS) that verify access tokens; empty when tokens are HS256", "auth",
         responses={200: None}),
+    "GET /v1/presence": RouteDoc(
+        "Who of up to 100 users (?user_ids=a,b,c) has a live WebSocket connection now", "realtime",
+        query="plaza.realtime.models:PresenceQuery",
+        responses={200: "plaza.realtime.models:PresenceOut", 422: None}),
     "POST /v1/conversations": RouteDoc(
         "Start a conversation: one username is a direct conversation (the pair's existing one is"
         " returned, 200), 2-50 a group with an optional title (201); 404 for unknown users and"

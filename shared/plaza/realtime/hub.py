@@ -5,12 +5,14 @@ who may subscribe to what.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from plaza import observability
 from plaza.realtime import delivery, registry
+from plaza.realtime.models import PresenceItem, PresenceOut
 
 TOPIC = re.compile(r"(user|conversation|post):([0-9A-Za-z-]{1,64})|announcements")
-MAX_PRESENCE_USERS = 100
+MAX_TOPIC_LENGTH = 80
 
 
 def connected(connection_id: str, user_id: str, device_id: str) -> None:
@@ -66,6 +68,38 @@ def may_subscribe(user_id: str, topic: str) -> bool:
     return True
 
 
-def presence(user_ids: list[str]) -> dict[str, bool]:
+def subscribe(connection_id: str, user_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    """The frame answering a `subscribe` request."""
+    topic = request.get("topic")
+    if not isinstance(topic, str) or not topic or len(topic) > MAX_TOPIC_LENGTH:
+        return error("invalid", "`topic` must be a string of 1-80 characters", request)
+    if not may_subscribe(user_id, topic):
+        return error("forbidden", f"Not allowed to subscribe to {topic!r}", request)
+    if not registry.subscribe(connection_id, topic):
+        return error("limit", "This connection cannot take more topics", request)
+    return reply({"type": "subscribed", "topic": topic}, request)
+
+
+def unsubscribe(connection_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    topic = request.get("topic")
+    if not isinstance(topic, str) or not topic or len(topic) > MAX_TOPIC_LENGTH:
+        return error("invalid", "`topic` must be a string of 1-80 characters", request)
+    registry.unsubscribe(connection_id, topic)
+    return reply({"type": "unsubscribed", "topic": topic}, request)
+
+
+def error(code: str, detail: str, request: dict[str, Any] | None = None) -> dict[str, Any]:
+    return reply({"type": "error", "code": code, "detail": detail}, request or {})
+
+
+def reply(frame: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+    """The frame, echoing the request's `id` so clients can match answers to requests."""
+    if "id" in request:
+        frame["id"] = request["id"]
+    return frame
+
+
+def presence(user_ids: list[str]) -> PresenceOut:
     online = registry.online_users(user_ids)
-    return {user_id: user_id in online for user_id in user_ids}
+    return PresenceOut(items=[PresenceItem(user_id=user_id, online=user_id in online)
+                              for user_id in user_ids])

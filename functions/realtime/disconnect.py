@@ -1,0 +1,11 @@
+"""WebSocket `$disconnect`: forget the connection; tell partners when the user's last one went."""
+
+from typing import Any
+
+from plaza import websocket
+from plaza.realtime import hub
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    hub.disconnected(websocket.connection_id(event))
+    return websocket.ok()

@@ -1,0 +1,14 @@
+"""GET /v1/presence?user_ids=a,b: who of up to 100 users is online now."""
+
+from plaza.http import Request, endpoint
+from plaza.identity.gateway import caller
+from plaza.ratelimit import rate_limited
+from plaza.realtime import hub
+from plaza.realtime.models import PresenceOut, PresenceQuery
+
+
+@endpoint
+@rate_limited("core")
+def handler(request: Request) -> PresenceOut:
+    caller(request)
+    return hub.presence(request.parse_query(PresenceQuery).user_ids)

@@ -1,0 +1,150 @@
+"""The hub over real WebSocket clients: topics, presence, bad frames."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from websockets.sync.client import ClientConnection
+
+from plaza.chat.models import ConversationIn
+from plaza.chat.service import create_conversation
+from plaza.realtime import delivery
+from tests.support.local_cloud import RunningCloud
+from tests.support.sockets import Member
+
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("connections_api")]
+
+
+def ask(socket: ClientConnection, frame: dict[str, Any] | str) -> dict[str, Any]:
+    socket.send(frame if isinstance(frame, str) else json.dumps(frame))
+    return dict(json.loads(socket.recv(timeout=10)))
+
+
+def quiet(socket: ClientConnection) -> bool:
+    try:
+        socket.recv(timeout=0.3)
+    except TimeoutError:
+        return True
+    return False
+
+
+def test_own_user_topic_and_announcements_are_allowed(member: Callable[[str], Member]) -> None:
+    alice = member("alice")
+    socket = alice.socket()
+    assert ask(socket, {"action": "subscribe", "topic": f"user:{alice.id}", "id": 1}) == {
+        "type": "subscribed", "topic": f"user:{alice.id}", "id": 1}
+    assert ask(socket, {"action": "subscribe", "topic": "announcements"})["type"] == "subscribed"
+
+    assert delivery.publish("announcements", {"type": "announcement", "text": "hi"}) >= 1
+    assert json.loads(socket.recv(timeout=10)) == {"type": "announcement", "text": "hi"}
+
+
+def test_forbidden_topics_are_refused_and_never_delivered(member: Callable[[str], Member]) -> None:
+    alice, bob, carol = member("alice"), member("bob"), member("carol")
+    conversation, _ = create_conversation(alice.id, ConversationIn(usernames=[bob.username]))
+    socket = carol.socket()
+
+    for topic in (f"user:{alice.id}", f"conversation:{conversation.id}",
+                  f"post:{uuid.uuid4()}", "everything", "user:*"):
+        reply = ask(socket, {"action": "subscribe", "topic": topic})
+        assert (reply["type"], reply["code"]) == ("error", "forbidden"), topic
+
+    assert delivery.publish(f"conversation:{conversation.id}", {"type": "secret"}) == 0
+    assert quiet(socket)
+
+
+def test_members_may_follow_their_conversation_and_visible_posts(
+        member: Callable[[str], Member], main_cloud: RunningCloud) -> None:
+    alice, bob = member("alice"), member("bob")
+    conversation, _ = create_conversation(alice.id, ConversationIn(usernames=[bob.username]))
+    with httpx.Client(base_url=main_cloud.http_url, timeout=30, headers={
+            "authorization": f"Bearer {alice.token}",
+            "x-device-id": next(iter(alice.devices))}) as http:
+        created = http.post("/v1/posts", json={"text": "live counts please"})
+        assert created.status_code == 201, created.text
+        post_id = created.json()["id"]
+    socket = bob.socket()
+
+    for topic in (f"conversation:{conversation.id}", f"post:{post_id}"):
+        assert ask(socket, {"action": "subscribe", "topic": topic})["type"] == "subscribed"
+    assert delivery.publish(f"post:{post_id}", {"type": "post.counts", "likes": 1}) == 1
+    assert json.loads(socket.recv(timeout=10))["likes"] == 1
+
+
+def test_unsubscribe_stops_the_topic(member: Callable[[str], Member]) -> None:
+    alice = member("alice")
+    socket = alice.socket()
+    topic = f"user:{alice.id}"
+    ask(socket, {"action": "subscribe", "topic": topic})
+    assert ask(socket, {"action": "unsubscribe", "topic": topic}) == {
+        "type": "unsubscribed", "topic": topic}
+
+    assert delivery.publish(topic, {"type": "late"}) == 0
+    assert quiet(socket)
+
+
+def test_presence_goes_offline_only_when_the_last_device_disconnects(
+        member: Callable[[str], Member], main_cloud: RunningCloud) -> None:
+    alice, bob = member("alice"), member("bob")
+    create_conversation(alice.id, ConversationIn(usernames=[bob.username]))
+    watcher = bob.socket()
+
+    phone = alice.socket()
+    assert json.loads(watcher.recv(timeout=10)) == {
+        "type": "presence", "user_id": alice.id, "online": True}
+    laptop = alice.socket("laptop-" + uuid.uuid4().hex[:8])
+    assert quiet(watcher)  # a second device is no news
+
+    def snapshot() -> bool:
+        with httpx.Client(base_url=main_cloud.http_url, timeout=30) as http:
+            answer = http.get("/v1/presence", params={"user_ids": f"{alice.id},{bob.id}"},
+                              headers={"authorization": f"Bearer {bob.token}",
+                                       "x-device-id": next(iter(bob.devices))})
+            assert answer.status_code == 200, answer.text
+            items = {item["user_id"]: item["online"] for item in answer.json()["items"]}
+            assert items[bob.id] is True
+            return bool(items[alice.id])
+
+    assert snapshot()
+    phone.close()
+    assert quiet(watcher)
+    assert snapshot()
+
+    laptop.close()
+    assert json.loads(watcher.recv(timeout=10)) == {
+        "type": "presence", "user_id": alice.id, "online": False}
+    assert not snapshot()
+
+
+def test_presence_snapshot_is_bounded(member: Callable[[str], Member],
+                                      main_cloud: RunningCloud) -> None:
+    bob = member("bob")
+    with httpx.Client(base_url=main_cloud.http_url, timeout=30, headers={
+            "authorization": f"Bearer {bob.token}", "x-device-id": next(iter(bob.devices))}) as http:
+        too_many = http.get("/v1/presence", params={
+            "user_ids": ",".join(str(uuid.uuid4()) for _ in range(101))})
+        missing = http.get("/v1/presence")
+    assert too_many.status_code == 422
+    assert too_many.headers["content-type"].startswith("application/problem+json")
+    assert missing.status_code == 422
+
+
+@pytest.mark.parametrize("frame", [
+    "not json",
+    json.dumps({"action": "no.such.action"}),
+    json.dumps({"action": "subscribe"}),
+    json.dumps({"action": "subscribe", "topic": 42}),
+    json.dumps({"action": "unsubscribe"}),
+    json.dumps({"action": "subscribe", "topic": "announcements" * 2000}),
+], ids=["not-json", "unknown-action", "missing-topic", "topic-not-a-string",
+        "unsubscribe-missing-topic", "oversized-topic"])
+def test_bad_frames_get_an_error_and_the_connection_stays_usable(
+        member: Callable[[str], Member], frame: str) -> None:
+    socket = member("frames").socket()
+    assert ask(socket, frame)["type"] == "error"
+    assert ask(socket, {"action": "ping", "id": 2}) == {"type": "pong", "id": 2}
