@@ -1,0 +1,116 @@
+"""Notifications through the local cloud: a follow queued, consumed from SQS, stored, and then
+delivered live over the WebSocket API or pushed through SNS into the outbox."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from typing import Any, TypeVar
+
+import boto3
+import httpx
+import pytest
+from websockets.sync.client import ClientConnection
+
+from tests.support.local_cloud import RunningCloud
+from tests.support.sockets import Member
+
+pytestmark = pytest.mark.e2e
+
+T = TypeVar("T")
+
+
+def eventually(probe: Callable[[], T | None], timeout: float = 15, every: float = 0.1) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{probe.__name__} stayed falsy for {timeout} s")
+        time.sleep(every)
+
+
+@pytest.fixture(scope="module")
+def fcm_application(main_cloud: RunningCloud) -> str:
+    """The FCM platform application the consumer pushes through, as an operator would create it."""
+    env = main_cloud.cloud.stack.functions["NotificationsConsumeFunction"].environment
+    arn = dict(pair.split("=", 1) for pair in env["PUSH_APPLICATIONS"].split(","))["fcm"]
+    sns = boto3.client("sns", endpoint_url=main_cloud.aws_endpoint, region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    created = sns.create_platform_application(Name=arn.rsplit("/", 1)[1], Platform="GCM",
+                                              Attributes={})["PlatformApplicationArn"]
+    assert created == arn
+    return arn
+
+
+@pytest.fixture
+def people(main_cloud: RunningCloud) -> Iterator[Callable[[str], Member]]:
+    with ExitStack() as stack:
+        yield lambda name: Member(main_cloud, stack, f"{name}_{uuid.uuid4().hex[:8]}")
+
+
+def _http(cloud: RunningCloud, member: Member, device: str | None = None) -> httpx.Client:
+    device = device or next(iter(member.devices))
+    token = member.sign_in(device)["access_token"]
+    return httpx.Client(base_url=cloud.http_url, timeout=30, headers={
+        "authorization": f"Bearer {token}", "x-device-id": device})
+
+
+def frame_of(socket: ClientConnection, kind: str, timeout: float = 15) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        frame = json.loads(socket.recv(timeout=max(0.1, deadline - time.monotonic())))
+        if frame.get("type") == kind:
+            return dict(frame)
+
+
+def test_an_offline_user_followed_gets_a_stored_notification_and_a_push_in_the_outbox(
+        main_cloud: RunningCloud, fcm_application: str, people: Callable[[str], Member]) -> None:
+    ann, bob = people("ann"), people("bob")
+    bob_device = next(iter(bob.devices))
+    fcm_token = f"fcm-{uuid.uuid4().hex}"
+    with _http(main_cloud, bob) as bob_http, _http(main_cloud, ann) as ann_http:
+        registered = bob_http.put(f"/v1/devices/{bob_device}/push-token",
+                                  json={"token": fcm_token, "platform": "fcm"})
+        assert registered.status_code == 204, registered.text
+        assert ann_http.put(f"/v1/users/{bob.username}/follow").status_code == 204
+
+        def stored() -> list[dict[str, Any]]:
+            return list(bob_http.get("/v1/notifications").json()["items"])
+
+        [notification] = eventually(stored)
+        assert (notification["kind"], notification["actor_username"]) == ("follow", ann.username)
+        assert bob_http.get("/v1/notifications").json()["unread_count"] == 1
+
+        def pushes() -> list[dict[str, Any]]:
+            return [item for item in main_cloud.cloud.status["outbox"]()
+                    if item["channel"] == "push" and f"{ann.username} followed you" in item["body"]]
+
+        [push] = eventually(pushes)
+        assert f"/{fcm_application.rsplit('/', 1)[1]}/" in push["to"]
+
+        read = bob_http.post("/v1/notifications/read", json={"all": True}).json()
+        assert (read["updated"], read["unread_count"]) == (1, 0)
+
+
+def test_an_online_user_gets_the_notification_live_and_no_push(
+        main_cloud: RunningCloud, fcm_application: str, people: Callable[[str], Member]) -> None:
+    cid, dan = people("cid"), people("dan")
+    socket = cid.socket()  # notifications reach every open connection of the user
+    with _http(main_cloud, cid) as cid_http, _http(main_cloud, dan) as dan_http:
+        cid_device = next(iter(cid.devices))
+        assert cid_http.put(f"/v1/devices/{cid_device}/push-token",
+                            json={"token": f"fcm-{uuid.uuid4().hex}", "platform": "fcm"}
+                            ).status_code == 204
+        assert dan_http.put(f"/v1/users/{cid.username}/follow").status_code == 204
+
+        frame = frame_of(socket, "notification")
+        assert frame["notification"]["kind"] == "follow"
+        assert frame["notification"]["actor_username"] == dan.username
+        assert cid_http.get("/v1/notifications").json()["unread_count"] == 1
+    assert not [item for item in main_cloud.cloud.status["outbox"]()
+                if f"{dan.username} followed you" in str(item.get("body"))]
