@@ -27,6 +27,10 @@ PAGE_TTL_S = 30
 VERSION_TTL_S = 10 * PAGE_TTL_S
 
 
+_SET_ALL = ("for _, key in ipairs(KEYS) do redis.call('SET', key, ARGV[1], 'EX', ARGV[2]) end"
+            " return #KEYS")
+
+
 class CachedPage(NamedTuple):
     """A first page as cached: the ids in feed order and the cursor after them."""
 
@@ -87,19 +91,15 @@ def store_first_page(user_id: str, limit: int, version: str, page: CachedPage) -
 def forget_home_pages(user_ids: Iterable[str]) -> None:
     """Invalidate the users' cached first pages; call after the write that changed them committed.
 
-    One pipelined SET per user under a token fresh for this call (a fan-out batch's 2,500
-    followers are one round trip). Fail-open: if Redis is down the write still stands and the
-    pages expire within PAGE_TTL_S.
+    Every user's version is set to a token fresh for this call, in one round trip (a fan-out
+    batch's 2,500 followers: ~15 ms as one script, ~40 ms as a pipeline of SETs). Fail-open: if
+    Redis is down the write still stands and the pages expire within PAGE_TTL_S.
     """
-    users = list(user_ids)
-    if not users:
+    keys = [_version_key(user_id) for user_id in user_ids]
+    if not keys:
         return
-    token = secrets.token_hex(8)
     try:
-        batch = cache.client().batch(atomic=False)
-        for user_id in users:
-            batch.set(_version_key(user_id), token, ex=VERSION_TTL_S)
-        batch.execute()
+        cache.client().eval(_SET_ALL, keys=keys, args=[secrets.token_hex(8), VERSION_TTL_S])
     except Unavailable:
         observability.log_warning("home feed cache unreachable; pages left to expire",
-                                  users=len(users))
+                                  users=len(keys))
