@@ -12,22 +12,7 @@ import uuid
 from typing import Any
 
 from plaza import observability
-
-KINDS = ("follow", "like", "comment", "mention", "message")
-
-_sqs: Any = None
-
-
-def _client() -> Any:
-    global _sqs
-    if _sqs is None:
-        import boto3
-        from botocore.config import Config
-
-        # Short timeouts: the caller's request waits on this send.
-        _sqs = boto3.client("sqs", config=Config(connect_timeout=1, read_timeout=2,
-                                                 retries={"max_attempts": 2}))
-    return _sqs
+from plaza.stores import aws
 
 
 def notify(kind: str, recipient_id: str, actor_id: str, data: dict[str, Any] | None = None,
@@ -52,15 +37,10 @@ def notify(kind: str, recipient_id: str, actor_id: str, data: dict[str, Any] | N
         "dedupe_key": dedupe_key or f"{kind}:{uuid.uuid4()}",
     }
     try:
-        _client().send_message(QueueUrl=url, MessageBody=json.dumps(body, default=str))
+        aws.client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(body, default=str))
     except Exception:  # noqa: BLE001 - boto3 raises many kinds; none may fail the caller
         observability.log_exception("notification not queued", kind=kind, recipient_id=recipient_id)
         observability.count("NotificationQueueFailed", kind=kind)
         return False
     return True
 
-
-def reset() -> None:
-    """Drop the client (tests switch endpoints and credentials between cases)."""
-    global _sqs
-    _sqs = None

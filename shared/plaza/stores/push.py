@@ -11,25 +11,13 @@ import json
 import os
 from typing import Any
 
+from plaza.stores import aws
+
 # SNS's key for each platform in a MessageStructure=json message.
 _SNS_PLATFORM = {"apns": "APNS", "apns_sandbox": "APNS_SANDBOX", "fcm": "GCM"}
 
-_client: Any = None
-
-
 class EndpointGone(Exception):
     """The token's endpoint is disabled or deleted (the app was uninstalled): forget the token."""
-
-
-def client() -> Any:
-    global _client
-    if _client is None:
-        import boto3
-        from botocore.config import Config
-
-        _client = boto3.client("sns", config=Config(connect_timeout=2, read_timeout=5,
-                                                   retries={"max_attempts": 2}))
-    return _client
 
 
 def application_arn(platform: str) -> str | None:
@@ -46,7 +34,7 @@ def create_endpoint(platform: str, token: str) -> str | None:
     arn = application_arn(platform)
     if arn is None:
         return None
-    response = client().create_platform_endpoint(PlatformApplicationArn=arn, Token=token)
+    response = aws.client("sns").create_platform_endpoint(PlatformApplicationArn=arn, Token=token)
     return str(response["EndpointArn"])
 
 
@@ -58,7 +46,7 @@ def send(endpoint_arn: str, platform: str, title: str, body: str, data: dict[str
         payload = {"aps": {"alert": {"title": title, "body": body}}, "data": data}
     message = {"default": body, _SNS_PLATFORM[platform]: json.dumps(payload, default=str)}
     try:
-        response = client().publish(TargetArn=endpoint_arn, Message=json.dumps(message),
+        response = aws.client("sns").publish(TargetArn=endpoint_arn, Message=json.dumps(message),
                                     MessageStructure="json")
     except Exception as exc:
         code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
@@ -67,8 +55,3 @@ def send(endpoint_arn: str, platform: str, title: str, body: str, data: dict[str
         raise
     return str(response["MessageId"])
 
-
-def reset() -> None:
-    """Drop the client (tests switch endpoints and credentials between cases)."""
-    global _client
-    _client = None

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from typing import Any, TypeVar
+from typing import Any
 
 import boto3
 import httpx
@@ -16,23 +16,10 @@ import pytest
 from websockets.sync.client import ClientConnection
 
 from tests.support.local_cloud import RunningCloud
+from tests.support.polling import eventually
 from tests.support.sockets import Member
 
 pytestmark = pytest.mark.e2e
-
-T = TypeVar("T")
-
-
-def eventually(probe: Callable[[], T | None], timeout: float = 15, every: float = 0.1) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{probe.__name__} stayed falsy for {timeout} s")
-        time.sleep(every)
-
 
 @pytest.fixture(scope="module")
 def fcm_application(main_cloud: RunningCloud) -> str:

@@ -11,36 +11,46 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from localcloud.embedded import EmbeddedStores
-from plaza.identity import repo as identity_repo
-from plaza.stores import push
+from plaza.stores import aws
+from tests.support.users import insert_user
 
 MakeUser = Callable[[str], str]
 
 
 @pytest.fixture
 def make_user(clean_stores: EmbeddedStores) -> MakeUser:
-    def make(username: str) -> str:
-        row = identity_repo.insert_user(username, f"{username}@example.edu", username.title(),
-                                        "not-a-real-hash")
-        return str(row["id"])
-
-    return make
+    return insert_user
 
 
 @pytest.fixture
-def sns(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """moto's SNS with an FCM platform application configured as PUSH_APPLICATIONS."""
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in place of AWS, and fresh plaza clients bound to it."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    push.reset()
+    aws.reset()
     with mock_aws():
-        client = boto3.client("sns")
-        app = client.create_platform_application(Name="plaza-fcm", Platform="GCM",
-                                                 Attributes={})["PlatformApplicationArn"]
-        monkeypatch.setenv("PUSH_APPLICATIONS", f"fcm={app}")
-        yield client
-    push.reset()
+        yield
+    aws.reset()
+
+
+@pytest.fixture
+def sns(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """moto's SNS with an FCM platform application configured as PUSH_APPLICATIONS."""
+    client = boto3.client("sns")
+    app = client.create_platform_application(Name="plaza-fcm", Platform="GCM",
+                                             Attributes={})["PlatformApplicationArn"]
+    monkeypatch.setenv("PUSH_APPLICATIONS", f"fcm={app}")
+    return client
+
+
+@pytest.fixture
+def queue(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str]:
+    """moto's SQS with the notifications queue as NOTIFICATIONS_QUEUE_URL."""
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName="notifications")["QueueUrl"]
+    monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", url)
+    return sqs, url
 
 
 def pushes() -> list[str]:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from plaza.notifications import producer, service
 from plaza.posts import service as posts
@@ -17,20 +14,6 @@ from plaza.social import service as social
 from plaza.social.models import PageQuery
 from tests.integration.notifications.conftest import MakeUser
 from tests.support.lambdas import FakeContext, load_function
-
-
-@pytest.fixture
-def queue(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    producer.reset()
-    with mock_aws():
-        sqs = boto3.client("sqs")
-        url = sqs.create_queue(QueueName="notifications")["QueueUrl"]
-        monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", url)
-        yield sqs, url
-    producer.reset()
 
 
 def _bodies(sqs: Any, url: str) -> list[dict[str, Any]]:
