@@ -11,12 +11,12 @@ from plaza.stores import realtime
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = websocket.message(event)
+    connection_id = websocket.connection_id(event)
     try:
-        sent = service.send_message(websocket.caller_id(event),
-                                    str(request.get("conversation_id", "")),
-                                    validate(MessageIn, request, "message"))
-        reply = sent.ack()
+        service.send_message(websocket.caller_id(event), str(request.get("conversation_id", "")),
+                             validate(MessageIn, request, "message"),
+                             acknowledge=lambda sent: realtime.post_to_connection(
+                                 connection_id, sent.ack()))
     except errors.PlazaError as error:
-        reply = websocket.error_frame(error, request)
-    realtime.post_to_connection(websocket.connection_id(event), reply)
+        realtime.post_to_connection(connection_id, websocket.error_frame(error, request))
     return websocket.ok()

@@ -9,6 +9,7 @@ No conversation and no message between users where either has blocked the other.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from plaza import errors, observability
@@ -134,27 +135,36 @@ class Sent:
                 "message": self.message.model_dump(mode="json")}
 
 
-def send_message(user_id: str, conversation_id: str, body: MessageIn) -> Sent:
+def send_message(user_id: str, conversation_id: str, body: MessageIn,
+                 acknowledge: Callable[[Sent], None] | None = None) -> Sent:
     """Store the message once per client_msg_id and deliver it to the other members.
 
-    A resend (a reconnect, a retried request) gets the first message back and delivers nothing.
+    `acknowledge` runs once the message is stored and before delivery, so a WebSocket sender
+    gets its ack ahead of the delivery receipts. A resend (a reconnect, a retried request) gets
+    the first message back and delivers nothing.
     """
     row = _membership(user_id, conversation_id)
     others = [member for member in row["member_ids"] if member != user_id]
     existing = repo.message_by_client_id(row["id"], user_id, body.client_msg_id)
     if existing:
-        return Sent(MessageOut(**existing), replayed=True)
+        return _acknowledged(Sent(MessageOut(**existing), replayed=True), acknowledge)
     if repo.any_block_among(user_id, others):
         raise _blocked()
     stored = repo.insert_message(row["id"], user_id, body.client_msg_id, body.text)
     if stored is None:
         existing = repo.message_by_client_id(row["id"], user_id, body.client_msg_id)
         assert existing is not None  # the send that won the race committed it
-        return Sent(MessageOut(**existing), replayed=True)
-    message = MessageOut(**stored)
+        return _acknowledged(Sent(MessageOut(**existing), replayed=True), acknowledge)
+    sent = _acknowledged(Sent(MessageOut(**stored), replayed=False), acknowledge)
     observability.count("MessageSent")
-    _deliver(user_id, others, message)
-    return Sent(message, replayed=False)
+    _deliver(user_id, others, sent.message)
+    return sent
+
+
+def _acknowledged(sent: Sent, acknowledge: Callable[[Sent], None] | None) -> Sent:
+    if acknowledge is not None:
+        acknowledge(sent)
+    return sent
 
 
 def _deliver(sender_id: str, others: list[str], message: MessageOut) -> None:
