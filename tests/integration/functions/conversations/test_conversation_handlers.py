@@ -1,0 +1,102 @@
+"""The conversations functions invoked as Lambda would: status codes, replay header, problem+json
+for bad input, members only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from localcloud.embedded import EmbeddedStores
+from plaza.identity import repo as identity_repo
+from plaza.stores import cache
+from tests.support.lambdas import FakeContext, http_event, load_function
+
+Call = Callable[..., dict[str, Any]]
+
+
+def _user(username: str) -> dict[str, str]:
+    row = identity_repo.insert_user(username, f"{username}@example.edu", username.title(), "x")
+    return {"user_id": str(row["id"]), "role": "user", "device_id": "device-0001",
+            "session_id": "6d2e9a41-3c7b-4f58-8e10-a94b2c6d7f35"}
+
+
+@pytest.fixture
+def call(clean_stores: EmbeddedStores) -> Call:
+    """call(action, method, path, caller, body=..., query=..., params=...)."""
+    cache.reset()
+    modules: dict[str, Any] = {}
+
+    def invoke(action: str, method: str, path: str, caller: dict[str, str], *, body: Any = None,
+               query: dict[str, str] | None = None,
+               params: dict[str, str] | None = None) -> dict[str, Any]:
+        if action not in modules:
+            modules[action] = load_function(f"functions/conversations/{action}.py")
+        event = http_event(method, path, body=body, query=query, authorizer=caller,
+                           path_params=params)
+        return modules[action].handler(event, FakeContext())
+
+    return invoke
+
+
+def _json(result: dict[str, Any]) -> Any:
+    return json.loads(result["body"])
+
+
+def _problem(result: dict[str, Any], status: int) -> dict[str, Any]:
+    assert result["statusCode"] == status, result
+    assert result["headers"]["content-type"] == "application/problem+json"
+    return dict(_json(result))
+
+
+def test_create_send_replay_page_and_read(call: Call) -> None:
+    ann, bob = _user("ann"), _user("bob")
+    created = call("create", "POST", "/v1/conversations", ann, body={"usernames": ["bob"]})
+    assert created["statusCode"] == 201
+    conversation = _json(created)["id"]
+    assert created["headers"]["location"] == f"/v1/conversations/{conversation}"
+    assert call("create", "POST", "/v1/conversations", bob,
+                body={"usernames": ["ann"]})["statusCode"] == 200
+
+    path = f"/v1/conversations/{conversation}/messages"
+    params = {"id": conversation}
+    body = {"client_msg_id": "c-1", "text": "hi"}
+    sent = call("send", "POST", path, ann, body=body, params=params)
+    assert sent["statusCode"] == 201 and "idempotent-replayed" not in sent["headers"]
+    replay = call("send", "POST", path, ann, body=body, params=params)
+    assert replay["statusCode"] == 200 and replay["headers"]["idempotent-replayed"] == "true"
+    assert _json(replay) == _json(sent)
+
+    page = _json(call("messages", "GET", path, bob, params=params, query={"limit": "10"}))
+    assert [item["id"] for item in page["items"]] == [_json(sent)["id"]]
+    listed = _json(call("list", "GET", "/v1/conversations", bob))
+    assert listed["items"][0]["unread_count"] == 1
+    read = call("read", "POST", f"/v1/conversations/{conversation}/read", bob, params=params)
+    assert read["statusCode"] == 200 and _json(read)["message_id"] == _json(sent)["id"]
+    assert _json(call("list", "GET", "/v1/conversations", bob))["items"][0]["unread_count"] == 0
+
+
+def test_bad_input_is_problem_json_and_outsiders_get_404(call: Call) -> None:
+    ann, _, cat = _user("ann"), _user("bob"), _user("cat")
+    conversation = _json(call("create", "POST", "/v1/conversations", ann,
+                              body={"usernames": ["bob"]}))["id"]
+    params = {"id": conversation}
+    path = f"/v1/conversations/{conversation}/messages"
+    _problem(call("create", "POST", "/v1/conversations", ann, body={"usernames": []}), 422)
+    _problem(call("create", "POST", "/v1/conversations", ann,
+                  body={"usernames": [f"u{i}" for i in range(51)]}), 422)
+    _problem(call("create", "POST", "/v1/conversations", ann, body={"usernames": ["ghost"]}), 404)
+    too_long = _problem(call("send", "POST", path, ann, params=params,
+                             body={"client_msg_id": "c", "text": "x" * 4001}), 422)
+    assert too_long["errors"][0]["field"] == "body.text"
+    _problem(call("send", "POST", path, ann, params=params, body={"text": "no id"}), 422)
+    _problem(call("messages", "GET", path, ann, params=params, query={"cursor": "junk"}), 422)
+    _problem(call("messages", "GET", path, cat, params=params), 404)
+    _problem(call("send", "POST", path, cat, params=params,
+                  body={"client_msg_id": "c", "text": "hi"}), 404)
+    _problem(call("read", "POST", f"/v1/conversations/{conversation}/read", cat, params=params), 404)
+    _problem(call("messages", "GET", "/v1/conversations/nope/messages", ann,
+                  params={"id": "nope"}), 404)
+
