@@ -12,9 +12,11 @@ from typing import Any
 
 import boto3
 import httpx
+import psycopg
 import pytest
 from websockets.sync.client import ClientConnection
 
+from localcloud.embedded import EmbeddedStores
 from tests.support.local_cloud import RunningCloud
 from tests.support.polling import eventually
 from tests.support.sockets import Member
@@ -87,7 +89,9 @@ def test_an_offline_user_followed_gets_a_stored_notification_and_a_push_in_the_o
 def test_an_online_user_gets_the_notification_live_and_no_push(
         main_cloud: RunningCloud, fcm_application: str, people: Callable[[str], Member]) -> None:
     cid, dan = people("cid"), people("dan")
-    socket = cid.socket()  # notifications reach every open connection of the user
+    socket = cid.socket()
+    socket.send(json.dumps({"action": "subscribe", "topic": f"user:{cid.id}"}))
+    assert frame_of(socket, "subscribed")["topic"] == f"user:{cid.id}"
     with _http(main_cloud, cid) as cid_http, _http(main_cloud, dan) as dan_http:
         cid_device = next(iter(cid.devices))
         assert cid_http.put(f"/v1/devices/{cid_device}/push-token",
@@ -101,3 +105,29 @@ def test_an_online_user_gets_the_notification_live_and_no_push(
         assert cid_http.get("/v1/notifications").json()["unread_count"] == 1
     assert not [item for item in main_cloud.cloud.status["outbox"]()
                 if f"{dan.username} followed you" in str(item.get("body"))]
+
+
+def test_announcements_reach_subscribers_and_need_the_admin_role(
+        main_cloud: RunningCloud, stores: EmbeddedStores, people: Callable[[str], Member]) -> None:
+    eve, boss = people("eve"), people("boss")
+    with psycopg.connect(stores.database_url, autocommit=True) as conn:
+        conn.execute("UPDATE users SET role = 'admin' WHERE id = %s", (boss.id,))
+    socket = eve.socket()
+    socket.send(json.dumps({"action": "subscribe", "topic": "announcements"}))
+    assert frame_of(socket, "subscribed")["topic"] == "announcements"
+    body = {"title": "Maintenance", "text": f"read-only at 02:00 {uuid.uuid4().hex[:6]}"}
+
+    with _http(main_cloud, eve) as eve_http:
+        refused = eve_http.post("/v1/admin/announcements", json=body)
+        assert refused.status_code == 403
+        assert refused.headers["content-type"] == "application/problem+json"
+    # A fresh login carries the admin role in its token.
+    with _http(main_cloud, boss, "admin-device-" + uuid.uuid4().hex[:8]) as boss_http:
+        sent = boss_http.post("/v1/admin/announcements", json=body)
+        assert sent.status_code == 202, sent.text
+        assert sent.json()["reached"] >= 1
+
+    frame = frame_of(socket, "announcement")
+    assert frame["announcement"]["text"] == body["text"]
+    invoked = [r["function"] for r in main_cloud.cloud.recorder.recent("invocation")]
+    assert "NotificationsAnnounceFunction" in invoked
