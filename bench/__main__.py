@@ -32,6 +32,7 @@ BENCHES: dict[str, str] = {
     "identity": "bench.identity",
     "posts": "bench.posts",
     "feeds": "bench.feeds",
+    "chat": "bench.chat",
 }
 
 
