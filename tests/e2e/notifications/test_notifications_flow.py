@@ -131,3 +131,19 @@ def test_announcements_reach_subscribers_and_need_the_admin_role(
     assert frame["announcement"]["text"] == body["text"]
     invoked = [r["function"] for r in main_cloud.cloud.recorder.recent("invocation")]
     assert "NotificationsAnnounceFunction" in invoked
+
+
+def test_a_mention_reaches_the_mentioned_user_through_the_post_fanout(
+        main_cloud: RunningCloud, people: Callable[[str], Member]) -> None:
+    fay, gus = people("fay"), people("gus")
+    with _http(main_cloud, fay) as fay_http, _http(main_cloud, gus) as gus_http:
+        created = fay_http.post("/v1/posts", json={"text": f"lunch, @{gus.username}?"})
+        assert created.status_code == 201, created.text
+
+        def mentions() -> list[dict[str, Any]]:
+            return [n for n in gus_http.get("/v1/notifications").json()["items"]
+                    if n["kind"] == "mention"]
+
+        [mention] = eventually(mentions, timeout=30)
+        assert mention["actor_username"] == fay.username
+        assert mention["data"] == {"post_id": created.json()["id"]}

@@ -160,3 +160,18 @@ def test_a_token_moves_to_the_device_that_registers_it_last(make_user: MakeUser)
     service.register_push_token(bob, "shared-phone", "fcm", "same-token")
     assert repo.push_tokens(ann) == []
     assert [t["token"] for t in repo.push_tokens(bob)] == ["same-token"]
+
+
+def test_a_disabled_push_endpoint_forgets_the_token(make_user: MakeUser, sns: Any) -> None:
+    ann, bob, cid = make_user("ann"), make_user("bob"), make_user("cid")
+    service.register_push_token(bob, "bob-phone-1", "fcm", "fcm-token-bob")
+    consume.handler({"Records": [_record(_follow(ann, bob))]}, FakeContext())
+    [token] = repo.push_tokens(bob)
+    assert token["endpoint_arn"] is not None
+    sns.set_endpoint_attributes(EndpointArn=token["endpoint_arn"], Attributes={"Enabled": "false"})
+
+    assert consume.handler({"Records": [_record(_follow(cid, bob))]}, FakeContext()) == {
+        "batchItemFailures": []}
+    assert len(service.page(bob, PageQuery()).items) == 2  # stored even when the push fails
+    assert repo.push_tokens(bob) == []
+    assert len(pushes()) == 1
