@@ -35,9 +35,22 @@ def publish(topic: str, payload: dict[str, Any]) -> int:
     connection_ids = registry.subscribers(topic)
     queue_url = os.environ.get("BROADCAST_QUEUE_URL", "")
     if len(connection_ids) > BROADCAST_DIRECT_MAX and queue_url:
-        enqueue_broadcast(queue_url, connection_ids, payload)
-        return len(connection_ids)
+        try:
+            enqueue_broadcast(queue_url, connection_ids, payload)
+            return len(connection_ids)
+        except Exception as error:  # noqa: BLE001 - a slow delivery beats none
+            observability.log_warning("broadcast not queued; posting inline", topic=topic,
+                                      error=str(error))
     return post_many(connection_ids, encode(payload))
+
+
+def deliver_batch(message: dict[str, Any]) -> int:
+    """One broadcast queue message: post its payload to its connections (the consumer's job)."""
+    connection_ids = message["connection_ids"]
+    payload = message["payload"]
+    if not isinstance(connection_ids, list) or not isinstance(payload, dict):
+        raise ValueError("a broadcast message holds connection_ids (list) and payload (object)")
+    return post_many([str(connection_id) for connection_id in connection_ids], encode(payload))
 
 
 def encode(payload: dict[str, Any]) -> bytes:
