@@ -1,5 +1,6 @@
 """WebSocket route `message.send`: store a message once per client_msg_id, ack it, deliver it."""
 
+import contextlib
 from typing import Any
 
 from plaza import errors, websocket
@@ -12,11 +13,16 @@ from plaza.stores import realtime
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = websocket.message(event)
     connection_id = websocket.connection_id(event)
+
+    def acknowledge(sent: service.Sent) -> None:
+        # A sender gone before its ack still has a stored message: deliver it all the same,
+        # the resend after reconnecting gets this ack.
+        with contextlib.suppress(realtime.ConnectionGone):
+            realtime.post_to_connection(connection_id, sent.ack())
+
     try:
         service.send_message(websocket.caller_id(event), str(request.get("conversation_id", "")),
-                             validate(MessageIn, request, "message"),
-                             acknowledge=lambda sent: realtime.post_to_connection(
-                                 connection_id, sent.ack()))
+                             validate(MessageIn, request, "message"), acknowledge)
     except errors.PlazaError as error:
         realtime.post_to_connection(connection_id, websocket.error_frame(error, request))
     return websocket.ok()

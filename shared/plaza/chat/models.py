@@ -6,20 +6,14 @@ import datetime as dt
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+# Text a person wrote (something besides whitespace), as posts and comments take it.
+from plaza.posts.models import Written
 
 MAX_TEXT = 4000
 MAX_GROUP = 50
 MAX_TITLE = 100
-
-
-def _not_blank(text: str) -> str:
-    if not text.strip():
-        raise ValueError("must not be blank")
-    return text
-
-
-Written = Annotated[str, AfterValidator(_not_blank)]
 
 
 class ConversationIn(BaseModel):
