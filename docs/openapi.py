@@ -220,7 +220,8 @@ ROUTES: dict[str, RouteDoc] = {
     "PUT /v1/notifications/preferences": RouteDoc(
         "Turn kinds of notification on or off; kinds left out keep their setting. A kind turned"
         " off is neither stored, delivered live nor pushed", "notifications",
-        request="plaza.notifications.models:PreferencesIn", responses={200: "plaza.notifications.models:Preferences", 422: None}),
+        request="plaza.notifications.models:PreferencesIn",
+        responses={200: "plaza.notifications.models:Preferences", 422: None}),
     "PUT /v1/devices/{device_id}/push-token": RouteDoc(
         "Register the device's push token (APNs or FCM) for pushes while the caller is offline;"
         " a token registered by another account moves to this one", "notifications",
