@@ -33,6 +33,7 @@ BENCHES: dict[str, str] = {
     "posts": "bench.posts",
     "feeds": "bench.feeds",
     "chat": "bench.chat",
+    "realtime": "bench.realtime",
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from plaza import observability
@@ -44,13 +45,28 @@ def publish(topic: str, payload: dict[str, Any]) -> int:
     return post_many(connection_ids, encode(payload))
 
 
-def deliver_batch(message: dict[str, Any]) -> int:
-    """One broadcast queue message: post its payload to its connections (the consumer's job)."""
-    connection_ids = message["connection_ids"]
-    payload = message["payload"]
-    if not isinstance(connection_ids, list) or not isinstance(payload, dict):
-        raise ValueError("a broadcast message holds connection_ids (list) and payload (object)")
-    return post_many([str(connection_id) for connection_id in connection_ids], encode(payload))
+@dataclass(frozen=True)
+class BroadcastBatch:
+    """One broadcast queue message: a payload and up to BATCH_SIZE connections to post it to."""
+
+    connection_ids: list[str]
+    data: bytes
+
+    @classmethod
+    def read(cls, message: dict[str, Any]) -> BroadcastBatch:
+        connection_ids, payload = message["connection_ids"], message["payload"]
+        if not isinstance(connection_ids, list) or not isinstance(payload, dict):
+            raise ValueError("a broadcast message holds connection_ids (list) and payload (object)")
+        return cls([str(connection_id) for connection_id in connection_ids], encode(payload))
+
+
+def deliver_batches(batches: list[BroadcastBatch]) -> int:
+    """Post every batch's frame to its connections in one parallel pass; the number reached."""
+    pairs = [(connection_id, batch.data) for batch in batches
+             for connection_id in batch.connection_ids]
+    if len(pairs) <= 1:
+        return sum(post_one(connection_id, data) for connection_id, data in pairs)
+    return sum(_executor().map(lambda pair: post_one(*pair), pairs))
 
 
 def encode(payload: dict[str, Any]) -> bytes:

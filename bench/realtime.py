@@ -1,0 +1,163 @@
+"""Realtime rows: a broadcast to 1,000 WebSocket connections of the local cloud, p50/p99 delivery.
+
+One topic with 1,000 subscribed connections (real sockets through the local gateway, each
+registered by `$connect`). `plaza.realtime.delivery.publish` runs as a publishing Lambda would:
+the topic is over the direct limit, so its connection ids go to the BroadcastQueue in batches of
+100 and the queue consumer posts them through @connections in parallel. Each sample is the time
+from the publish call to one socket having the frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from bench import report
+
+ROOT = Path(__file__).resolve().parent.parent
+CONNECTIONS = 1000
+ROUNDS = 5
+
+
+def rows() -> list[dict[str, Any]]:
+    from localcloud.embedded import EmbeddedStores
+
+    stores = EmbeddedStores.start()
+    previous = {key: os.environ.get(key) for key in ("DATABASE_URL", "REDIS_URL")}
+    os.environ.update(DATABASE_URL=stores.database_url, REDIS_URL=stores.redis_url)
+    try:
+        return _measure(stores)
+    finally:
+        stores.stop()
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _measure(stores: Any) -> list[dict[str, Any]]:
+    import psycopg
+
+    from localcloud.template import ACCOUNT_ID
+    from plaza import config
+    from plaza.realtime import delivery, registry
+    from plaza.stores import migrations, realtime
+    from tests.support.identity import sign_up_and_in
+    from tests.support.local_cloud import running_local_cloud
+
+    config.reset_settings()
+    with psycopg.connect(stores.database_url, autocommit=True) as conn:
+        migrations.apply(conn)
+    with running_local_cloud(ROOT / "template.yaml", database_url=stores.database_url,
+                             redis_url=stores.redis_url) as cloud:
+        stage = cloud.cloud.stack.websocket_apis["WebSocketApi"].stage
+        os.environ.update(cloud.cloud.aws_env)
+        os.environ["WEBSOCKET_MANAGEMENT_ENDPOINT"] = (
+            cloud.websocket_url.replace("ws://", "http://", 1) + f"/{stage}")
+        queue = cloud.cloud.stack.queues["BroadcastQueue"].name
+        os.environ["BROADCAST_QUEUE_URL"] = f"{cloud.cloud.endpoints.aws_endpoint}/{ACCOUNT_ID}/{queue}"
+        realtime.reset()
+        delivery.reset()
+
+        name = f"listener_{uuid.uuid4().hex[:8]}"
+        device = "bench-realtime-device"
+        login = sign_up_and_in(cloud.http_url, name, device)
+        url = f"{cloud.websocket_url}/{stage}?token={login['access_token']}&device_id={device}"
+        listeners = _Listeners(url)
+        try:
+            listeners.open(CONNECTIONS)
+            topic = f"user:{login['user']['id']}"
+            for connection_id in registry.connections_of(login["user"]["id"]):
+                registry.subscribe(connection_id, topic)
+            assert len(registry.subscribers(topic)) == CONNECTIONS
+            samples: list[float] = []
+            firsts: list[float] = []
+            for number in range(ROUNDS + 1):
+                started = time.perf_counter()
+                listeners.expect(number)
+                reached = delivery.publish(topic, {"type": "bench", "n": number})
+                assert reached == CONNECTIONS, reached
+                arrivals = listeners.wait(number, timeout=60)
+                if number:  # the first round warms the consumer's container
+                    samples += [(arrived - started) * 1000 for arrived in arrivals]
+                    firsts.append((min(arrivals) - started) * 1000)
+        finally:
+            listeners.close()
+    samples.sort()
+    firsts.sort()
+    note = (f"{CONNECTIONS} connections on one topic, {ROUNDS} broadcasts after a warm-up,"
+            " through BroadcastQueue and its consumer, local cloud")
+    return [
+        report.row("realtime broadcast delivery p50", round(samples[len(samples) // 2], 2), "ms",
+                   note=note),
+        report.row("realtime broadcast delivery p99",
+                   round(samples[int(len(samples) * 0.99)], 2), "ms",
+                   note=f"goal <= 100 ms; {note}"),
+        report.row("realtime broadcast first frame p50", round(firsts[len(firsts) // 2], 2), "ms",
+                   note="publish to the first socket having the frame: queue and consumer start"),
+    ]
+
+
+class _Listeners:
+    """Many client sockets on one asyncio loop in a thread, noting when each frame arrives."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.sockets: list[Any] = []
+        self.arrivals: dict[int, list[float]] = {}
+        self.done: dict[int, threading.Event] = {}
+
+    def _run(self, coroutine: Any, timeout: float) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def open(self, count: int) -> None:
+        from websockets.asyncio.client import connect
+
+        async def one() -> None:
+            socket = await connect(self.url, open_timeout=60)
+            self.sockets.append(socket)
+            self.loop.create_task(self._listen(socket))
+
+        async def all_of_them() -> None:
+            for start in range(0, count, 50):  # 50 handshakes at a time: $connect runs each
+                await asyncio.gather(*(one() for _ in range(min(50, count - start))))
+
+        self._run(all_of_them(), timeout=600)
+
+    async def _listen(self, socket: Any) -> None:
+        async for frame in socket:
+            arrived = time.perf_counter()
+            number = json.loads(frame).get("n")
+            if number in self.arrivals:
+                self.arrivals[number].append(arrived)
+                if len(self.arrivals[number]) == len(self.sockets):
+                    self.done[number].set()
+
+    def expect(self, number: int) -> None:
+        self.arrivals[number] = []
+        self.done[number] = threading.Event()
+
+    def wait(self, number: int, timeout: float) -> list[float]:
+        if not self.done[number].wait(timeout):
+            raise TimeoutError(f"{len(self.arrivals[number])} of {len(self.sockets)} got broadcast {number}")
+        return self.arrivals[number]
+
+    def close(self) -> None:
+        async def close_all() -> None:
+            await asyncio.gather(*(socket.close() for socket in self.sockets),
+                                 return_exceptions=True)
+
+        try:
+            self._run(close_all(), timeout=120)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
