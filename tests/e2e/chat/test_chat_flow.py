@@ -125,6 +125,9 @@ def test_a_third_user_can_neither_read_nor_write_the_conversation(chatter: Make)
                           "client_msg_id": "y", "text": "x" * 4001, "id": 9}))
     invalid = _frame(cats)
     assert invalid["type"] == "error" and invalid["id"] == 9 and invalid["status"] == 422
+    cats.send(json.dumps({"action": "subscribe", "topic": f"conversation:{conversation}"}))
+    refused = _frame(cats)
+    assert refused["type"] == "error" and refused["code"] == "forbidden"
     assert ann.api("GET", f"/v1/conversations/{conversation}/messages").json()["items"] == []
 
 
