@@ -8,6 +8,9 @@ from plaza.realtime import hub
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     authorizer = event["requestContext"].get("authorizer") or {}
-    hub.connected(websocket.connection_id(event), str(authorizer.get("user_id") or ""),
-                  str(authorizer.get("device_id") or ""))
+    user_id = str(authorizer.get("user_id") or "")
+    if not user_id:
+        # Only a stage deployed without the authorizer gets here: refuse the upgrade.
+        return {"statusCode": 401}
+    hub.connected(websocket.connection_id(event), user_id, str(authorizer.get("device_id") or ""))
     return websocket.ok()
