@@ -157,6 +157,10 @@ def delete_like(post_id: str, user_id: str) -> bool:
                       (post_id, user_id)) == 1
 
 
+def counts(post_id: str) -> dict[str, Any] | None:
+    return db.fetch_one("SELECT like_count, comment_count FROM posts WHERE id = %s", (post_id,))
+
+
 def like_count(post_id: str) -> int:
     row = db.fetch_one("SELECT like_count FROM posts WHERE id = %s", (post_id,))
     return int(row["like_count"]) if row else 0

@@ -297,11 +297,31 @@ def delete_post(viewer_id: str, role: str, post_id: str) -> None:
     observability.count("PostDeleted")
 
 
+def publish_counts(post_id: str) -> None:
+    """Send the post's live counts to subscribers of `post:{id}`; never fails the change itself."""
+    try:
+        # Imported here: only a change with live subscribers pays for the realtime modules.
+        from plaza.realtime import delivery, registry
+
+        topic = f"post:{post_id}"
+        if not registry.subscribers(topic):
+            return
+        row = repo.counts(post_id)
+        if row is not None:
+            delivery.publish(topic, {"type": "post.counts", "post_id": post_id,
+                                     "like_count": row["like_count"],
+                                     "comment_count": row["comment_count"]})
+    except Exception as error:  # noqa: BLE001 - live counts are best effort, the write has committed
+        observability.log_warning("post counts not published", post_id=post_id, error=str(error))
+        observability.count("PostCountsPublishFailed")
+
+
 def like(viewer_id: str, post_id: str) -> None:
     """Like a post the viewer can see; liking it again changes nothing."""
     post = visible_post(viewer_id, post_id)
     if repo.insert_like(post.id, viewer_id):
         trending.record_engagement(post.id, "like", post.hashtags)
+        publish_counts(post.id)
         # Keyed by post and liker: liking, unliking and liking again notifies once.
         producer.notify("like", post.author.id, viewer_id, {"post_id": post.id},
                         dedupe_key=f"like:{post.id}:{viewer_id}")
@@ -311,12 +331,14 @@ def unlike(viewer_id: str, post_id: str) -> None:
     post = visible_post(viewer_id, post_id)
     if repo.delete_like(post.id, viewer_id):
         trending.record_engagement(post.id, "unlike", post.hashtags)
+        publish_counts(post.id)
 
 
 def add_comment(viewer_id: str, post_id: str, body: CommentIn) -> CommentOut:
     post = visible_post(viewer_id, post_id)
     comment = CommentOut(**repo.insert_comment(post.id, viewer_id, body.text))
     trending.record_engagement(post.id, "comment", post.hashtags)
+    publish_counts(post.id)
     producer.notify("comment", post.author.id, viewer_id,
                     {"post_id": post.id, "comment_id": comment.id}, dedupe_key=f"comment:{comment.id}")
     return comment

@@ -148,3 +148,27 @@ def test_bad_frames_get_an_error_and_the_connection_stays_usable(
     socket = member("frames").socket()
     assert ask(socket, frame)["type"] == "error"
     assert ask(socket, {"action": "ping", "id": 2}) == {"type": "pong", "id": 2}
+
+
+def test_subscribers_of_a_post_get_its_live_counts_when_it_is_liked_and_commented(
+        member: Callable[[str], Member], main_cloud: RunningCloud) -> None:
+    alice, carol, bob = member("alice"), member("carol"), member("bob")
+
+    def api(who: Member) -> httpx.Client:
+        return httpx.Client(base_url=main_cloud.http_url, timeout=30, headers={
+            "authorization": f"Bearer {who.token}", "x-device-id": next(iter(who.devices))})
+
+    with api(alice) as http:
+        post_id = http.post("/v1/posts", json={"text": "count me"}).json()["id"]
+    socket = bob.socket()
+    assert ask(socket, {"action": "subscribe", "topic": f"post:{post_id}"})["type"] == "subscribed"
+
+    with api(carol) as http:
+        assert http.put(f"/v1/posts/{post_id}/like").status_code == 204
+        assert json.loads(socket.recv(timeout=10)) == {
+            "type": "post.counts", "post_id": post_id, "like_count": 1, "comment_count": 0}
+        assert http.put(f"/v1/posts/{post_id}/like").status_code == 204  # no change, no frame
+        assert http.post(f"/v1/posts/{post_id}/comments", json={"text": "nice"}).status_code == 201
+        assert json.loads(socket.recv(timeout=10))["comment_count"] == 1
+        assert http.delete(f"/v1/posts/{post_id}/like").status_code == 204
+        assert json.loads(socket.recv(timeout=10))["like_count"] == 0
