@@ -22,7 +22,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     try:
         service.send_message(websocket.caller_id(event), str(request.get("conversation_id", "")),
-                             validate(MessageIn, request, "message"), acknowledge)
+                             validate(MessageIn, request, "message"), acknowledge,
+                             origin_connection_id=connection_id)
     except errors.PlazaError as error:
         realtime.post_to_connection(connection_id, websocket.error_frame(error, request))
     return websocket.ok()

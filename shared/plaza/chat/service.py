@@ -136,12 +136,14 @@ class Sent:
 
 
 def send_message(user_id: str, conversation_id: str, body: MessageIn,
-                 acknowledge: Callable[[Sent], None] | None = None) -> Sent:
+                 acknowledge: Callable[[Sent], None] | None = None,
+                 origin_connection_id: str | None = None) -> Sent:
     """Store the message once per client_msg_id and deliver it to the other members.
 
     `acknowledge` runs once the message is stored and before delivery, so a WebSocket sender
-    gets its ack ahead of the delivery receipts. A resend (a reconnect, a retried request) gets
-    the first message back and delivers nothing.
+    gets its ack ahead of the delivery receipts. The sender's other connections (other devices)
+    get `message.new` too, all but `origin_connection_id`, which has the ack. A resend (a
+    reconnect, a retried request) gets the first message back and delivers nothing.
     """
     row = _membership(user_id, conversation_id)
     others = [member for member in row["member_ids"] if member != user_id]
@@ -157,6 +159,7 @@ def send_message(user_id: str, conversation_id: str, body: MessageIn,
         return _acknowledged(Sent(MessageOut(**existing), replayed=True), acknowledge)
     sent = _acknowledged(Sent(MessageOut(**stored), replayed=False), acknowledge)
     observability.count("MessageSent")
+    _echo_to_own_devices(user_id, origin_connection_id, sent.message)
     _deliver(user_id, others, sent.message)
     return sent
 
@@ -179,6 +182,20 @@ def _deliver(sender_id: str, others: list[str], message: MessageOut) -> None:
     for member in others:
         if member not in reached:
             _notify(member, sender_id, message)
+
+
+def _echo_to_own_devices(sender_id: str, origin_connection_id: str | None,
+                         message: MessageOut) -> None:
+    """The sender's other devices show the conversation as it is: they get the message too."""
+    from plaza.realtime import delivery, registry
+
+    try:
+        connections = [connection for connection in registry.connections_of(sender_id)
+                       if connection != origin_connection_id]
+        delivery.post_many(connections, delivery.encode(
+            {"type": "message.new", "message": message.model_dump(mode="json")}))
+    except Exception as error:  # noqa: BLE001 - a message is stored; live delivery is best effort
+        observability.log_error("live delivery failed", error=error, type="message.new")
 
 
 def read_messages(user_id: str, conversation_id: str, message_id: str | None) -> dict[str, Any]:

@@ -97,6 +97,7 @@ def test_a_resend_after_reconnect_gets_the_same_ack_and_stores_nothing_new(chatt
     _send(first, conversation, client_msg_id, "did this arrive?")
     ack = _frame(first)
     assert _frame(bobs)["type"] == "message.new"
+    assert _frame(first)["type"] == "message.delivered"  # else the reconnected socket gets it
     first.close()
 
     second = ann.socket()
@@ -150,3 +151,27 @@ def test_concurrent_senders_are_ordered_the_same_for_everyone(chatter: Make) -> 
         [f"ann {number}" for number in range(8)] + [f"bob {number}" for number in range(8)])
     assert [item["id"] for item in sorted(seen, key=lambda item: item["seq"])] == [
         item["id"] for item in history]
+
+
+def test_the_senders_other_devices_get_the_message_and_the_sending_one_only_its_ack(
+        chatter: Make) -> None:
+    ann, bob = chatter("ann"), chatter("bob")
+    phone, laptop = ann.socket(), ann.socket("laptop-" + uuid.uuid4().hex[:8])
+    bobs = bob.socket()
+    conversation = _direct(ann, bob)
+
+    _send(phone, conversation, "d-1", "from my phone")
+    ack = _frame(phone)
+    assert ack["type"] == "message.ack"
+    assert _frame(laptop) == {"type": "message.new", "message": ack["message"]}
+    assert _frame(bobs)["message"]["id"] == ack["message"]["id"]
+    for socket in (phone, laptop):  # every device of the sender hears of the delivery
+        assert _frame(socket)["type"] == "message.delivered"
+    _nothing_more(phone)
+
+    sent = ann.api("POST", f"/v1/conversations/{conversation}/messages",
+                   {"client_msg_id": "d-2", "text": "over http"})
+    assert sent.status_code == 201
+    for socket in (phone, laptop):
+        frames = [_frame(socket), _frame(socket)]
+        assert {"type": "message.new", "message": sent.json()} in frames
