@@ -10,5 +10,4 @@ from plaza.realtime.models import PresenceOut, PresenceQuery
 @endpoint
 @rate_limited("core")
 def handler(request: Request) -> PresenceOut:
-    caller(request)
-    return hub.presence(request.parse_query(PresenceQuery).user_ids)
+    return hub.presence(caller(request).user_id, request.parse_query(PresenceQuery).user_ids)

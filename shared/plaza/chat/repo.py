@@ -22,8 +22,11 @@ def partner_ids(user_id: str) -> set[str]:
     rows = db.fetch_all(
         "SELECT DISTINCT other.user_id::text AS id FROM conversation_members mine"
         " JOIN conversation_members other ON other.conversation_id = mine.conversation_id"
-        " WHERE mine.user_id = %s AND other.user_id <> %s",
-        (user_id, user_id),
+        " WHERE mine.user_id = %(u)s AND other.user_id <> %(u)s"
+        # A block hides presence too, even in a conversation from before it.
+        " AND NOT EXISTS (SELECT 1 FROM blocks WHERE (blocker_id = %(u)s AND blocked_id = other.user_id)"
+        " OR (blocked_id = %(u)s AND blocker_id = other.user_id))",
+        {"u": user_id},
     )
     return {row["id"] for row in rows}
 

@@ -99,7 +99,10 @@ def reply(frame: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
     return frame
 
 
-def presence(user_ids: list[str]) -> PresenceOut:
-    online = registry.online_users(user_ids)
+def presence(viewer_id: str, user_ids: list[str]) -> PresenceOut:
+    """Who is online; a user behind a block with the viewer (either way) shows as offline."""
+    from plaza.social.service import blocked_among
+
+    online = registry.online_users(user_ids) - blocked_among(viewer_id, user_ids)
     return PresenceOut(items=[PresenceItem(user_id=user_id, online=user_id in online)
                               for user_id in user_ids])

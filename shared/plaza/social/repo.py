@@ -71,6 +71,18 @@ def blocked_between(a: str, b: str) -> bool:
     return bool(row and row["blocked"])
 
 
+def blocked_among(viewer_id: str, user_ids: list[str]) -> set[str]:
+    """Those of `user_ids` who blocked the viewer or whom the viewer blocked."""
+    rows = db.fetch_all(
+        "SELECT blocked_id::text AS id FROM blocks WHERE blocker_id = %(viewer)s"
+        " AND blocked_id = ANY(%(ids)s::uuid[])"
+        " UNION SELECT blocker_id::text FROM blocks WHERE blocked_id = %(viewer)s"
+        " AND blocker_id = ANY(%(ids)s::uuid[])",
+        {"viewer": viewer_id, "ids": user_ids},
+    )
+    return {row["id"] for row in rows}
+
+
 def hidden_user_ids(viewer_id: str) -> set[str]:
     rows = db.fetch_all(
         "SELECT blocked_id::text AS id FROM blocks WHERE blocker_id = %(viewer)s"

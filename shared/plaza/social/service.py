@@ -28,6 +28,7 @@ from plaza.stores import db
 # Looser than the registration rule on purpose: an unknown name is a 404, whatever it looks like;
 # the check only keeps junk (NUL bytes, megabytes) away from the database.
 _USERNAME = re.compile(r"[A-Za-z0-9_]{1,30}")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # The caller may say `me` where a username goes (me is a reserved username).
 ME = "me"
 
@@ -71,6 +72,12 @@ def _lock_pair(viewer_id: str, target: str) -> dict[str, str]:
     if viewer_id not in found:
         raise errors.Unauthorized("The account no longer exists")
     return found
+
+
+def blocked_among(viewer_id: str, user_ids: list[str]) -> set[str]:
+    """Which of `user_ids` stand behind a block with the viewer, either way."""
+    ids = [user_id for user_id in user_ids if _UUID.fullmatch(user_id)]  # others name nobody
+    return repo.blocked_among(viewer_id, ids) if ids else set()
 
 
 def is_blocked_between(a: str, b: str) -> bool:

@@ -14,6 +14,7 @@ from websockets.sync.client import ClientConnection
 from plaza.chat.models import ConversationIn
 from plaza.chat.service import create_conversation
 from plaza.realtime import delivery
+from plaza.social.service import block
 from tests.support.local_cloud import RunningCloud
 from tests.support.sockets import Member
 
@@ -119,6 +120,23 @@ def test_presence_goes_offline_only_when_the_last_device_disconnects(
     assert json.loads(watcher.recv(timeout=10)) == {
         "type": "presence", "user_id": alice.id, "online": False}
     assert not snapshot()
+
+
+def test_a_block_hides_presence_both_live_and_in_the_snapshot(
+        member: Callable[[str], Member], main_cloud: RunningCloud) -> None:
+    alice, bob = member("alice"), member("bob")
+    create_conversation(alice.id, ConversationIn(usernames=[bob.username]))
+    block(alice.id, bob.username)  # the conversation stays; presence no longer crosses it
+    watcher = bob.socket()
+    alice.socket()
+    assert quiet(watcher)
+    with httpx.Client(base_url=main_cloud.http_url, timeout=30) as http:
+        answer = http.get("/v1/presence", params={"user_ids": f"{alice.id},not-a-user-id"},
+                          headers={"authorization": f"Bearer {bob.token}",
+                                   "x-device-id": next(iter(bob.devices))})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["items"] == [{"user_id": alice.id, "online": False},
+                                      {"user_id": "not-a-user-id", "online": False}]
 
 
 def test_presence_snapshot_is_bounded(member: Callable[[str], Member],
