@@ -5,12 +5,17 @@ registered by `$connect`). `plaza.realtime.delivery.publish` runs as a publishin
 the topic is over the direct limit, so its connection ids go to the BroadcastQueue in batches of
 100 and the queue consumer posts them through @connections in parallel. Each sample is the time
 from the publish call to one socket having the frame.
+
+The client sockets live in a process of their own, as clients do: sharing the local cloud's
+process (and its GIL) would time the clients' frame parsing against the gateway's. Both
+processes read CLOCK_MONOTONIC (time.monotonic), which is one clock machine-wide.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import os
 import threading
 import time
@@ -70,7 +75,7 @@ def _measure(stores: Any) -> list[dict[str, Any]]:
         device = "bench-realtime-device"
         login = sign_up_and_in(cloud.http_url, name, device)
         url = f"{cloud.websocket_url}/{stage}?token={login['access_token']}&device_id={device}"
-        listeners = _Listeners(url)
+        listeners = _ListenerProcess(url)
         try:
             listeners.open(CONNECTIONS)
             topic = f"user:{login['user']['id']}"
@@ -80,8 +85,8 @@ def _measure(stores: Any) -> list[dict[str, Any]]:
             samples: list[float] = []
             firsts: list[float] = []
             for number in range(ROUNDS + 1):
-                started = time.perf_counter()
                 listeners.expect(number)
+                started = time.monotonic()
                 reached = delivery.publish(topic, {"type": "bench", "n": number})
                 assert reached == CONNECTIONS, reached
                 arrivals = listeners.wait(number, timeout=60)
@@ -136,7 +141,7 @@ class _Listeners:
 
     async def _listen(self, socket: Any) -> None:
         async for frame in socket:
-            arrived = time.perf_counter()
+            arrived = time.monotonic()
             number = json.loads(frame).get("n")
             if number in self.arrivals:
                 self.arrivals[number].append(arrived)
@@ -161,3 +166,54 @@ class _Listeners:
             self._run(close_all(), timeout=120)
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+class _ListenerProcess:
+    """_Listeners in a child process, driven over a pipe with the same calls."""
+
+    def __init__(self, url: str) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.pipe, child = context.Pipe()
+        self.process = context.Process(target=_serve_listeners, args=(url, child), daemon=True)
+        self.process.start()
+        child.close()
+
+    def _call(self, *request: Any, timeout: float) -> Any:
+        self.pipe.send(request)
+        if not self.pipe.poll(timeout):
+            raise TimeoutError(f"the listener process did not answer {request[0]}")
+        answer = self.pipe.recv()
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+    def open(self, count: int) -> None:
+        self._call("open", count, timeout=600)
+
+    def expect(self, number: int) -> None:
+        self._call("expect", number, timeout=10)
+
+    def wait(self, number: int, timeout: float) -> list[float]:
+        result: list[float] = self._call("wait", number, timeout, timeout=timeout + 10)
+        return result
+
+    def close(self) -> None:
+        try:
+            self._call("close", timeout=130)
+        finally:
+            self.process.join(10)
+            if self.process.is_alive():
+                self.process.kill()
+
+
+def _serve_listeners(url: str, pipe: Any) -> None:
+    listeners = _Listeners(url)
+    while True:
+        command, *arguments = pipe.recv()
+        try:
+            answer = getattr(listeners, command)(*arguments)
+        except Exception as error:  # noqa: BLE001 - raised again in the bench process
+            answer = error
+        pipe.send(answer)
+        if command == "close":
+            return

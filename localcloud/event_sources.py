@@ -412,14 +412,20 @@ class EventSources:
     # ------------------------------------------------------------ SQS / S3 consumers
 
     def _receive(self, consumer: _Consumer) -> list[dict[str, Any]]:
-        """Long-poll for a batch; with a batching window, keep gathering until it closes."""
+        """Long-poll for a batch; with a batching window, keep gathering until it closes.
+
+        Once the window is closed, what the queue already holds still joins the batch: moto's
+        long poll answers on the first message of a SendMessageBatch, where SQS would return
+        the whole batch, and a batch split in two runs in two containers, one of them cold.
+        """
         messages: list[dict[str, Any]] = []
         deadline: float | None = None
+        received: list[dict[str, Any]] = []
         while len(messages) < consumer.batch_size:
             remaining = LONG_POLL_SECONDS if deadline is None else deadline - time.monotonic()
-            if remaining <= 0:
+            if remaining <= 0 and not (received and self._holds_visible(consumer)):
                 break
-            wait = int(remaining)  # SQS waits whole seconds
+            wait = max(0, int(remaining))  # SQS waits whole seconds
             received = self.sqs.receive_message(
                 QueueUrl=consumer.url, WaitTimeSeconds=wait,
                 MaxNumberOfMessages=min(10, consumer.batch_size - len(messages)),
@@ -433,9 +439,20 @@ class EventSources:
                 # receipt handle is the one that can delete it.
                 messages = [m for m in messages if m["MessageId"] != message["MessageId"]]
                 messages.append(message)
-            if not received and wait == 0:
+            if not received and wait == 0 and remaining > 0:
                 time.sleep(min(0.05, remaining))  # under a second of window left: short polls
         return messages
+
+    @staticmethod
+    def _holds_visible(consumer: _Consumer) -> bool:
+        """Whether the queue has a message to receive now, read from moto without a request."""
+        from moto.sqs.models import sqs_backends
+
+        try:
+            queue = sqs_backends[ACCOUNT_ID][REGION].get_queue(consumer.queue_name)
+            return bool(queue.approximate_number_of_messages)
+        except Exception:  # noqa: BLE001 - a deleted queue: the receive reports it
+            return True
 
     async def _consume(self, consumer: _Consumer) -> None:
         runtime = self.cloud.runtime

@@ -62,11 +62,8 @@ class BroadcastBatch:
 
 def deliver_batches(batches: list[BroadcastBatch]) -> int:
     """Post every batch's frame to its connections in one parallel pass; the number reached."""
-    pairs = [(connection_id, batch.data) for batch in batches
-             for connection_id in batch.connection_ids]
-    if len(pairs) <= 1:
-        return sum(post_one(connection_id, data) for connection_id, data in pairs)
-    return sum(_executor().map(lambda pair: post_one(*pair), pairs))
+    return _post_in_parallel([(connection_id, batch.data) for batch in batches
+                              for connection_id in batch.connection_ids])
 
 
 def encode(payload: dict[str, Any]) -> bytes:
@@ -75,11 +72,25 @@ def encode(payload: dict[str, Any]) -> bytes:
 
 def post_many(connection_ids: list[str], data: bytes) -> int:
     """Post `data` to each connection, in parallel when there are several; the number reached."""
-    if not connection_ids:
-        return 0
-    if len(connection_ids) == 1:
-        return int(post_one(connection_ids[0], data))
-    return sum(_executor().map(lambda connection_id: post_one(connection_id, data), connection_ids))
+    return _post_in_parallel([(connection_id, data) for connection_id in connection_ids])
+
+
+def _post_in_parallel(posts: list[tuple[str, bytes]]) -> int:
+    """Post each (connection, frame) over up to PARALLEL_POSTS threads; the number reached.
+
+    Each thread, the caller's included, takes the next post from one shared iterator until none
+    is left (a list iterator hands out each item once, under the GIL). A future per post, as
+    ThreadPoolExecutor.map makes, cost a thread handoff per post: more than the post itself.
+    """
+    remaining = iter(posts)
+
+    def post_the_rest() -> int:
+        return sum(post_one(connection_id, data) for connection_id, data in remaining)
+
+    helpers = [_executor().submit(post_the_rest)
+               for _ in range(min(PARALLEL_POSTS, len(posts)) - 1)]
+    reached = post_the_rest()
+    return reached + sum(helper.result() for helper in helpers)
 
 
 def post_one(connection_id: str, data: bytes) -> bool:
@@ -110,7 +121,7 @@ def enqueue_broadcast(queue_url: str, connection_ids: list[str], payload: dict[s
 def _executor() -> ThreadPoolExecutor:
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=PARALLEL_POSTS, thread_name_prefix="post")
+        _pool = ThreadPoolExecutor(max_workers=PARALLEL_POSTS - 1, thread_name_prefix="post")
     return _pool
 
 

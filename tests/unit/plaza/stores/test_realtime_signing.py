@@ -42,6 +42,8 @@ def frozen_clock() -> Iterator[None]:
     except ImportError:
         pass
     patches = [mock.patch(target, frozen) for target in targets]
+    patches.append(mock.patch("plaza.stores.realtime._clock",
+                              lambda: FROZEN.replace(tzinfo=datetime.UTC).timestamp()))
     for patch in patches:
         patch.start()
     yield
@@ -116,3 +118,40 @@ def test_delete_is_signed_exactly_as_boto3_signs_it() -> None:
     assert (actual.method, actual.url) == (expected.method, expected.url)
     assert signed_headers(actual) == signed_headers(expected)
     assert text(actual.headers["Authorization"]) == text(expected.headers["Authorization"])
+
+
+@pytest.mark.parametrize("cases", [[
+    # (when, access key, secret key, token, method, path, body)
+    (datetime.datetime(2026, 11, 23, 23, 59, 59), "AKID1", "secret1", None, "POST",
+     "/prod/@connections/abc%3D", b'{"a":1}'),
+    # The next day needs a new signing key; so does another secret key.
+    (datetime.datetime(2026, 11, 24, 0, 0, 1), "AKID1", "secret1", None, "POST",
+     "/prod/@connections/abc%3D", b'{"a":2}'),
+    (datetime.datetime(2026, 11, 24, 0, 0, 2), "AKID2", "secret2", "tok  en", "DELETE",
+     "/@connections/x%2By", b""),
+    (datetime.datetime(2026, 11, 24, 0, 0, 3), "AKID1", "secret1", "t", "POST",
+     "/prod/./@connections/../@connections//abc~d", b"\xff\x00"),
+]])
+def test_signer_keeps_signing_as_botocore_across_days_and_credentials(
+        cases: list[tuple[Any, ...]]) -> None:
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    from plaza.stores.realtime import SigV4Signer
+
+    host = "abc.execute-api.eu-west-1.amazonaws.com"
+    signer = SigV4Signer("eu-west-1")
+    for when, access_key, secret_key, token, method, path, body in cases:
+        credentials = Credentials(access_key, secret_key, token).get_frozen_credentials()
+        expected = AWSRequest(method=method, url=f"https://{host}{path}", data=body,
+                              headers={"User-Agent": "plaza-realtime"})
+        with mock.patch("botocore.auth.get_current_datetime",
+                        lambda remove_tzinfo=True, when=when: when):
+            SigV4Auth(credentials, "execute-api", "eu-west-1").add_auth(expected)
+        with mock.patch("plaza.stores.realtime._clock",
+                        lambda when=when: when.replace(tzinfo=datetime.UTC).timestamp()):
+            actual = signer.headers(method, path, host, body, credentials)
+
+        assert actual["Authorization"] == expected.headers["Authorization"]
+        assert actual["X-Amz-Date"] == expected.headers["X-Amz-Date"]
+        assert actual.get("X-Amz-Security-Token") == expected.headers.get("X-Amz-Security-Token")
