@@ -115,7 +115,12 @@ class _Listeners:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.loop = asyncio.new_event_loop()
+        try:  # the clients' own cost, not the delivery's: the fastest loop at hand
+            import uvloop
+
+            self.loop = uvloop.new_event_loop()
+        except ImportError:
+            self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         self.sockets: list[Any] = []

@@ -7,6 +7,7 @@ from boto3 (410 once a connection is gone), two-way routes, $disconnect and AWS'
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -246,6 +247,32 @@ def test_plaza_management_api_posts_over_one_kept_alive_connection(
         assert receive_json(socket) == {"n": 3}
     with pytest.raises(ConnectionGone):
         lean_management.post_to_connection(connection_id, b"late")
+
+
+def test_posts_sent_without_waiting_are_answered_in_order_on_one_connection(
+        cloud: RunningCloud) -> None:
+    import socket as sockets
+    from urllib.parse import quote, urlsplit
+
+    target = urlsplit(cloud.websocket_url)
+    with open_socket(cloud) as socket:
+        connection_id = quote(connection_id_of(socket), safe="")
+        requests = b"".join(
+            f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n{body}"
+            .encode() for path, body in [
+                (f"/test/@connections/{connection_id}", '{"n":1}'),
+                ("/test/@connections/gone-id", '{"n":2}'),
+                ("/test/@connections/", '{"n":3}'),
+                (f"/test/@connections/{connection_id}", '{"n":4}')])
+        with sockets.create_connection((target.hostname, target.port), timeout=10) as raw:
+            raw.sendall(requests)  # four requests in one write: pipelined
+            answers = b""
+            while answers.count(b"HTTP/1.1 ") < 4 or not answers.endswith((b"\r\n\r\n", b"}")):
+                answers += raw.recv(65536)
+        assert [receive_json(socket), receive_json(socket)] == [{"n": 1}, {"n": 4}]
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", answers)
+    assert statuses == [b"200", b"410", b"404", b"200"]
+    assert b"x-amzn-errortype: GoneException" in answers
 
 
 def test_plaza_management_api_raises_boto3s_client_error_for_other_failures(
