@@ -98,7 +98,7 @@ def _measure(stores: Any) -> list[dict[str, Any]]:
     samples.sort()
     firsts.sort()
     note = (f"{CONNECTIONS} connections on one topic, {ROUNDS} broadcasts after a warm-up,"
-            " through BroadcastQueue and its consumer, local cloud")
+            " through BroadcastQueue and its consumer, local cloud; clients in their own process")
     return [
         report.row("realtime broadcast delivery p50", round(samples[len(samples) // 2], 2), "ms",
                    note=note),
