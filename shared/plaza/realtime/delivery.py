@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +19,8 @@ from plaza.stores import realtime
 
 BROADCAST_DIRECT_MAX = 100
 BATCH_SIZE = 100  # connection ids per broadcast queue message (well under SQS's 256 KB)
-PARALLEL_POSTS = 16
+PARALLEL_POSTS = 16  # requests in flight at once, each on its own kept-alive connection
 
-_pool: ThreadPoolExecutor | None = None
 _sqs: Any = None
 
 
@@ -76,21 +74,17 @@ def post_many(connection_ids: list[str], data: bytes) -> int:
 
 
 def _post_in_parallel(posts: list[tuple[str, bytes]]) -> int:
-    """Post each (connection, frame) over up to PARALLEL_POSTS threads; the number reached.
-
-    Each thread, the caller's included, takes the next post from one shared iterator until none
-    is left (a list iterator hands out each item once, under the GIL). A future per post, as
-    ThreadPoolExecutor.map makes, cost a thread handoff per post: more than the post itself.
-    """
-    remaining = iter(posts)
-
-    def post_the_rest() -> int:
-        return sum(post_one(connection_id, data) for connection_id, data in remaining)
-
-    helpers = [_executor().submit(post_the_rest)
-               for _ in range(min(PARALLEL_POSTS, len(posts)) - 1)]
-    reached = post_the_rest()
-    return reached + sum(helper.result() for helper in helpers)
+    """Post each (connection, frame), up to PARALLEL_POSTS at a time; the number reached."""
+    if len(posts) <= 1:
+        return sum(post_one(connection_id, data) for connection_id, data in posts)
+    failures = realtime.management_api().post_to_connections(posts, PARALLEL_POSTS)
+    for connection_id, error in failures:
+        if isinstance(error, realtime.ConnectionGone):
+            registry.unregister(connection_id)
+        else:
+            observability.log_warning("post to connection failed", connection_id=connection_id,
+                                      error=str(error))
+    return len(posts) - len(failures)
 
 
 def post_one(connection_id: str, data: bytes) -> bool:
@@ -116,13 +110,6 @@ def enqueue_broadcast(queue_url: str, connection_ids: list[str], payload: dict[s
         chunk = bodies[start:start + 10]
         client.send_message_batch(QueueUrl=queue_url, Entries=[
             {"Id": str(index), "MessageBody": body} for index, body in enumerate(chunk)])
-
-
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=PARALLEL_POSTS - 1, thread_name_prefix="post")
-    return _pool
 
 
 def _sqs_client() -> Any:

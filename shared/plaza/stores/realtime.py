@@ -7,7 +7,8 @@ Every call is one small request, so instead of a boto3 client (whose request pip
 about a millisecond per call, more than the request itself) this module builds the request
 boto3 would send, signs it as botocore's SigV4Auth does (tests compare the two byte for byte)
 and sends it over a kept-alive connection: one per thread, opened on first use and kept for the
-container's life. The signing key (four HMACs) is derived once a day; a request then costs one
+container's life (`post_to_connections` keeps many posts in flight from one thread, over
+connections of its own). The signing key (four HMACs) is derived once a day; a request then costs one
 hash of its body, one of the canonical request and one HMAC, a fifth of botocore's signer.
 """
 
@@ -145,6 +146,8 @@ class ManagementApi:
         self._signer: SigV4Signer | None = None
         self._tls: Any = None
         self._local = threading.local()
+        self._idle: list[KeptAliveConnection] = []  # post_to_connections' connections
+        self._idle_lock = threading.Lock()
 
     # ------------------------------------------------------------ operations
 
@@ -153,6 +156,113 @@ class ManagementApi:
 
     def delete_connection(self, connection_id: str) -> None:
         self._call("DELETE", connection_id, b"", "DeleteConnection")
+
+    def post_to_connections(self, posts: list[tuple[str, bytes]],
+                            parallel: int) -> list[tuple[str, Exception]]:
+        """Post each (connection id, data), up to `parallel` requests in flight over as many
+        kept-alive connections, all from this thread; the posts that failed, each with what
+        post_to_connection would have raised (ConnectionGone for a closed connection).
+
+        One thread waiting on every socket at once: a thread per request in flight spent more
+        CPU handing the GIL around than the requests cost. A post lost with a kept-alive
+        connection is resent at once on a new one; one that failed otherwise, or whose answer
+        asks for a retry (429, 5xx), is sent again by post_to_connection at the end, with its
+        backoff.
+        """
+        import selectors
+
+        failures: list[tuple[str, Exception]] = []
+        again: list[tuple[str, bytes]] = []  # sent again by post_to_connection at the end
+        at_once: list[tuple[str, bytes]] = []  # lost with a kept-alive connection: resent now
+        waiting = iter(posts)
+        in_flight: dict[KeptAliveConnection, tuple[str, bytes, bool]] = {}
+        watched: dict[KeptAliveConnection, socket.socket] = {}
+        selector = selectors.DefaultSelector()
+
+        def unwatch(connection: KeptAliveConnection) -> None:
+            sock = watched.pop(connection, None)
+            if sock is not None:
+                selector.unregister(sock)
+
+        def lost(connection: KeptAliveConnection, post: tuple[str, bytes], reused: bool) -> None:
+            unwatch(connection)
+            connection.close()
+            # A kept-alive connection the server has since closed: resend on a new one.
+            (at_once if reused else again).append(post)
+
+        def send_next(connection: KeptAliveConnection) -> None:
+            while True:
+                if at_once:
+                    connection_id, data = at_once.pop()
+                else:
+                    post = next(waiting, None)
+                    if post is None:
+                        return
+                    connection_id, data = post
+                try:
+                    request = self._request("POST", connection_id, data)
+                except Exception as error:  # noqa: BLE001 - no credentials, say: this post fails
+                    failures.append((connection_id, error))
+                    continue
+                reused = connection.sock is not None
+                try:
+                    if not reused:
+                        self._open(connection)
+                    connection.send(request)
+                except OSError:
+                    lost(connection, (connection_id, data), reused)
+                    if reused:
+                        continue
+                    return  # this connection rests; the others carry on
+                if watched.get(connection) is not connection.sock:
+                    unwatch(connection)
+                    assert connection.sock is not None
+                    selector.register(connection.sock, selectors.EVENT_READ, connection)
+                    watched[connection] = connection.sock
+                in_flight[connection] = (connection_id, data, reused)
+                return
+
+        connections = self._lend(min(parallel, len(posts)))
+        try:
+            for connection in connections:
+                send_next(connection)
+            while in_flight:
+                ready = selector.select(READ_TIMEOUT)
+                if not ready:  # no answer in time: those posts are tried again, one by one
+                    for connection, (connection_id, data, _) in list(in_flight.items()):
+                        unwatch(connection)
+                        connection.close()
+                        again.append((connection_id, data))
+                    in_flight.clear()
+                    break
+                for key, _ in ready:
+                    connection = key.data
+                    connection_id, data, reused = in_flight.pop(connection)
+                    try:
+                        status, error_type, body = connection.answer()
+                    except OSError:
+                        lost(connection, (connection_id, data), reused)
+                    else:
+                        error, transient = _outcome(status, error_type, body, connection_id,
+                                                    "PostToConnection")
+                        if transient:
+                            again.append((connection_id, data))
+                        elif error is not None:
+                            failures.append((connection_id, error))
+                    if connection.sock is None:
+                        unwatch(connection)
+                    send_next(connection)
+        finally:
+            for connection in list(watched):
+                unwatch(connection)
+            selector.close()
+            self._give_back(connections)
+        for connection_id, data in [*at_once, *again, *waiting]:
+            try:
+                self.post_to_connection(connection_id, data)
+            except Exception as error:  # noqa: BLE001 - reported to the caller, post by post
+                failures.append((connection_id, error))
+        return failures
 
     # ------------------------------------------------------------ the request
 
@@ -179,26 +289,29 @@ class ManagementApi:
         assert last is not None
         raise last.error
 
+    def _request(self, method: str, connection_id: str, data: bytes) -> bytes:
+        """The signed request as it goes on the wire."""
+        request = self.signed_request(method, connection_id, data)
+        return _wire(method, self.base_path + _path(connection_id), request.headers, data)
+
     def _send(self, method: str, connection_id: str, data: bytes, operation: str) -> bytes:
         # Signed per attempt: the signature carries the time.
-        request = self.signed_request(method, connection_id, data)
+        request = self._request(method, connection_id, data)
         connection = self._connection()
         reused = connection.sock is not None
         try:
             if not reused:
-                connection.open(self._tls_context() if self.scheme == "https" else None)
-            status, error_type, body = connection.exchange(
-                _wire(method, self.base_path + _path(connection_id), request.headers, data))
+                self._open(connection)
+            connection.send(request)
+            status, error_type, body = connection.answer()
         except OSError as failure:
             connection.close()
             # A kept-alive connection the server has since closed: reconnect without waiting.
             raise _Transient(_endpoint_error(self.base_url, failure), at_once=reused) from failure
-        if status < 300:
+        error, transient = _outcome(status, error_type, body, connection_id, operation)
+        if error is None:
             return body
-        if status == 410:
-            raise ConnectionGone(connection_id)
-        error = _client_error(status, error_type, body, operation)
-        if status in _RETRY_STATUSES:
+        if transient:
             raise _Transient(error)
         raise error
 
@@ -210,12 +323,25 @@ class ManagementApi:
             self._local.connection = connection
         return connection
 
-    def _tls_context(self) -> Any:
-        if self._tls is None:
+    def _lend(self, count: int) -> list[KeptAliveConnection]:
+        """`count` connections for post_to_connections: kept-alive ones first."""
+        with self._idle_lock:
+            lent, self._idle = self._idle[:count], self._idle[count:]
+        default_port = 443 if self.scheme == "https" else 80
+        lent += [KeptAliveConnection(self.host, self.port or default_port)
+                 for _ in range(count - len(lent))]
+        return lent
+
+    def _give_back(self, connections: list[KeptAliveConnection]) -> None:
+        with self._idle_lock:
+            self._idle.extend(connection for connection in connections if connection.sock)
+
+    def _open(self, connection: KeptAliveConnection) -> None:
+        if self.scheme == "https" and self._tls is None:
             import ssl
 
             self._tls = ssl.create_default_context()
-        return self._tls
+        connection.open(self._tls if self.scheme == "https" else None)
 
     def _resolved_credentials(self) -> Any:
         if self._credentials is None:
@@ -239,6 +365,10 @@ class ManagementApi:
         if connection is not None:
             connection.close()
             self._local.connection = None
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()
 
 
 class KeptAliveConnection:
@@ -276,10 +406,12 @@ class KeptAliveConnection:
             self.sock = None
         self.buffer.clear()
 
-    def exchange(self, request: bytes) -> tuple[int, str | None, bytes]:
-        """Send `request`; the answer's status, x-amzn-errortype header and body."""
+    def send(self, request: bytes) -> None:
         assert self.sock is not None
         self.sock.sendall(request)
+
+    def answer(self) -> tuple[int, str | None, bytes]:
+        """The answer to the request sent: status, x-amzn-errortype header and body."""
         try:
             while True:
                 version, status, headers = self._head()
@@ -381,6 +513,17 @@ def _region_from_host(host: str) -> str:
     # {api-id}.execute-api.{region}.amazonaws.com
     labels = host.split(".")
     return labels[2] if len(labels) > 3 and labels[1] == SERVICE else "us-east-1"
+
+
+def _outcome(status: int, error_type: str | None, body: bytes, connection_id: str,
+             operation: str) -> tuple[Exception | None, bool]:
+    """What an answer means: (None, False) for success, else the error and whether a retry
+    may help (throttling, a 5xx)."""
+    if status < 300:
+        return None, False
+    if status == 410:
+        return ConnectionGone(connection_id), False
+    return _client_error(status, error_type, body, operation), status in _RETRY_STATUSES
 
 
 def _client_error(status: int, error_type: str | None, body: bytes, operation: str) -> Exception:

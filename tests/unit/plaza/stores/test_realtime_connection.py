@@ -123,3 +123,34 @@ def test_a_connection_the_server_closes_is_opened_again_for_the_next_post(api) -
     assert [request.split(b" ", 2)[:2] for request in server.requests] == [
         [b"POST", b"/dev/@connections/a"], [b"DELETE", b"/dev/@connections/a"],
         [b"POST", b"/dev/@connections/b"], [b"POST", b"/dev/@connections/c"]]
+
+
+def test_posts_in_flight_at_once_report_gone_connections_and_retry_the_rest(api) -> None:
+    gone = (b"HTTP/1.1 410 Gone\r\nx-amzn-ErrorType: GoneException\r\n"
+            b"Content-Length: 2\r\n\r\n{}", False)
+    busy = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n", False)
+    # One connection at a time on this server: the answers come in the posts' order.
+    client, server = api([(OK, False), gone, busy, (OK, True), (OK, False), (OK, False)])
+    failures = client.post_to_connections(
+        [("a", b"1"), ("gone=", b"2"), ("busy", b"3"), ("d", b"4")], parallel=1)
+
+    assert [(connection_id, type(error)) for connection_id, error in failures] == [
+        ("gone=", ConnectionGone)]
+    # "busy" answered 503: posted again, after the others; the server closed after "d".
+    assert [request.split(b" ", 2)[1] for request in server.requests] == [
+        b"/dev/@connections/a", b"/dev/@connections/gone%3D", b"/dev/@connections/busy",
+        b"/dev/@connections/d", b"/dev/@connections/busy"]
+
+
+def test_a_kept_alive_connection_closed_between_broadcasts_is_replaced_at_once(api) -> None:
+    client, server = api([(OK, False), (OK, False), (OK, False), (OK, False)])
+    assert client.post_to_connections([("a", b"1"), ("b", b"2")], parallel=1) == []
+    lent = client._idle[0]
+    assert lent.sock is not None
+    lent.sock.shutdown(socket.SHUT_RDWR)  # as an idle timeout on the server's side would
+
+    assert client.post_to_connections([("c", b"3"), ("d", b"4")], parallel=1) == []
+    assert server.connections == 2
+    assert [request.split(b" ", 2)[1] for request in server.requests] == [
+        b"/dev/@connections/a", b"/dev/@connections/b",
+        b"/dev/@connections/c", b"/dev/@connections/d"]
