@@ -1,0 +1,110 @@
+"""The @connections client over TLS, as it talks to execute-api on AWS: a local HTTPS server
+with a certificate made for the test, one request at a time and many in flight."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ssl
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from botocore.credentials import Credentials
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from plaza.stores.realtime import ConnectionGone, ManagementApi
+
+
+def _certificate(directory: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256()))
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+class _Gateway(BaseHTTPRequestHandler):
+    """@connections: ids starting with `gone` are closed connections (410)."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, as API Gateway
+    received: list[tuple[str, bytes, str]] = []
+    peers: set[tuple[str, int]] = set()
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _Gateway.received.append((self.path, body, self.headers["Authorization"]))
+        _Gateway.peers.add(self.client_address)
+        gone = self.path.rsplit("/", 1)[-1].startswith("gone")
+        answer = b'{"message":null}' if gone else b""
+        self.send_response(410 if gone else 200)
+        if gone:
+            self.send_header("x-amzn-ErrorType", "GoneException")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def https_api(tmp_path: Path) -> Iterator[ManagementApi]:
+    cert, key = _certificate(tmp_path)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Gateway)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    _Gateway.received, _Gateway.peers = [], set()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    api = ManagementApi(f"https://localhost:{server.server_address[1]}/prod", "eu-west-1",
+                        Credentials("AKIDEXAMPLE", "secret"))
+    # The only difference from AWS: trust the test's certificate instead of the system's CAs.
+    api._tls = ssl.create_default_context(cafile=str(cert))
+    try:
+        yield api
+    finally:
+        api.close()
+        server.shutdown()
+        server.server_close()
+
+
+def test_one_post_goes_over_tls_signed_and_a_closed_connection_is_gone(
+        https_api: ManagementApi) -> None:
+    https_api.post_to_connection("abc=", b'{"type":"hello"}')
+    with pytest.raises(ConnectionGone):
+        https_api.post_to_connection("gone-1", b"{}")
+    path, body, authorization = _Gateway.received[0]
+    assert (path, body) == ("/prod/@connections/abc%3D", b'{"type":"hello"}')
+    assert authorization.startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+    assert "/eu-west-1/execute-api/aws4_request" in authorization
+    assert len(_Gateway.peers) == 1  # the second post reused the kept-alive TLS connection
+
+
+def test_many_posts_in_flight_over_tls_all_arrive_and_only_the_closed_ones_fail(
+        https_api: ManagementApi) -> None:
+    posts = [(f"gone-{n}" if n % 10 == 0 else f"live-{n}", f'{{"n":{n}}}'.encode())
+             for n in range(60)]
+    failures = https_api.post_to_connections(posts, parallel=8)
+    assert sorted(connection_id for connection_id, _ in failures) == sorted(
+        f"gone-{n}" for n in range(0, 60, 10))
+    assert all(isinstance(error, ConnectionGone) for _, error in failures)
+    assert sorted(body for _, body, _ in _Gateway.received) == sorted(data for _, data in posts)
+    assert len(_Gateway.peers) <= 8
+    again = https_api.post_to_connections(posts[1:9], parallel=8)  # kept-alive connections
+    assert again == [] and len(_Gateway.peers) <= 8
