@@ -35,6 +35,8 @@ def function_settings(cloud: LocalCloud) -> Iterator[None]:
         environ.update({key: value for key, value in spec.environment.items()
                         if not value.startswith(("ssm:", "secretsmanager:"))})
     environ.update(cloud.function_env())
+    # Seeding's metric lines would land on the terminal above the banner, not in a function's log.
+    environ["POWERTOOLS_METRICS_DISABLED"] = "true"
     # Only these keys are put back: the cloud's own threads may set others meanwhile.
     saved = {key: os.environ.get(key) for key in environ}
     os.environ.update(environ)

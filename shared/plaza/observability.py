@@ -76,6 +76,9 @@ def metrics() -> Metrics:
 
 def count(name: str, value: float = 1, unit: str = "Count", **dimensions: str) -> None:
     """Emit one EMF metric line now (no flush to remember at the end of the invocation)."""
+    # Powertools' single_metric ignores the switch its Metrics class honours; honour it here too.
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").strip().lower() in ("1", "true", "yes", "on"):
+        return
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
     with single_metric(name=name, unit=MetricUnit(unit), value=value, namespace=NAMESPACE) as metric:

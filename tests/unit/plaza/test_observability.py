@@ -81,3 +81,10 @@ def test_count_writes_one_emf_metric_in_the_plaza_namespace(
     assert set(directive["Dimensions"][0]) == {"service", "backend"}
     assert emf["SearchFallback"] in (1, [1], 1.0, [1.0])
     assert (emf["service"], emf["backend"]) == (fresh_service, "meilisearch")
+
+
+def test_count_writes_nothing_when_metrics_are_disabled(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    observability.count("SearchFallback")
+    assert _json_lines(capsys.readouterr().out) == []
