@@ -41,16 +41,6 @@ def user_ids_by_username(usernames: list[str]) -> dict[str, str]:
     return {row["username"]: row["id"] for row in rows}
 
 
-def any_block_among(user_id: str, others: list[str]) -> bool:
-    """Whether `user_id` and any of `others` have blocked each other, either way."""
-    row = db.fetch_one(
-        "SELECT EXISTS (SELECT 1 FROM blocks WHERE (blocker_id = %(u)s AND blocked_id = ANY(%(o)s::uuid[]))"
-        " OR (blocked_id = %(u)s AND blocker_id = ANY(%(o)s::uuid[]))) AS blocked",
-        {"u": user_id, "o": others},
-    )
-    return bool(row and row["blocked"])
-
-
 def direct_conversation(direct_key: str) -> str | None:
     row = db.fetch_one("SELECT id::text AS id FROM conversations WHERE direct_key = %s", (direct_key,))
     return row["id"] if row else None

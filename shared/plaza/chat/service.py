@@ -8,7 +8,6 @@ No conversation and no message between users where either has blocked the other.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -23,29 +22,24 @@ from plaza.chat.models import (
     MessageOut,
     MessagePage,
 )
+from plaza.ids import as_uuid
 from plaza.pagination import decode_cursor, page_of
+from plaza.social import repo as social_repo
 
 # One typing event per member and conversation every this many seconds reaches the others.
 TYPING_INTERVAL_S = 2
 
 
-def _uuid(value: Any) -> str | None:
-    try:
-        return str(uuid.UUID(str(value)))
-    except (TypeError, ValueError, AttributeError):
-        return None
-
-
 def is_member(user_id: str, conversation_id: str) -> bool:
     """Whether the user belongs to the conversation (False for ids that are not uuids)."""
-    conversation = _uuid(conversation_id)
-    user = _uuid(user_id)
+    conversation = as_uuid(conversation_id)
+    user = as_uuid(user_id)
     return bool(conversation and user) and repo.is_member(str(user), str(conversation))
 
 
 def partner_ids(user_id: str) -> set[str]:
     """Everyone who shares at least one conversation with the user."""
-    user = _uuid(user_id)
+    user = as_uuid(user_id)
     return repo.partner_ids(user) if user else set()
 
 
@@ -55,7 +49,7 @@ def _no_such_conversation() -> errors.NotFound:
 
 def _membership(user_id: str, conversation_id: str) -> dict[str, Any]:
     """The conversation, if the user is a member; NotFound otherwise (outsiders learn nothing)."""
-    conversation = _uuid(conversation_id)
+    conversation = as_uuid(conversation_id)
     row = repo.conversation(conversation) if conversation else None
     if row is None or user_id not in row["member_ids"]:
         raise _no_such_conversation()
@@ -81,7 +75,7 @@ def create_conversation(user_id: str, body: ConversationIn) -> tuple[Conversatio
     if not others:
         raise errors.Invalid("A conversation needs someone besides you", errors=[
             {"field": "body.usernames", "message": "name someone besides yourself", "type": "self"}])
-    if repo.any_block_among(user_id, others):
+    if social_repo.blocked_among(user_id, others):
         # As everywhere else, a block makes the other user invisible, not just unreachable.
         raise errors.NotFound("No such user")
     if len(body.usernames) == 1:
@@ -150,7 +144,7 @@ def send_message(user_id: str, conversation_id: str, body: MessageIn,
     existing = repo.message_by_client_id(row["id"], user_id, body.client_msg_id)
     if existing:
         return _acknowledged(Sent(MessageOut(**existing), replayed=True), acknowledge)
-    if repo.any_block_among(user_id, others):
+    if social_repo.blocked_among(user_id, others):
         raise _blocked()
     stored = repo.insert_message(row["id"], user_id, body.client_msg_id, body.text)
     if stored is None:
@@ -203,7 +197,7 @@ def read_messages(user_id: str, conversation_id: str, message_id: str | None) ->
     row = _membership(user_id, conversation_id)
     seq = None
     if message_id is not None:
-        target = _uuid(message_id)
+        target = as_uuid(message_id)
         found = repo.message(row["id"], target) if target else None
         if found is None:
             raise errors.NotFound("No such message")

@@ -15,12 +15,12 @@ import hashlib
 import json
 import os
 import re
-import uuid
 from typing import Any, NamedTuple
 
 from plaza import errors, observability
 from plaza.feeds.home_cache import forget_home_pages
 from plaza.identity.gateway import ROLE_RANK
+from plaza.ids import as_uuid
 from plaza.notifications import producer
 from plaza.pagination import decode_cursor, page_of
 from plaza.posts import repo
@@ -79,10 +79,10 @@ def _no_such_post() -> errors.NotFound:
 
 
 def _post_id(raw: str) -> str:
-    try:
-        return str(uuid.UUID(raw))
-    except (TypeError, ValueError):
-        raise _no_such_post() from None
+    post_id = as_uuid(raw)
+    if post_id is None:
+        raise _no_such_post()
+    return post_id
 
 
 def _cache_key(post_id: str) -> str:

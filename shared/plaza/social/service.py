@@ -12,6 +12,7 @@ import re
 
 from plaza import errors, observability
 from plaza.feeds.home_cache import forget_home_pages
+from plaza.ids import is_uuid_text
 from plaza.notifications import producer
 from plaza.pagination import decode_cursor, page_of
 from plaza.social import repo
@@ -28,7 +29,6 @@ from plaza.stores import db
 # Looser than the registration rule on purpose: an unknown name is a 404, whatever it looks like;
 # the check only keeps junk (NUL bytes, megabytes) away from the database.
 _USERNAME = re.compile(r"[A-Za-z0-9_]{1,30}")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # The caller may say `me` where a username goes (me is a reserved username).
 ME = "me"
 
@@ -76,7 +76,7 @@ def _lock_pair(viewer_id: str, target: str) -> dict[str, str]:
 
 def blocked_among(viewer_id: str, user_ids: list[str]) -> set[str]:
     """Which of `user_ids` stand behind a block with the viewer, either way."""
-    ids = [user_id for user_id in user_ids if _UUID.fullmatch(user_id)]  # others name nobody
+    ids = [user_id for user_id in user_ids if is_uuid_text(user_id)]  # others name nobody
     return repo.blocked_among(viewer_id, ids) if ids else set()
 
 
