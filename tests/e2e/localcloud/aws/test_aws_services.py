@@ -12,8 +12,9 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import boto3
 import httpx
@@ -23,13 +24,13 @@ from botocore.client import BaseClient
 from localcloud.aws import AwsServices
 from localcloud.embedded import EmbeddedStores
 from localcloud.event_sources import EventSources
+from tests.support import polling
 from tests.support.local_cloud import RunningCloud, running_local_cloud
 
 pytestmark = pytest.mark.e2e
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[3]
-T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -54,16 +55,7 @@ def aws(cloud: RunningCloud) -> Callable[[str], BaseClient]:
     return client
 
 
-def eventually(probe: Callable[[], T | None], timeout: float = 10, every: float = 0.1) -> T:
-    """`probe()`'s first truthy value, polling until `timeout` seconds have passed."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"nothing after {timeout} s from {probe}")
-        time.sleep(every)
+eventually = partial(polling.eventually, timeout=10)
 
 
 def finished_execution(sfn: BaseClient, arn: str) -> dict[str, Any]:

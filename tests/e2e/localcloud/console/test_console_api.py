@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.support import polling
 from tests.support.local_cloud import RunningCloud
 
 pytestmark = pytest.mark.e2e
@@ -139,14 +140,7 @@ def act(cloud: RunningCloud, path: str, body: str = "") -> httpx.Response:
                       headers={"x-localcloud-console": "1"}, timeout=20)
 
 
-def eventually(check: Callable[[], Any], timeout: float = 15) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
+eventually = partial(polling.eventually, timeout=15, every=0.05)
 
 
 def test_run_now_fires_a_schedule_and_the_run_is_recorded(cloud: RunningCloud) -> None:

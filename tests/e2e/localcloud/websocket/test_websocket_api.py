@@ -10,6 +10,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from socket import SHUT_RDWR
 from typing import Any
@@ -27,6 +28,7 @@ from localcloud.embedded import EmbeddedStores
 from localcloud.websocket_api import WebSocketApi
 from plaza.stores.realtime import ConnectionGone, ManagementApi
 from tests.support.local_cloud import RunningCloud, running_local_cloud
+from tests.support.polling import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -78,14 +80,7 @@ def connection_id_of(socket: ClientConnection) -> str:
     return str(receive_json(socket)["connectionId"])
 
 
-def wait_for(predicate: Any, timeout: float = 10) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
+wait_for = partial(eventually, timeout=10, every=0.02)
 
 
 def test_connect_without_token_is_refused_with_401(cloud: RunningCloud) -> None:
