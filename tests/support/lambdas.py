@@ -80,3 +80,17 @@ def http_event(method: str = "GET", path: str = "/", *, body: Any = None,
     if authorizer is not None:
         event["requestContext"]["authorizer"] = {"lambda": authorizer}
     return event
+
+
+def json_of(result: dict[str, Any]) -> Any:
+    """The JSON body of a function's HTTP result."""
+    return json.loads(result["body"])
+
+
+def problem_of(result: dict[str, Any], status: int) -> dict[str, Any]:
+    """The problem+json body of a result that must be this status, with no trace in it."""
+    assert result["statusCode"] == status, result
+    assert result["headers"]["content-type"] == "application/problem+json"
+    body = json_of(result)
+    assert body["status"] == status and "Traceback" not in result["body"]
+    return dict(body)

@@ -3,7 +3,6 @@ for bad input, members only."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +11,7 @@ import pytest
 from localcloud.embedded import EmbeddedStores
 from plaza.identity import repo as identity_repo
 from plaza.stores import cache
-from tests.support.lambdas import FakeContext, http_event, load_function
+from tests.support.lambdas import FakeContext, http_event, json_of, load_function, problem_of
 
 Call = Callable[..., dict[str, Any]]
 
@@ -41,21 +40,11 @@ def call(clean_stores: EmbeddedStores) -> Call:
     return invoke
 
 
-def _json(result: dict[str, Any]) -> Any:
-    return json.loads(result["body"])
-
-
-def _problem(result: dict[str, Any], status: int) -> dict[str, Any]:
-    assert result["statusCode"] == status, result
-    assert result["headers"]["content-type"] == "application/problem+json"
-    return dict(_json(result))
-
-
 def test_create_send_replay_page_and_read(call: Call) -> None:
     ann, bob = _user("ann"), _user("bob")
     created = call("create", "POST", "/v1/conversations", ann, body={"usernames": ["bob"]})
     assert created["statusCode"] == 201
-    conversation = _json(created)["id"]
+    conversation = json_of(created)["id"]
     assert created["headers"]["location"] == f"/v1/conversations/{conversation}"
     assert call("create", "POST", "/v1/conversations", bob,
                 body={"usernames": ["ann"]})["statusCode"] == 200
@@ -67,36 +56,36 @@ def test_create_send_replay_page_and_read(call: Call) -> None:
     assert sent["statusCode"] == 201 and "idempotent-replayed" not in sent["headers"]
     replay = call("send", "POST", path, ann, body=body, params=params)
     assert replay["statusCode"] == 200 and replay["headers"]["idempotent-replayed"] == "true"
-    assert _json(replay) == _json(sent)
+    assert json_of(replay) == json_of(sent)
 
-    page = _json(call("messages", "GET", path, bob, params=params, query={"limit": "10"}))
-    assert [item["id"] for item in page["items"]] == [_json(sent)["id"]]
-    listed = _json(call("list", "GET", "/v1/conversations", bob))
+    page = json_of(call("messages", "GET", path, bob, params=params, query={"limit": "10"}))
+    assert [item["id"] for item in page["items"]] == [json_of(sent)["id"]]
+    listed = json_of(call("list", "GET", "/v1/conversations", bob))
     assert listed["items"][0]["unread_count"] == 1
     read = call("read", "POST", f"/v1/conversations/{conversation}/read", bob, params=params)
-    assert read["statusCode"] == 200 and _json(read)["message_id"] == _json(sent)["id"]
-    assert _json(call("list", "GET", "/v1/conversations", bob))["items"][0]["unread_count"] == 0
+    assert read["statusCode"] == 200 and json_of(read)["message_id"] == json_of(sent)["id"]
+    assert json_of(call("list", "GET", "/v1/conversations", bob))["items"][0]["unread_count"] == 0
 
 
 def test_bad_input_is_problem_json_and_outsiders_get_404(call: Call) -> None:
     ann, _, cat = _user("ann"), _user("bob"), _user("cat")
-    conversation = _json(call("create", "POST", "/v1/conversations", ann,
+    conversation = json_of(call("create", "POST", "/v1/conversations", ann,
                               body={"usernames": ["bob"]}))["id"]
     params = {"id": conversation}
     path = f"/v1/conversations/{conversation}/messages"
-    _problem(call("create", "POST", "/v1/conversations", ann, body={"usernames": []}), 422)
-    _problem(call("create", "POST", "/v1/conversations", ann,
+    problem_of(call("create", "POST", "/v1/conversations", ann, body={"usernames": []}), 422)
+    problem_of(call("create", "POST", "/v1/conversations", ann,
                   body={"usernames": [f"u{i}" for i in range(51)]}), 422)
-    _problem(call("create", "POST", "/v1/conversations", ann, body={"usernames": ["ghost"]}), 404)
-    too_long = _problem(call("send", "POST", path, ann, params=params,
+    problem_of(call("create", "POST", "/v1/conversations", ann, body={"usernames": ["ghost"]}), 404)
+    too_long = problem_of(call("send", "POST", path, ann, params=params,
                              body={"client_msg_id": "c", "text": "x" * 4001}), 422)
     assert too_long["errors"][0]["field"] == "body.text"
-    _problem(call("send", "POST", path, ann, params=params, body={"text": "no id"}), 422)
-    _problem(call("messages", "GET", path, ann, params=params, query={"cursor": "junk"}), 422)
-    _problem(call("messages", "GET", path, cat, params=params), 404)
-    _problem(call("send", "POST", path, cat, params=params,
+    problem_of(call("send", "POST", path, ann, params=params, body={"text": "no id"}), 422)
+    problem_of(call("messages", "GET", path, ann, params=params, query={"cursor": "junk"}), 422)
+    problem_of(call("messages", "GET", path, cat, params=params), 404)
+    problem_of(call("send", "POST", path, cat, params=params,
                   body={"client_msg_id": "c", "text": "hi"}), 404)
-    _problem(call("read", "POST", f"/v1/conversations/{conversation}/read", cat, params=params), 404)
-    _problem(call("messages", "GET", "/v1/conversations/nope/messages", ann,
+    problem_of(call("read", "POST", f"/v1/conversations/{conversation}/read", cat, params=params), 404)
+    problem_of(call("messages", "GET", "/v1/conversations/nope/messages", ann,
                   params={"id": "nope"}), 404)
 

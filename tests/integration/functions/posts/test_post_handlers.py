@@ -3,7 +3,6 @@ caller: status codes, headers, problem+json for bad input, and the sample events
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +11,7 @@ import pytest
 from localcloud.embedded import EmbeddedStores
 from plaza.identity import repo as identity_repo
 from plaza.stores import cache
-from tests.support.lambdas import FakeContext, http_event, load_event, load_function
+from tests.support.lambdas import FakeContext, http_event, json_of, load_event, load_function, problem_of
 
 Call = Callable[..., dict[str, Any]]
 
@@ -41,37 +40,27 @@ def call(clean_stores: EmbeddedStores) -> Call:
     return invoke
 
 
-def _json(result: dict[str, Any]) -> Any:
-    return json.loads(result["body"])
-
-
-def _problem(result: dict[str, Any], status: int) -> dict[str, Any]:
-    assert result["statusCode"] == status, result
-    assert result["headers"]["content-type"] == "application/problem+json"
-    return _json(result)
-
-
 def test_create_get_like_comment_and_page(call: Call) -> None:
     ann, bob = _user("ann"), _user("bob")
     created = call("create", "POST", "/v1/posts", ann,
                    body={"text": "hello #World @bob", "visibility": "public"})
     assert created["statusCode"] == 201
-    post = _json(created)
+    post = json_of(created)
     assert created["headers"]["location"] == f"/v1/posts/{post['id']}"
     assert (post["hashtags"], [m["username"] for m in post["mentions"]]) == (["world"], ["bob"])
     ids = {"id": post["id"]}
 
     assert call("like", "PUT", "/x", bob, params=ids)["statusCode"] == 204
     assert call("comment", "POST", "/x", bob, params=ids, body={"text": "hi"})["statusCode"] == 201
-    seen = _json(call("get", "GET", "/x", bob, params=ids))
+    seen = json_of(call("get", "GET", "/x", bob, params=ids))
     assert (seen["like_count"], seen["comment_count"], seen["liked_by_me"]) == (1, 1, True)
     assert call("unlike", "DELETE", "/x", bob, params=ids)["statusCode"] == 204
 
-    comments = _json(call("comments", "GET", "/x", ann, params=ids, query={"limit": "5"}))
+    comments = json_of(call("comments", "GET", "/x", ann, params=ids, query={"limit": "5"}))
     assert [c["text"] for c in comments["items"]] == ["hi"]
-    by_user = _json(call("user_posts", "GET", "/x", bob, params={"username": "ann"}))
+    by_user = json_of(call("user_posts", "GET", "/x", bob, params={"username": "ann"}))
     assert [p["id"] for p in by_user["items"]] == [post["id"]]
-    by_tag = _json(call("hashtag_posts", "GET", "/x", bob, params={"tag": "WORLD"}))
+    by_tag = json_of(call("hashtag_posts", "GET", "/x", bob, params={"tag": "WORLD"}))
     assert [p["id"] for p in by_tag["items"]] == [post["id"]]
 
 
@@ -81,10 +70,10 @@ def test_an_idempotent_replay_says_so_and_another_body_is_409(call: Call) -> Non
     first = call("create", "POST", "/v1/posts", ann, body={"text": "once"}, headers=key)
     again = call("create", "POST", "/v1/posts", ann, body={"text": "once"}, headers=key)
     assert (first["statusCode"], again["statusCode"]) == (201, 201)
-    assert _json(first) == _json(again)
+    assert json_of(first) == json_of(again)
     assert again["headers"]["idempotent-replayed"] == "true"
     assert "idempotent-replayed" not in first["headers"]
-    _problem(call("create", "POST", "/v1/posts", ann, body={"text": "other"}, headers=key), 409)
+    problem_of(call("create", "POST", "/v1/posts", ann, body={"text": "other"}, headers=key), 409)
 
 
 @pytest.mark.parametrize(("body", "field"), [
@@ -97,43 +86,43 @@ def test_an_idempotent_replay_says_so_and_another_body_is_409(call: Call) -> Non
     ({"text": "ok", "extra": 1}, "body.extra"),
 ])
 def test_bad_posts_are_422_naming_the_field(call: Call, body: dict[str, Any], field: str) -> None:
-    problem = _problem(call("create", "POST", "/v1/posts", _user("ann"), body=body), 422)
+    problem = problem_of(call("create", "POST", "/v1/posts", _user("ann"), body=body), 422)
     assert field in [error["field"] for error in problem["errors"]]
 
 
 def test_a_body_that_is_not_json_is_400(call: Call) -> None:
-    _problem(call("create", "POST", "/v1/posts", _user("ann"), body="{not json"), 400)
+    problem_of(call("create", "POST", "/v1/posts", _user("ann"), body="{not json"), 400)
 
 
 def test_a_comment_over_2000_characters_is_422(call: Call) -> None:
     ann = _user("ann")
-    post = _json(call("create", "POST", "/v1/posts", ann, body={"text": "x"}))
-    _problem(call("comment", "POST", "/x", ann, params={"id": post["id"]},
+    post = json_of(call("create", "POST", "/v1/posts", ann, body={"text": "x"}))
+    problem_of(call("comment", "POST", "/x", ann, params={"id": post["id"]},
                   body={"text": "y" * 2001}), 422)
 
 
 def test_edit_is_for_the_author_and_delete_for_the_author_or_a_moderator(call: Call) -> None:
     ann, bob, mod = _user("ann"), _user("bob"), _user("mod", role="moderator")
-    post = _json(call("create", "POST", "/v1/posts", ann, body={"text": "v1"}))
+    post = json_of(call("create", "POST", "/v1/posts", ann, body={"text": "v1"}))
     ids = {"id": post["id"]}
 
-    _problem(call("edit", "PATCH", "/x", bob, params=ids, body={"text": "v2"}), 403)
-    edited = _json(call("edit", "PATCH", "/x", ann, params=ids, body={"text": "v2"}))
+    problem_of(call("edit", "PATCH", "/x", bob, params=ids, body={"text": "v2"}), 403)
+    edited = json_of(call("edit", "PATCH", "/x", ann, params=ids, body={"text": "v2"}))
     assert (edited["text"], edited["edited"]) == ("v2", True)
 
-    _problem(call("delete", "DELETE", "/x", bob, params=ids), 403)
+    problem_of(call("delete", "DELETE", "/x", bob, params=ids), 403)
     assert call("delete", "DELETE", "/x", mod, params=ids)["statusCode"] == 204
-    _problem(call("get", "GET", "/x", ann, params=ids), 404)
+    problem_of(call("get", "GET", "/x", ann, params=ids), 404)
 
 
 def test_unknown_or_malformed_ids_and_cursors_are_problems(call: Call) -> None:
     ann = _user("ann")
-    _problem(call("get", "GET", "/x", ann, params={"id": "nope"}), 404)
-    _problem(call("like", "PUT", "/x", ann,
+    problem_of(call("get", "GET", "/x", ann, params={"id": "nope"}), 404)
+    problem_of(call("like", "PUT", "/x", ann,
                   params={"id": "3f9c2b7e-1d4a-4e8b-9c6f-2a5d7e1b8c40"}), 404)
-    _problem(call("user_posts", "GET", "/x", ann, params={"username": "ann"},
+    problem_of(call("user_posts", "GET", "/x", ann, params={"username": "ann"},
                   query={"cursor": "garbage!"}), 422)
-    _problem(call("user_posts", "GET", "/x", ann, params={"username": "ann"},
+    problem_of(call("user_posts", "GET", "/x", ann, params={"username": "ann"},
                   query={"limit": "101"}), 422)
 
 

@@ -12,7 +12,7 @@ import pytest
 from localcloud.embedded import EmbeddedStores
 from plaza.identity import repo as identity_repo
 from plaza.stores import db
-from tests.support.lambdas import FakeContext, http_event, load_event, load_function
+from tests.support.lambdas import FakeContext, http_event, json_of, load_event, load_function, problem_of
 
 Call = Callable[..., dict[str, Any]]
 
@@ -41,56 +41,44 @@ def call(clean_stores: EmbeddedStores) -> Call:
     return invoke
 
 
-def _json(result: dict[str, Any]) -> Any:
-    return json.loads(result["body"])
-
-
-def _problem(result: dict[str, Any], status: int) -> dict[str, Any]:
-    assert result["statusCode"] == status, result
-    assert result["headers"]["content-type"] == "application/problem+json"
-    body = _json(result)
-    assert body["status"] == status and "Traceback" not in result["body"]
-    return body
-
-
 def test_follow_then_profile_shows_the_counts_and_followed_by_me(call: Call) -> None:
     alice, bob = _user("alice"), _user("bob")
     for _ in range(2):
         result = call("follow", "PUT", "/v1/users/bob/follow", alice, username="bob")
         assert (result["statusCode"], result["body"]) == (204, "")
         assert result["headers"]["ratelimit-limit"] == "100"  # the core group, per user
-    profile = _json(call("profile", "GET", "/v1/users/bob", alice, username="bob"))
+    profile = json_of(call("profile", "GET", "/v1/users/bob", alice, username="bob"))
     assert (profile["follower_count"], profile["following_count"]) == (1, 0)
     assert profile["followed_by_me"] is True and "email" not in profile
-    assert _json(call("profile", "GET", "/v1/users/alice", bob, username="alice"))["follows_me"]
+    assert json_of(call("profile", "GET", "/v1/users/alice", bob, username="alice"))["follows_me"]
     assert call("unfollow", "DELETE", "/v1/users/bob/follow", alice, username="bob")["statusCode"] == 204
-    assert _json(call("profile", "GET", "/v1/users/bob", alice, username="bob"))["follower_count"] == 0
+    assert json_of(call("profile", "GET", "/v1/users/bob", alice, username="bob"))["follower_count"] == 0
 
 
 def test_block_is_204_and_turns_the_profile_into_a_404_both_ways(call: Call) -> None:
     alice, bob = _user("alice"), _user("bob")
     call("follow", "PUT", "/v1/users/alice/follow", bob, username="alice")
     assert call("block", "PUT", "/v1/users/bob/block", alice, username="bob")["statusCode"] == 204
-    _problem(call("profile", "GET", "/v1/users/alice", bob, username="alice"), 404)
-    _problem(call("profile", "GET", "/v1/users/bob", alice, username="bob"), 404)
-    _problem(call("follow", "PUT", "/v1/users/alice/follow", bob, username="alice"), 404)
-    _problem(call("followers", "GET", "/v1/users/alice/followers", bob, username="alice"), 404)
-    blocks = _json(call("blocks", "GET", "/v1/users/me/blocks", alice))
+    problem_of(call("profile", "GET", "/v1/users/alice", bob, username="alice"), 404)
+    problem_of(call("profile", "GET", "/v1/users/bob", alice, username="bob"), 404)
+    problem_of(call("follow", "PUT", "/v1/users/alice/follow", bob, username="alice"), 404)
+    problem_of(call("followers", "GET", "/v1/users/alice/followers", bob, username="alice"), 404)
+    blocks = json_of(call("blocks", "GET", "/v1/users/me/blocks", alice))
     assert [item["username"] for item in blocks["items"]] == ["bob"]
     assert call("unblock", "DELETE", "/v1/users/bob/block", alice, username="bob")["statusCode"] == 204
-    assert _json(call("profile", "GET", "/v1/users/alice", bob, username="alice"))["follower_count"] == 0
+    assert json_of(call("profile", "GET", "/v1/users/alice", bob, username="alice"))["follower_count"] == 0
 
 
 def test_following_yourself_is_a_422_problem(call: Call) -> None:
     alice = _user("alice")
-    body = _problem(call("follow", "PUT", "/v1/users/alice/follow", alice, username="alice"), 422)
+    body = problem_of(call("follow", "PUT", "/v1/users/alice/follow", alice, username="alice"), 422)
     assert body["errors"][0]["field"] == "path.username"
 
 
 def test_without_an_authorizer_context_the_routes_answer_401(call: Call) -> None:
     _user("bob")
-    _problem(call("follow", "PUT", "/v1/users/bob/follow", None, username="bob"), 401)
-    _problem(call("profile", "GET", "/v1/users/bob", None, username="bob"), 401)
+    problem_of(call("follow", "PUT", "/v1/users/bob/follow", None, username="bob"), 401)
+    problem_of(call("profile", "GET", "/v1/users/bob", None, username="bob"), 401)
 
 
 def test_followers_pages_through_the_handler(call: Call) -> None:
@@ -100,14 +88,14 @@ def test_followers_pages_through_the_handler(call: Call) -> None:
     seen, cursor = [], None
     while True:
         query = {"limit": "2", **({"cursor": cursor} if cursor else {})}
-        page = _json(call("followers", "GET", "/v1/users/star/followers", star, query=query,
+        page = json_of(call("followers", "GET", "/v1/users/star/followers", star, query=query,
                           username="star"))
         seen += [item["username"] for item in page["items"]]
         cursor = page["next_cursor"]
         if cursor is None:
             break
     assert seen == ["fan4", "fan3", "fan2", "fan1", "fan0"]
-    following = _json(call("following", "GET", "/v1/users/fan0/following", star, username="fan0"))
+    following = json_of(call("following", "GET", "/v1/users/fan0/following", star, username="fan0"))
     assert [item["username"] for item in following["items"]] == ["star"]
 
 
@@ -118,7 +106,7 @@ def test_followers_pages_through_the_handler(call: Call) -> None:
 def test_a_bad_limit_or_cursor_is_a_422_problem(call: Call, query: dict[str, str], field: str) -> None:
     alice = _user("alice")
     for action in ("followers", "following"):
-        body = _problem(call(action, "GET", f"/v1/users/alice/{action}", alice, query=query,
+        body = problem_of(call(action, "GET", f"/v1/users/alice/{action}", alice, query=query,
                              username="alice"), 422)
         assert body["errors"][0]["field"] == field
 
@@ -128,14 +116,14 @@ def test_patch_me_changes_only_the_fields_sent(call: Call) -> None:
     result = call("update_me", "PATCH", "/v1/users/me", alice,
                   body={"bio": "Tea at four.\nAlways.", "avatar_media_id": "med_01"})
     assert result["statusCode"] == 200, result
-    user = _json(result)["user"]
+    user = json_of(result)["user"]
     assert (user["display_name"], user["bio"], user["avatar_media_id"]) == (
         "Alice", "Tea at four.\nAlways.", "med_01")
-    user = _json(call("update_me", "PATCH", "/v1/users/me", alice,
+    user = json_of(call("update_me", "PATCH", "/v1/users/me", alice,
                       body={"display_name": "Alice L.", "avatar_media_id": None}))["user"]
     assert (user["display_name"], user["bio"], user["avatar_media_id"]) == (
         "Alice L.", "Tea at four.\nAlways.", None)
-    profile = _json(call("profile", "GET", "/v1/users/alice", _user("bob"), username="alice"))
+    profile = json_of(call("profile", "GET", "/v1/users/alice", _user("bob"), username="alice"))
     assert (profile["display_name"], profile["bio"]) == ("Alice L.", "Tea at four.\nAlways.")
 
 
@@ -155,7 +143,7 @@ def test_patch_me_changes_only_the_fields_sent(call: Call) -> None:
 def test_patch_me_rejects_bad_input_with_a_problem(call: Call, body: Any, status: int) -> None:
     alice = _user("alice")
     raw = body if isinstance(body, str) else json.dumps(body)
-    _problem(call("update_me", "PATCH", "/v1/users/me", alice, body=raw), status)
+    problem_of(call("update_me", "PATCH", "/v1/users/me", alice, body=raw), status)
 
 
 @pytest.mark.parametrize("action", ["update_me", "profile", "follow", "unfollow", "followers",
@@ -176,7 +164,7 @@ def test_the_sample_events_run_against_the_handlers(call: Call, action: str) -> 
 def test_a_junk_username_in_the_path_is_a_404_problem(call: Call, username: str) -> None:
     alice = _user("alice")
     _user("bob")
-    _problem(call("profile", "GET", "/v1/users/x", alice, username=username), 404)
-    _problem(call("follow", "PUT", "/v1/users/x/follow", alice, username=username), 404)
-    _problem(call("block", "PUT", "/v1/users/x/block", alice, username=username), 404)
-    _problem(call("followers", "GET", "/v1/users/x/followers", alice, username=username), 404)
+    problem_of(call("profile", "GET", "/v1/users/x", alice, username=username), 404)
+    problem_of(call("follow", "PUT", "/v1/users/x/follow", alice, username=username), 404)
+    problem_of(call("block", "PUT", "/v1/users/x/block", alice, username=username), 404)
+    problem_of(call("followers", "GET", "/v1/users/x/followers", alice, username=username), 404)
