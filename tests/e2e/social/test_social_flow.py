@@ -9,24 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.support.identity import sign_up_and_in
+from tests.support.apps import SignedInApp as App
 from tests.support.local_cloud import RunningCloud
 
 pytestmark = pytest.mark.e2e
-
-
-class App:
-    """One signed-in user's HTTP client, the way the mobile app holds it."""
-
-    def __init__(self, cloud: RunningCloud, username: str) -> None:
-        self.username = username
-        device = f"e2e-{uuid.uuid4().hex[:12]}"
-        login = sign_up_and_in(cloud.http_url, username, device)
-        self.http = httpx.Client(base_url=cloud.http_url, timeout=30, headers={
-            "authorization": f"Bearer {login['access_token']}", "x-device-id": device})
-
-    def close(self) -> None:
-        self.http.close()
 
 
 @pytest.fixture
