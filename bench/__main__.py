@@ -49,8 +49,21 @@ def run(topics: list[str]) -> list[dict[str, Any]]:
             traceback.print_exc()
             rows.append(report.row(f"{topic} (failed)", None, "", topic=topic,
                                    error=f"{type(error).__name__}: {error}"))
+        finally:
+            _forget_clients()
         print(f"bench: {topic} took {time.perf_counter() - started:.1f}s", file=sys.stderr)
     return rows
+
+
+def _forget_clients() -> None:
+    """Each topic starts its own stores and stops them: none may inherit a client of the last."""
+    from plaza import config
+    from plaza.stores import cache, db, realtime
+
+    config.reset_settings()
+    cache.reset()
+    db.close()
+    realtime.reset()
 
 
 def merge_topics(previous: list[dict[str, Any]], fresh: list[dict[str, Any]],

@@ -53,14 +53,11 @@ def _measure(stores: Any) -> list[dict[str, Any]]:
     from localcloud.template import ACCOUNT_ID
     from plaza import config
     from plaza.realtime import delivery, registry
-    from plaza.stores import cache, db, migrations, realtime
+    from plaza.stores import migrations, realtime
     from tests.support.identity import sign_up_and_in
     from tests.support.local_cloud import running_local_cloud
 
-    # Earlier topics of the same run left clients on their own (now stopped) stores.
     config.reset_settings()
-    cache.reset()
-    db.close()
     with psycopg.connect(stores.database_url, autocommit=True) as conn:
         migrations.apply(conn)
     with running_local_cloud(ROOT / "template.yaml", database_url=stores.database_url,
