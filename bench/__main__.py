@@ -58,12 +58,13 @@ def run(topics: list[str]) -> list[dict[str, Any]]:
 def _forget_clients() -> None:
     """Each topic starts its own stores and stops them: none may inherit a client of the last."""
     from plaza import config
-    from plaza.stores import cache, db, realtime
+    from plaza.stores import aws, cache, db, realtime
 
     config.reset_settings()
     cache.reset()
     db.close()
     realtime.reset()
+    aws.reset()
 
 
 def merge_topics(previous: list[dict[str, Any]], fresh: list[dict[str, Any]],

@@ -53,7 +53,7 @@ def _measure(stores: Any) -> list[dict[str, Any]]:
     from localcloud.template import ACCOUNT_ID
     from plaza import config
     from plaza.realtime import delivery, registry
-    from plaza.stores import migrations, realtime
+    from plaza.stores import aws, migrations, realtime
     from tests.support.identity import sign_up_and_in
     from tests.support.local_cloud import running_local_cloud
 
@@ -69,7 +69,7 @@ def _measure(stores: Any) -> list[dict[str, Any]]:
         queue = cloud.cloud.stack.queues["BroadcastQueue"].name
         os.environ["BROADCAST_QUEUE_URL"] = f"{cloud.cloud.endpoints.aws_endpoint}/{ACCOUNT_ID}/{queue}"
         realtime.reset()
-        delivery.reset()
+        aws.reset()
 
         name = f"listener_{uuid.uuid4().hex[:8]}"
         device = "bench-realtime-device"

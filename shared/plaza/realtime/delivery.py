@@ -15,13 +15,12 @@ from typing import Any
 
 from plaza import observability
 from plaza.realtime import registry
-from plaza.stores import realtime
+from plaza.stores import aws, realtime
 
 BROADCAST_DIRECT_MAX = 100
 BATCH_SIZE = 100  # connection ids per broadcast queue message (well under SQS's 256 KB)
 PARALLEL_POSTS = 16  # requests in flight at once, each on its own kept-alive connection
 
-_sqs: Any = None
 
 
 def send_to_user(user_id: str, payload: dict[str, Any]) -> int:
@@ -105,24 +104,9 @@ def enqueue_broadcast(queue_url: str, connection_ids: list[str], payload: dict[s
     bodies = [json.dumps({"connection_ids": connection_ids[start:start + BATCH_SIZE],
                           "payload": payload}, separators=(",", ":"), default=str)
               for start in range(0, len(connection_ids), BATCH_SIZE)]
-    client = _sqs_client()
+    client = aws.client("sqs")
     for start in range(0, len(bodies), 10):
         chunk = bodies[start:start + 10]
         client.send_message_batch(QueueUrl=queue_url, Entries=[
             {"Id": str(index), "MessageBody": body} for index, body in enumerate(chunk)])
 
-
-def _sqs_client() -> Any:
-    global _sqs
-    if _sqs is None:
-        import boto3
-        from botocore.config import Config
-
-        _sqs = boto3.client("sqs", config=Config(connect_timeout=1, read_timeout=3,
-                                                 retries={"max_attempts": 2}))
-    return _sqs
-
-
-def reset() -> None:
-    global _sqs
-    _sqs = None

@@ -8,8 +8,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from plaza.realtime import delivery
-from plaza.stores import realtime
+from plaza.stores import aws, realtime
 from tests.support.local_cloud import RunningCloud
 from tests.support.sockets import Member
 
@@ -30,7 +29,7 @@ def connections_api(main_cloud: RunningCloud, monkeypatch: pytest.MonkeyPatch) -
     for key, value in main_cloud.cloud.aws_env.items():
         monkeypatch.setenv(key, value)
     realtime.reset()
-    delivery.reset()
+    aws.reset()
     yield
     realtime.reset()
-    delivery.reset()
+    aws.reset()
