@@ -153,8 +153,10 @@ def send_message(user_id: str, conversation_id: str, body: MessageIn,
         return _acknowledged(Sent(MessageOut(**existing), replayed=True), acknowledge)
     sent = _acknowledged(Sent(MessageOut(**stored), replayed=False), acknowledge)
     observability.count("MessageSent")
-    _echo_to_own_devices(user_id, origin_connection_id, sent.message)
-    _deliver(user_id, others, sent.message)
+    new = {"type": "message.new", "message": sent.message.model_dump(mode="json")}
+    # Every device shows the conversation as it is; the sending connection has the ack instead.
+    _send_to_user(user_id, new, skip=origin_connection_id)
+    _deliver(user_id, others, sent.message, new)
     return sent
 
 
@@ -164,8 +166,8 @@ def _acknowledged(sent: Sent, acknowledge: Callable[[Sent], None] | None) -> Sen
     return sent
 
 
-def _deliver(sender_id: str, others: list[str], message: MessageOut) -> None:
-    payload = {"type": "message.new", "message": message.model_dump(mode="json")}
+def _deliver(sender_id: str, others: list[str], message: MessageOut,
+             payload: dict[str, Any]) -> None:
     reached = [member for member in others if _send_to_user(member, payload)]
     if reached:
         repo.record_deliveries(message.id, reached)
@@ -176,20 +178,6 @@ def _deliver(sender_id: str, others: list[str], message: MessageOut) -> None:
     for member in others:
         if member not in reached:
             _notify(member, sender_id, message)
-
-
-def _echo_to_own_devices(sender_id: str, origin_connection_id: str | None,
-                         message: MessageOut) -> None:
-    """The sender's other devices show the conversation as it is: they get the message too."""
-    from plaza.realtime import delivery, registry
-
-    try:
-        connections = [connection for connection in registry.connections_of(sender_id)
-                       if connection != origin_connection_id]
-        delivery.post_many(connections, delivery.encode(
-            {"type": "message.new", "message": message.model_dump(mode="json")}))
-    except Exception as error:  # noqa: BLE001 - a message is stored; live delivery is best effort
-        observability.log_error("live delivery failed", error=error, type="message.new")
 
 
 def read_messages(user_id: str, conversation_id: str, message_id: str | None) -> dict[str, Any]:
@@ -227,12 +215,12 @@ def typing(user_id: str, conversation_id: str) -> int:
 
 # ---------------------------------------------------------------- side effects (fail-open)
 
-def _send_to_user(user_id: str, payload: dict[str, Any]) -> int:
-    """Connections of the user reached; 0 when the realtime hub failed."""
+def _send_to_user(user_id: str, payload: dict[str, Any], *, skip: str | None = None) -> int:
+    """Connections of the user reached (all but `skip`); 0 when the realtime hub failed."""
     from plaza.realtime import delivery
 
     try:
-        return delivery.send_to_user(user_id, payload)
+        return delivery.send_to_user(user_id, payload, skip=skip)
     except Exception as error:  # noqa: BLE001 - a message is stored; live delivery is best effort
         observability.log_error("live delivery failed", error=error, type=payload.get("type"))
         return 0

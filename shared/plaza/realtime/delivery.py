@@ -23,9 +23,12 @@ PARALLEL_POSTS = 16  # requests in flight at once, each on its own kept-alive co
 
 
 
-def send_to_user(user_id: str, payload: dict[str, Any]) -> int:
-    """Send `payload` to every live connection of the user; returns how many it reached."""
-    return post_many(registry.connections_of(user_id), encode(payload))
+def send_to_user(user_id: str, payload: dict[str, Any], *, skip: str | None = None) -> int:
+    """Send `payload` to every live connection of the user but `skip`; how many it reached."""
+    connections = registry.connections_of(user_id)
+    if skip is not None:
+        connections = [connection for connection in connections if connection != skip]
+    return post_many(connections, encode(payload))
 
 
 def publish(topic: str, payload: dict[str, Any]) -> int:
