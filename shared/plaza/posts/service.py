@@ -304,11 +304,12 @@ def publish_counts(post_id: str) -> None:
         from plaza.realtime import delivery, registry
 
         topic = f"post:{post_id}"
-        if not registry.subscribers(topic):
+        subscribers = registry.subscribers(topic)
+        if not subscribers:
             return
         row = repo.counts(post_id)
         if row is not None:
-            delivery.publish(topic, {"type": "post.counts", "post_id": post_id,
+            delivery.publish_to(subscribers, topic, {"type": "post.counts", "post_id": post_id,
                                      "like_count": row["like_count"],
                                      "comment_count": row["comment_count"]})
     except Exception as error:  # noqa: BLE001 - live counts are best effort, the write has committed

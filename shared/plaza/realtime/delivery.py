@@ -33,7 +33,11 @@ def send_to_user(user_id: str, payload: dict[str, Any], *, skip: str | None = No
 
 def publish(topic: str, payload: dict[str, Any]) -> int:
     """Send `payload` to the topic's subscribers; returns how many it reached (or queued for)."""
-    connection_ids = registry.subscribers(topic)
+    return publish_to(registry.subscribers(topic), topic, payload)
+
+
+def publish_to(connection_ids: list[str], topic: str, payload: dict[str, Any]) -> int:
+    """`publish` to subscribers the caller has already read."""
     queue_url = os.environ.get("BROADCAST_QUEUE_URL", "")
     if len(connection_ids) > BROADCAST_DIRECT_MAX and queue_url:
         try:
