@@ -1,24 +1,34 @@
-"""boto3 clients, one per service per container, created on first use.
+"""boto3 clients: the one place the layer builds them, one per (service, settings) per container.
 
-Short timeouts and two attempts: the callers (producers in a request, pushes in a batch) are
+Each client is created on first use (boto3 costs ~200 ms of import, paid only by functions that
+call AWS). The defaults are short: most callers (producers in a request, pushes in a batch) are
 fail-open, so a slow AWS call costs them a bounded wait instead of the Lambda's whole timeout.
+A caller that can afford to wait longer passes its own timeouts.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-_clients: dict[str, Any] = {}
+_clients: dict[tuple[str, float, float, int], Any] = {}
 
 
-def client(service: str) -> Any:
-    found = _clients.get(service)
+def client(service: str, *, connect_timeout: float = 1, read_timeout: float = 3,
+           attempts: int = 3) -> Any:
+    """This container's `service` client with these timeouts (seconds) and `attempts` tries.
+
+    `attempts` counts the first try: 3 is the first and two retries (botocore's legacy
+    `max_attempts=2`).
+    """
+    key = (service, connect_timeout, read_timeout, attempts)
+    found = _clients.get(key)
     if found is None:
         import boto3
         from botocore.config import Config
 
-        found = _clients[service] = boto3.client(service, config=Config(  # type: ignore[call-overload]
-            connect_timeout=1, read_timeout=3, retries={"max_attempts": 2}))
+        found = _clients[key] = boto3.client(service, config=Config(  # type: ignore[call-overload]
+            connect_timeout=connect_timeout, read_timeout=read_timeout,
+            retries={"total_max_attempts": attempts}))
     return found
 
 

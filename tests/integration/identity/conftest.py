@@ -12,7 +12,7 @@ from moto import mock_aws
 from localcloud.embedded import EmbeddedStores
 from plaza import config
 from plaza.identity import tokens
-from plaza.stores import cache, mail
+from plaza.stores import aws, cache
 from tests.support.identity import REGION, Api, Outbox
 
 
@@ -32,11 +32,11 @@ def identity_env(clean_stores: EmbeddedStores, monkeypatch: pytest.MonkeyPatch,
     config.reset_settings()
     tokens.reset_keyset()
     cache.reset()
-    mail.reset()
+    aws.reset()
     with mock_aws():
         boto3.client("ses", region_name=REGION).verify_domain_identity(Domain="plaza.dev")
         yield Outbox()
-    mail.reset()
+    aws.reset()
     cache.reset()
     tokens.reset_keyset()
     config.reset_settings()
