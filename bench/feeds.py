@@ -157,7 +157,7 @@ def _home_rows(stores: Any) -> list[dict[str, Any]]:
 
     from plaza import config
     from plaza.feeds import home_cache, service
-    from plaza.social.models import PageQuery
+    from plaza.models import PageQuery
     from plaza.stores import cache
 
     with psycopg.connect(stores.database_url, autocommit=True) as conn:

@@ -83,11 +83,11 @@ ROUTES: dict[str, RouteDoc] = {
     "GET /v1/conversations": RouteDoc(
         "The caller's conversations, most recently active first, with the last message and the"
         " unread count; keyset pages (limit 1-100, opaque cursor)", "chat",
-        query="plaza.social.models:PageQuery",
+        query="plaza.models:PageQuery",
         responses={200: "plaza.chat.models:ConversationPage", 422: None}),
     "GET /v1/conversations/{id}/messages": RouteDoc(
         "A conversation's messages, newest first (by per-conversation sequence); keyset pages;"
-        " 404 for anyone but its members", "chat", query="plaza.social.models:PageQuery",
+        " 404 for anyone but its members", "chat", query="plaza.models:PageQuery",
         responses={200: "plaza.chat.models:MessagePage", 404: None, 422: None}),
     "POST /v1/conversations/{id}/messages": RouteDoc(
         "Send a message (text 1-4000 characters) as over the WebSocket: online members get"
@@ -116,11 +116,11 @@ ROUTES: dict[str, RouteDoc] = {
     "GET /v1/users/{username}/followers": RouteDoc(
         "Who follows the user, newest first; keyset pages (limit 1-100, opaque cursor); users"
         " blocked either way with the caller are left out", "users",
-        query="plaza.social.models:PageQuery",
+        query="plaza.models:PageQuery",
         responses={200: "plaza.social.models:UserPage", 404: None, 422: None}),
     "GET /v1/users/{username}/following": RouteDoc(
         "Whom the user follows, newest first; pages like /followers", "users",
-        query="plaza.social.models:PageQuery",
+        query="plaza.models:PageQuery",
         responses={200: "plaza.social.models:UserPage", 404: None, 422: None}),
     "PUT /v1/users/{username}/block": RouteDoc(
         "Block a user (idempotent): drops the follows both ways and hides each from the other",
@@ -130,7 +130,7 @@ ROUTES: dict[str, RouteDoc] = {
         responses={204: None, 404: None, 422: None}),
     "GET /v1/users/me/blocks": RouteDoc(
         "Whom the caller blocked, newest first, to unblock them (their profiles are 404s)", "users",
-        query="plaza.social.models:PageQuery",
+        query="plaza.models:PageQuery",
         responses={200: "plaza.social.models:BlockPage", 422: None}),
     "POST /v1/posts": RouteDoc(
         "Create a post (text 1-5000 characters, up to 10 media ids, public or followers-only,"
@@ -138,16 +138,16 @@ ROUTES: dict[str, RouteDoc] = {
         " not mentioned). Idempotency-Key: the same key and body within 24 h return the first"
         " response (Idempotent-Replayed: true) and create nothing; another body is a 409",
         "posts", request="plaza.posts.models:PostIn", headers=("Idempotency-Key",),
-        responses={201: "plaza.posts.models:PostOut", 409: None, 422: None, 429: None}),
+        responses={201: "plaza.models:PostOut", 409: None, 422: None, 429: None}),
     "GET /v1/posts/{id}": RouteDoc(
         "One post with exact like and comment counts; 404 when deleted, followers-only and the"
         " caller does not follow the author, or when either has blocked the other", "posts",
-        responses={200: "plaza.posts.models:PostOut", 404: None}),
+        responses={200: "plaza.models:PostOut", 404: None}),
     "PATCH /v1/posts/{id}": RouteDoc(
         "The author changes the text within 15 minutes of posting (then marked edited; hashtags"
         " and mentions follow the text); 403 for others, 409 edit-window-closed after",
         "posts", request="plaza.posts.models:PostEdit",
-        responses={200: "plaza.posts.models:PostOut", 403: None, 404: None, 409: None,
+        responses={200: "plaza.models:PostOut", 403: None, 404: None, 409: None,
                    422: None}),
     "DELETE /v1/posts/{id}": RouteDoc(
         "Soft-delete a post (its author or a moderator); it disappears from every page and feed",
@@ -161,7 +161,7 @@ ROUTES: dict[str, RouteDoc] = {
     "GET /v1/posts/{id}/comments": RouteDoc(
         "A post's comments, oldest first; keyset pages (limit 1-100, opaque cursor); comments of"
         " users blocked either way with the caller are left out", "posts",
-        query="plaza.social.models:PageQuery",
+        query="plaza.models:PageQuery",
         responses={200: "plaza.posts.models:CommentPage", 404: None, 422: None}),
     "POST /v1/posts/{id}/comments": RouteDoc(
         "Comment on a post the caller can see (1-2000 characters)", "posts",
@@ -170,36 +170,36 @@ ROUTES: dict[str, RouteDoc] = {
     "GET /v1/users/{username}/posts": RouteDoc(
         "A user's posts the caller may see, newest first; keyset pages (limit 1-100, opaque"
         " cursor); 404 when either has blocked the other", "posts",
-        query="plaza.social.models:PageQuery",
-        responses={200: "plaza.posts.models:PostPage", 404: None, 422: None}),
+        query="plaza.models:PageQuery",
+        responses={200: "plaza.models:PostPage", 404: None, 422: None}),
     "GET /v1/hashtags/{tag}/posts": RouteDoc(
         "Posts with a hashtag (case-insensitive, '#' optional) the caller may see, newest first;"
         " keyset pages; blocked users' posts left out", "posts",
-        query="plaza.social.models:PageQuery",
-        responses={200: "plaza.posts.models:PostPage", 404: None, 422: None}),
+        query="plaza.models:PageQuery",
+        responses={200: "plaza.models:PostPage", 404: None, 422: None}),
     "GET /v1/feed/home": RouteDoc(
         "The caller's home feed: posts of the people they follow and their own, newest first;"
         " keyset pages (limit 1-100, opaque cursor) that stay stable while new posts arrive;"
         " blocked users' and deleted posts never appear", "feeds",
-        query="plaza.social.models:PageQuery",
-        responses={200: "plaza.posts.models:PostPage", 422: None}),
+        query="plaza.models:PageQuery",
+        responses={200: "plaza.models:PostPage", 422: None}),
     "GET /v1/feed/explore": RouteDoc(
         "Popular public posts of the last 7 days from people the caller does not follow, most"
         " engaged-with first; one bounded page (limit 1-100), next_cursor always null", "feeds",
-        query="plaza.social.models:PageQuery",
-        responses={200: "plaza.posts.models:PostPage", 422: None}),
+        query="plaza.models:PageQuery",
+        responses={200: "plaza.models:PostPage", 422: None}),
     "GET /v1/feed/trending": RouteDoc(
         "Trending public posts by time-decayed engagement (likes, comments; half-life 6 h), best"
         " first; pages of a ranking snapshot (limit 1-50, opaque cursor, at most 200 posts);"
         " deleted posts and users blocked either way are left out", "trending",
         query="plaza.trending.models:RankedPageQuery",
-        responses={200: "plaza.posts.models:PostPage", 422: None}),
+        responses={200: "plaza.models:PostPage", 422: None}),
     "GET /v1/feed/recommendations": RouteDoc(
         "Public posts the people the caller follows liked lately, most such likes first, then"
         " newest; never the caller's own or liked posts, posts of people the caller follows"
         " (seen in the home feed) or blocked users'; at most 100 (limit 1-50, opaque cursor)",
         "trending", query="plaza.trending.models:RankedPageQuery",
-        responses={200: "plaza.posts.models:PostPage", 422: None}),
+        responses={200: "plaza.models:PostPage", 422: None}),
     "GET /v1/trending/hashtags": RouteDoc(
         "Hashtags by time-decayed engagement over the last 24 h (half-life 3 h), best first",
         "trending", query="plaza.trending.models:HashtagQuery",
@@ -208,7 +208,7 @@ ROUTES: dict[str, RouteDoc] = {
         "The caller's notifications (follow, like, comment, mention, message), newest first;"
         " keyset pages (limit 1-100, opaque cursor) with the unread count (counted up to 1000);"
         " users blocked either way are left out", "notifications",
-        query="plaza.social.models:PageQuery",
+        query="plaza.models:PageQuery",
         responses={200: "plaza.notifications.models:NotificationPage", 422: None}),
     "POST /v1/notifications/read": RouteDoc(
         "Mark notifications read: {ids: [...]} (up to 100) or {all: true}; ids of other users'"

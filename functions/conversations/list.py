@@ -4,8 +4,8 @@ from plaza.chat import service
 from plaza.chat.models import ConversationPage
 from plaza.http import Request, endpoint
 from plaza.identity.gateway import caller
+from plaza.models import PageQuery
 from plaza.ratelimit import rate_limited
-from plaza.social.models import PageQuery
 
 
 @endpoint

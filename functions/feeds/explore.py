@@ -3,9 +3,8 @@
 from plaza.feeds import service
 from plaza.http import Request, endpoint
 from plaza.identity.gateway import caller
-from plaza.posts.models import PostPage
+from plaza.models import PageQuery, PostPage
 from plaza.ratelimit import rate_limited
-from plaza.social.models import PageQuery
 
 
 @endpoint

@@ -3,10 +3,10 @@ first, with the unread count."""
 
 from plaza.http import Request, endpoint
 from plaza.identity.gateway import caller
+from plaza.models import PageQuery
 from plaza.notifications import service
 from plaza.notifications.models import NotificationPage
 from plaza.ratelimit import rate_limited
-from plaza.social.models import PageQuery
 
 
 @endpoint

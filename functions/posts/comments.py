@@ -2,10 +2,10 @@
 
 from plaza.http import Request, endpoint
 from plaza.identity.gateway import caller
+from plaza.models import PageQuery
 from plaza.posts import service
 from plaza.posts.models import CommentPage
 from plaza.ratelimit import rate_limited
-from plaza.social.models import PageQuery
 
 
 @endpoint

@@ -2,8 +2,9 @@
 
 from plaza.http import Request, endpoint
 from plaza.identity.gateway import caller
+from plaza.models import PostOut
 from plaza.posts import service
-from plaza.posts.models import PostEdit, PostOut
+from plaza.posts.models import PostEdit
 from plaza.ratelimit import rate_limited
 
 

@@ -2,8 +2,8 @@
 
 from plaza.http import Request, endpoint
 from plaza.identity.gateway import caller
+from plaza.models import PostOut
 from plaza.posts import service
-from plaza.posts.models import PostOut
 from plaza.ratelimit import rate_limited
 
 

@@ -2,10 +2,9 @@
 
 from plaza.http import Request, endpoint
 from plaza.identity.gateway import caller
+from plaza.models import PageQuery, PostPage
 from plaza.posts import service
-from plaza.posts.models import PostPage
 from plaza.ratelimit import rate_limited
-from plaza.social.models import PageQuery
 
 
 @endpoint

@@ -2,7 +2,7 @@
 
 from plaza.http import Request, endpoint
 from plaza.identity.gateway import caller
-from plaza.posts.models import PostPage
+from plaza.models import PostPage
 from plaza.ratelimit import rate_limited
 from plaza.trending import service
 from plaza.trending.models import RankedPageQuery

@@ -2,9 +2,10 @@
 
 from plaza.http import Request, endpoint
 from plaza.identity.gateway import caller
+from plaza.models import PageQuery
 from plaza.ratelimit import rate_limited
 from plaza.social import service
-from plaza.social.models import PageQuery, UserPage
+from plaza.social.models import UserPage
 
 
 @endpoint

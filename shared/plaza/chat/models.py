@@ -8,8 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# Text a person wrote (something besides whitespace), as posts and comments take it.
-from plaza.posts.models import Written
+from plaza.models import Written
 
 MAX_TEXT = 4000
 MAX_GROUP = 50

@@ -9,24 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from plaza.social.repo import not_hidden
+from plaza.sql import not_hidden, post_columns
 from plaza.stores import db
 
 Row = dict[str, Any]
 Key = tuple[dt.datetime, str]
 
 # A post as PostOut wants it, for `p` joined with its author `a`.
-_POST_COLUMNS = (
-    "p.id::text AS id, p.text, p.media_ids, p.visibility, p.reply_to::text AS reply_to,"
-    " p.hashtags, p.like_count, p.comment_count, p.created_at, p.edited_at,"
-    " p.edited_at IS NOT NULL AS edited,"
-    " json_build_object('id', a.id::text, 'username', a.username::text,"
-    " 'display_name', a.display_name, 'avatar_media_id', a.avatar_media_id) AS author,"
-    " COALESCE((SELECT json_agg(json_build_object('id', mu.id::text, 'username', mu.username::text)"
-    " ORDER BY mu.username) FROM mentions m JOIN users mu ON mu.id = m.user_id"
-    " WHERE m.post_id = p.id), '[]'::json) AS mentions,"
-    " EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.user_id = %(viewer)s) AS liked_by_me"
-)
+_POST_COLUMNS = post_columns(author="a", viewer="%(viewer)s")
 
 
 def fanout_subject(post_id: str) -> Row | None:

@@ -12,9 +12,8 @@ import datetime as dt
 from plaza.config import settings
 from plaza.feeds import home_cache, repo
 from plaza.feeds.repo import Key
+from plaza.models import PageQuery, PostOut, PostPage
 from plaza.pagination import decode_cursor, page_of
-from plaza.posts.models import PostOut, PostPage
-from plaza.social.models import PageQuery
 
 # Explore ranks the newest public posts of this window, at most this many of them.
 EXPLORE_WINDOW = dt.timedelta(days=7)

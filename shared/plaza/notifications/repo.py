@@ -7,7 +7,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from plaza.social.repo import not_hidden
+from plaza.sql import not_hidden
 from plaza.stores import db
 
 Row = dict[str, Any]

@@ -15,6 +15,7 @@ from typing import Any
 
 from plaza import errors, observability
 from plaza.identity.gateway import DEVICE_ID, Caller, require_role
+from plaza.models import PageQuery
 from plaza.notifications import repo
 from plaza.notifications.models import (
     KINDS,
@@ -28,7 +29,6 @@ from plaza.notifications.models import (
 )
 from plaza.pagination import decode_cursor, page_of
 from plaza.social import service as social
-from plaza.social.models import PageQuery
 from plaza.stores import push
 
 UNREAD_CAP = 1000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from plaza.social.repo import not_hidden
+from plaza.sql import author_object, not_hidden, post_columns
 from plaza.stores import db
 
 Row = dict[str, Any]
@@ -24,24 +24,10 @@ def visible_to(post: str = "p", viewer: str = "%(viewer)s") -> str:
             f" AND vf.followee_id = {post}.author_id))")
 
 
-# A post as PostOut wants it (liked_by_me apart): author and mentions joined in.
-_POST = (
-    "SELECT p.id::text AS id, p.author_id::text AS author_id, p.text, p.media_ids, p.visibility,"
-    " p.reply_to::text AS reply_to, p.hashtags, p.like_count, p.comment_count, p.created_at,"
-    " p.edited_at, p.edited_at IS NOT NULL AS edited,"
-    " jsonb_build_object('id', u.id::text, 'username', u.username::text,"
-    " 'display_name', u.display_name, 'avatar_media_id', u.avatar_media_id) AS author,"
-    " COALESCE((SELECT jsonb_agg(jsonb_build_object('id', mu.id::text,"
-    " 'username', mu.username::text) ORDER BY mu.username)"
-    " FROM mentions m JOIN users mu ON mu.id = m.user_id WHERE m.post_id = p.id), '[]'::jsonb)"
-    " AS mentions"
-)
-
-
 def post(post_id: str) -> Row | None:
     """A live post (not deleted, author active), without anything viewer-specific."""
     return db.fetch_one(
-        f"{_POST} FROM posts p JOIN users u ON u.id = p.author_id"  # noqa: S608
+        f"SELECT {post_columns()} FROM posts p JOIN users u ON u.id = p.author_id"  # noqa: S608
         " WHERE p.id = %(id)s AND p.deleted_at IS NULL AND u.status = 'active'",
         {"id": post_id},
     )
@@ -166,8 +152,7 @@ def like_count(post_id: str) -> int:
     return int(row["like_count"]) if row else 0
 
 
-_AUTHOR = ("jsonb_build_object('id', u.id::text, 'username', u.username::text,"
-           " 'display_name', u.display_name, 'avatar_media_id', u.avatar_media_id) AS author")
+_AUTHOR = f"{author_object('u')} AS author"
 
 
 def insert_comment(post_id: str, author_id: str, text: str) -> Row:
@@ -209,9 +194,8 @@ def _page(source: str, where: str, params: dict[str, Any], after: Key | None,
     """Posts the viewer may see, newest first, strictly before `after` (keyset on at, item)."""
     keyset = _keyset(params, after, at, item, "<")
     return db.fetch_all(
-        f"{_POST}, EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id"  # noqa: S608
-        " AND l.user_id = %(viewer)s) AS liked_by_me"
-        f" FROM {source} JOIN users u ON u.id = p.author_id"
+        f"SELECT {post_columns(viewer='%(viewer)s')} FROM {source}"  # noqa: S608
+        " JOIN users u ON u.id = p.author_id"
         f" WHERE {where}{keyset} AND p.deleted_at IS NULL AND u.status = 'active'"
         f" AND {visible_to()} AND {not_hidden('p.author_id')}"
         f" ORDER BY {at} DESC, {item} DESC LIMIT %(limit)s",

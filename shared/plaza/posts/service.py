@@ -21,12 +21,12 @@ from plaza import errors, observability
 from plaza.feeds.home_cache import forget_home_pages
 from plaza.identity.gateway import ROLE_RANK
 from plaza.ids import as_uuid
+from plaza.models import PageQuery, PostOut, PostPage
 from plaza.notifications import producer
 from plaza.pagination import decode_cursor, page_of
 from plaza.posts import repo
-from plaza.posts.models import CommentIn, CommentOut, CommentPage, PostEdit, PostIn, PostOut, PostPage
+from plaza.posts.models import CommentIn, CommentOut, CommentPage, PostEdit, PostIn
 from plaza.social import repo as social_repo
-from plaza.social.models import PageQuery
 from plaza.stores import cache, db
 from plaza.trending import service as trending
 

@@ -1,23 +1,10 @@
-"""What the social graph routes accept and return."""
+"""What the social graph routes return (lists take plaza.models.PageQuery)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
-
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
-
-
-class PageQuery(BaseModel):
-    """`?limit=&cursor=` of a list; query strings are text, so limit is parsed from "20"."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-    cursor: str | None = Field(None, min_length=1, max_length=200,
-                               description="next_cursor of the previous page, as given")
+from pydantic import BaseModel, Field
 
 
 class ProfileOut(BaseModel):

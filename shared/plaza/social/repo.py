@@ -5,21 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from plaza.sql import not_hidden
 from plaza.stores import db
 
 Row = dict[str, Any]
 Direction = Literal["followers", "following"]
-
-
-def not_hidden(column: str, viewer: str = "%(viewer)s") -> str:
-    """A WHERE condition: the user in `column` and the viewer have not blocked each other.
-
-    For queries that list other people's things (feeds, search, messages): blocks has an index
-    each way, so this stays two index probes per row. `viewer` is the placeholder of the viewer's id.
-    """
-    # Identifiers and placeholders from our own code, never values: no injection vector.
-    return (f"NOT EXISTS (SELECT 1 FROM blocks hb WHERE (hb.blocker_id = {viewer}"  # noqa: S608
-            f" AND hb.blocked_id = {column}) OR (hb.blocker_id = {column} AND hb.blocked_id = {viewer}))")
 
 
 def profile(viewer_id: str, *, username: str | None = None, user_id: str | None = None) -> Row | None:

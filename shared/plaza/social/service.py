@@ -13,13 +13,13 @@ import re
 from plaza import errors, observability
 from plaza.feeds.home_cache import forget_home_pages
 from plaza.ids import is_uuid_text
+from plaza.models import PageQuery
 from plaza.notifications import producer
 from plaza.pagination import decode_cursor, page_of
 from plaza.social import repo
 from plaza.social.models import (
     BlockedUser,
     BlockPage,
-    PageQuery,
     ProfileOut,
     UserPage,
     UserSummary,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from plaza.social.models import DEFAULT_PAGE_SIZE, PageQuery
+from plaza.models import DEFAULT_PAGE_SIZE, PageQuery
 
 MAX_PAGE_SIZE = 50
 

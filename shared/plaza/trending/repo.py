@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from plaza.social.repo import not_hidden
+from plaza.sql import not_hidden, post_columns
 from plaza.stores import db
 
 Row = dict[str, Any]
@@ -12,15 +12,7 @@ Row = dict[str, Any]
 # Live public posts of active authors, as PostOut wants them minus liked_by_me: the part of a
 # ranked page that is the same for every viewer (and so may be cached for all of them).
 _PUBLIC_POSTS = (
-    "SELECT p.id::text AS id, p.author_id::text AS author_id, p.text, p.media_ids, p.visibility,"
-    " p.reply_to::text AS reply_to, p.hashtags, p.like_count, p.comment_count, p.created_at,"
-    " p.edited_at, p.edited_at IS NOT NULL AS edited,"
-    " json_build_object('id', u.id::text, 'username', u.username::text,"
-    " 'display_name', u.display_name, 'avatar_media_id', u.avatar_media_id) AS author,"
-    " COALESCE((SELECT json_agg(json_build_object('id', mu.id::text, 'username', mu.username::text)"
-    " ORDER BY mu.username) FROM mentions m JOIN users mu ON mu.id = m.user_id"
-    " WHERE m.post_id = p.id), '[]'::json) AS mentions"
-    " FROM posts p JOIN users u ON u.id = p.author_id"
+    f"SELECT {post_columns()} FROM posts p JOIN users u ON u.id = p.author_id"  # noqa: S608
     " WHERE p.deleted_at IS NULL AND u.status = 'active' AND p.visibility = 'public'"
 )
 

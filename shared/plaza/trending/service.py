@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from plaza import errors, observability
 from plaza.errors import Unavailable
-from plaza.posts.models import PostOut, PostPage
+from plaza.models import PostOut, PostPage
 from plaza.stores import cache
 from plaza.trending import repo, scores
 from plaza.trending.models import HashtagList, RankedPageQuery, TrendingHashtag

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from plaza.feeds import service
-from plaza.social.models import PageQuery
+from plaza.models import PageQuery
 from plaza.stores import db
 from tests.integration.feeds.conftest import Graph
 

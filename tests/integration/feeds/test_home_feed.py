@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from plaza import errors
 from plaza.feeds import service
+from plaza.models import PageQuery
 from plaza.social import service as social
-from plaza.social.models import PageQuery
 from plaza.stores import db
 from tests.integration.feeds.conftest import FanOut, Graph
 

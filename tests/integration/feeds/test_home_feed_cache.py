@@ -10,10 +10,10 @@ import pytest
 
 from plaza import config
 from plaza.feeds import home_cache, service
+from plaza.models import PageQuery
 from plaza.posts import service as posts
 from plaza.posts.models import PostIn
 from plaza.social import service as social
-from plaza.social.models import PageQuery
 from plaza.stores import cache, db
 from tests.integration.feeds.conftest import FanOut, Graph
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from plaza.models import PageQuery
 from plaza.notifications import repo, service
 from plaza.notifications.models import PreferencesIn, ReadIn
 from plaza.social import service as social
-from plaza.social.models import PageQuery
 from tests.integration.notifications.conftest import MakeUser, pushes
 from tests.support.lambdas import FakeContext, http_event, load_function
 

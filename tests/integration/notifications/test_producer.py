@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from plaza.models import PageQuery
 from plaza.notifications import producer, service
 from plaza.posts import service as posts
 from plaza.posts.models import CommentIn, PostIn
 from plaza.social import service as social
-from plaza.social.models import PageQuery
 from tests.integration.notifications.conftest import MakeUser
 from tests.support.lambdas import FakeContext, load_function
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from plaza import errors
+from plaza.models import PageQuery
 from plaza.posts import service
 from plaza.posts.models import CommentIn, PostIn
 from plaza.social import service as social
-from plaza.social.models import PageQuery
 from tests.integration.posts.conftest import MakeUser
 
 

@@ -177,7 +177,7 @@ def test_reads_work_when_redis_is_down(make_user: MakeUser, monkeypatch: pytest.
 
 
 def _page(limit: int = 20, cursor: str | None = None):  # noqa: ANN202
-    from plaza.social.models import PageQuery
+    from plaza.models import PageQuery
 
     return PageQuery(limit=limit, cursor=cursor)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from plaza import errors
+from plaza.models import PageQuery
 from plaza.social import service
-from plaza.social.models import PageQuery
 from plaza.stores import db
 from tests.integration.social.conftest import MakeUser
 

@@ -9,9 +9,10 @@ import pytest
 
 from plaza import errors
 from plaza.http import validate
+from plaza.models import PageQuery
 from plaza.pagination import encode_cursor
 from plaza.social import service
-from plaza.social.models import PageQuery, UserPage
+from plaza.social.models import UserPage
 from plaza.stores import db
 from tests.integration.social.conftest import MakeUser
 
