@@ -33,13 +33,14 @@ def insert(recipient_id: str, kind: str, actor_id: str | None, data: dict[str, A
     return db.fetch_one(_SELECT + " WHERE n.id = %s", (row["id"],))  # noqa: S608
 
 
-def recipient_accepts(recipient_id: str, kind: str) -> bool:
-    """An active recipient who has not turned `kind` off."""
+def recipient_accepts(recipient_id: str, kind: str, actor_id: str) -> bool:
+    """An active recipient who has not turned `kind` off, with no block between them and the actor."""
     row = db.fetch_one(
-        "SELECT COALESCE((SELECT enabled FROM notification_preferences"
-        " WHERE user_id = u.id AND kind = %s), true) AS enabled"
-        " FROM users u WHERE u.id = %s AND u.status = 'active'",
-        (kind, recipient_id),
+        "SELECT COALESCE((SELECT enabled FROM notification_preferences"  # noqa: S608
+        " WHERE user_id = u.id AND kind = %(kind)s), true)"
+        f" AND {not_hidden('%(actor)s', viewer='u.id')} AS enabled"
+        " FROM users u WHERE u.id = %(recipient)s AND u.status = 'active'",
+        {"kind": kind, "recipient": recipient_id, "actor": actor_id},
     )
     return bool(row and row["enabled"])
 

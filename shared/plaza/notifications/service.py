@@ -28,7 +28,6 @@ from plaza.notifications.models import (
     ReadOut,
 )
 from plaza.pagination import decode_cursor, page_of
-from plaza.social import service as social
 from plaza.stores import push
 
 UNREAD_CAP = 1000
@@ -73,9 +72,7 @@ def handle(body: dict[str, Any]) -> NotificationOut | None:
     (a redelivery, a kind the recipient turned off, a block between the two, oneself)."""
     event = event_from_message(body)
     recipient, actor, kind = event["recipient_id"], event["actor_id"], event["kind"]
-    if recipient == actor or not repo.recipient_accepts(recipient, kind):
-        return None
-    if social.is_blocked_between(recipient, actor):
+    if recipient == actor or not repo.recipient_accepts(recipient, kind, actor):
         return None
     row = repo.insert(recipient, kind, actor, event["data"], event["dedupe_key"])
     if row is None:

@@ -27,7 +27,7 @@ from plaza.pagination import decode_cursor, page_of
 from plaza.posts import repo
 from plaza.posts.models import CommentIn, CommentOut, CommentPage, PostEdit, PostIn
 from plaza.social import repo as social_repo
-from plaza.stores import cache, db
+from plaza.stores import aws, cache, db
 from plaza.trending import service as trending
 
 EDIT_WINDOW = dt.timedelta(minutes=15)
@@ -228,9 +228,6 @@ def sweep_idempotency_keys(max_batches: int = 100) -> int:
     return deleted
 
 
-_stepfunctions: Any = None
-
-
 def start_fanout(post_id: str, author_id: str) -> None:
     """Start the fan-out state machine for a new post, once (the execution is named after it).
 
@@ -242,13 +239,8 @@ def start_fanout(post_id: str, author_id: str) -> None:
         observability.log_info("fan-out skipped: POST_FANOUT_STATE_MACHINE_ARN is not set",
                                post_id=post_id)
         return
-    global _stepfunctions
     try:
-        if _stepfunctions is None:
-            import boto3
-
-            _stepfunctions = boto3.client("stepfunctions")
-        _stepfunctions.start_execution(
+        aws.client("stepfunctions").start_execution(
             stateMachineArn=arn, name=f"post-{post_id}",
             input=json.dumps({"post_id": post_id, "author_id": author_id}))
     except Exception as exc:  # noqa: BLE001 - boto3 raises many kinds; none may fail the create

@@ -10,7 +10,7 @@ from plaza import errors
 from plaza.posts import service
 from plaza.posts.models import PostEdit, PostIn
 from plaza.social import service as social
-from plaza.stores import cache, db
+from plaza.stores import aws, cache, db
 from tests.integration.posts.conftest import MakeUser
 
 
@@ -195,7 +195,7 @@ def test_create_starts_the_fanout_execution_named_after_the_post(
     from moto import mock_aws
 
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setattr(service, "_stepfunctions", None)
+    aws.reset()
     with mock_aws():
         sfn = boto3.client("stepfunctions")
         arn = sfn.create_state_machine(
@@ -211,7 +211,7 @@ def test_create_starts_the_fanout_execution_named_after_the_post(
         assert [e["name"] for e in executions] == [f"post-{created.id}"]
         described = sfn.describe_execution(executionArn=executions[0]["executionArn"])
         assert json.loads(described["input"]) == {"post_id": created.id, "author_id": ann}
-    monkeypatch.setattr(service, "_stepfunctions", None)
+    aws.reset()
 
 
 def test_without_a_state_machine_the_fanout_is_skipped_with_a_log_line(
