@@ -1,38 +1,27 @@
-"""The realtime routes of the main template, through a WebSocket client on the local cloud."""
+"""The realtime routes of the main template, through a WebSocket client of the stack."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import ClientConnection
 
-from localcloud.embedded import EmbeddedStores
+from tests.support.deployment import Deployment
 from tests.support.identity import sign_up_and_in
-from tests.support.local_cloud import RunningCloud, running_local_cloud
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def cloud(stores: EmbeddedStores) -> Iterator[RunningCloud]:
-    with running_local_cloud(ROOT / "template.yaml", database_url=stores.database_url,
-                             redis_url=stores.redis_url) as running:
-        yield running
-
 
 @pytest.fixture
-def socket(cloud: RunningCloud) -> Iterator[ClientConnection]:
-    stage = cloud.cloud.stack.websocket_apis["WebSocketApi"].stage
+def socket(deployment: Deployment) -> Iterator[ClientConnection]:
     # $connect runs the gateway authorizer: the token and device go in the query string.
-    device = "e2e-realtime-ping"
-    token = sign_up_and_in(cloud.http_url, "ping_tester", device)["access_token"]
-    url = f"{cloud.websocket_url}/{stage}?token={token}&device_id={device}"
-    with connect(url, open_timeout=15) as client:
+    device, source = "e2e-realtime-ping", deployment.user_address()
+    token = sign_up_and_in(deployment.http_url, f"ping_{uuid.uuid4().hex[:8]}", device,
+                           source)["access_token"]
+    with deployment.socket(f"token={token}&device_id={device}", source) as client:
         yield client
 
 

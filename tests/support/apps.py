@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
-
+from tests.support.deployment import Deployment
 from tests.support.identity import sign_up_and_in
-from tests.support.local_cloud import RunningCloud
 
 
 class SignedInApp:
     """Registers and logs `username` in on a fresh device; `http` sends its credentials."""
 
-    def __init__(self, cloud: RunningCloud, username: str) -> None:
+    def __init__(self, deployment: Deployment, username: str) -> None:
         self.username = username
         device = f"e2e-{uuid.uuid4().hex[:12]}"
-        login = sign_up_and_in(cloud.http_url, username, device)
-        self.http = httpx.Client(base_url=cloud.http_url, timeout=30, headers={
+        source = deployment.user_address()
+        login = sign_up_and_in(deployment.http_url, username, device, source)
+        self.http = deployment.client(source, headers={
             "authorization": f"Bearer {login['access_token']}", "x-device-id": device})
 
     def post(self, text: str) -> str:

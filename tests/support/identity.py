@@ -36,11 +36,14 @@ class Outbox:
 E2E_PASSWORD = "e2e-passphrase-for-tests"
 
 
-def sign_up_and_in(http_url: str, username: str, device_id: str) -> dict[str, Any]:
-    """Register `username` over HTTP (if new) and log in on `device_id`: the login's JSON."""
+def sign_up_and_in(http_url: str, username: str, device_id: str,
+                   source: str | None = None) -> dict[str, Any]:
+    """Register `username` over HTTP (if new) and log in on `device_id`, calling from `source`
+    when given: the login's JSON."""
     import httpx
 
-    with httpx.Client(base_url=http_url, timeout=30) as client:
+    transport = httpx.HTTPTransport(local_address=source) if source else None
+    with httpx.Client(base_url=http_url, timeout=30, transport=transport) as client:
         registered = client.post("/v1/auth/register", json={
             "email": f"{username}@example.edu", "password": E2E_PASSWORD, "username": username})
         assert registered.status_code in (201, 409), registered.text

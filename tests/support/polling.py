@@ -1,4 +1,8 @@
-"""Waiting for what the local cloud does asynchronously (queues, event sources, pushes)."""
+"""Waiting for what happens asynchronously (queues, event sources, pushes, a page's live updates).
+
+The one polling loop of the tests: every test that waits for a state to appear calls `eventually`.
+The timeout only bounds the wait, so a broken test fails instead of hanging; it is no measure.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,18 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def eventually(probe: Callable[[], T | None], timeout: float = 15, every: float = 0.1) -> T:
-    """`probe()`'s first truthy value, polling until `timeout` seconds have passed."""
+def eventually(probe: Callable[[], T | None], timeout: float = 15, every: float = 0.1,
+               ignoring: tuple[type[Exception], ...] = ()) -> T:
+    """`probe()`'s first truthy value, polling until `timeout` seconds have passed.
+
+    Exceptions of the `ignoring` types count as "not yet" (e.g. an element redrawn mid-read).
+    """
     deadline = time.monotonic() + timeout
     while True:
-        value = probe()
+        try:
+            value = probe()
+        except ignoring:
+            value = None
         if value:
             return value
         if time.monotonic() > deadline:

@@ -1,4 +1,7 @@
-"""The admin API through the local cloud: the proxy route behind the gateway authorizer."""
+"""The admin API through the stack: the proxy route behind the gateway authorizer.
+
+Local only: the first admin is promoted in the database, which a deployment does not expose.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +13,19 @@ import httpx
 import pytest
 
 from plaza.admin import repo as admin_repo
+from tests.support.deployment import Deployment
 from tests.support.identity import sign_up_and_in
-from tests.support.local_cloud import RunningCloud
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e,
+              pytest.mark.local_only(reason="promotes an admin in the database in-process")]
 
 
 class Account:
     """A signed-in user: their device and token pair, as the app keeps them."""
 
-    def __init__(self, cloud: RunningCloud, username: str) -> None:
+    def __init__(self, deployment: Deployment, username: str) -> None:
         self.device = f"e2e-{uuid.uuid4().hex[:12]}"
-        self.pair: dict[str, Any] = sign_up_and_in(cloud.http_url, username, self.device)
+        self.pair: dict[str, Any] = sign_up_and_in(deployment.http_url, username, self.device)
         self.id = str(self.pair["user"]["id"])
 
     def headers(self) -> dict[str, str]:
@@ -33,15 +37,15 @@ class Account:
 
 
 @pytest.fixture
-def http(main_cloud: RunningCloud) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=main_cloud.http_url, timeout=30) as client:
+def http(deployment: Deployment) -> Iterator[httpx.Client]:
+    with deployment.client() as client:
         yield client
 
 
 def test_an_admin_suspends_a_user_whose_next_refresh_is_refused(
-        main_cloud: RunningCloud, http: httpx.Client) -> None:
+        deployment: Deployment, http: httpx.Client) -> None:
     suffix = uuid.uuid4().hex[:8]
-    admin, target, bystander = (Account(main_cloud, f"{name}_{suffix}")
+    admin, target, bystander = (Account(deployment, f"{name}_{suffix}")
                                 for name in ("boss", "target", "bystander"))
     # Promoted in the database; the role reaches the access token at the next refresh.
     admin_repo.set_role(admin.id, "admin")

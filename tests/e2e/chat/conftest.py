@@ -1,4 +1,4 @@
-"""Chat users of the local cloud: a WebSocket member plus an HTTP client signed in as them."""
+"""Chat users of the stack: a WebSocket member plus an HTTP client signed in as them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.local_cloud import RunningCloud
+from tests.support.deployment import Deployment
 from tests.support.sockets import Member
 
 
@@ -18,13 +18,11 @@ class Chatter(Member):
     """A member who also calls the REST API on their first device."""
 
     def api(self, method: str, path: str, json: Any = None) -> httpx.Response:
-        device = next(iter(self.devices))
-        with httpx.Client(base_url=self.cloud.http_url, timeout=30) as client:
-            return client.request(method, path, json=json, headers={
-                "authorization": f"Bearer {self.token}", "x-device-id": device})
+        with self.http() as client:
+            return client.request(method, path, json=json)
 
 
 @pytest.fixture
-def chatter(main_cloud: RunningCloud) -> Iterator[Callable[[str], Chatter]]:
+def chatter(deployment: Deployment) -> Iterator[Callable[[str], Chatter]]:
     with ExitStack() as stack:
-        yield lambda name: Chatter(main_cloud, stack, f"{name}_{uuid.uuid4().hex[:8]}")
+        yield lambda name: Chatter(deployment, stack, f"{name}_{uuid.uuid4().hex[:8]}")

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -13,7 +12,9 @@ import boto3
 import pytest
 
 from tests.support.apps import SignedInApp
+from tests.support.deployment import Deployment
 from tests.support.local_cloud import RunningCloud
+from tests.support.polling import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -28,12 +29,12 @@ class App(SignedInApp):
 
 
 @pytest.fixture
-def app(main_cloud: RunningCloud) -> Iterator[Callable[[str], App]]:
+def app(deployment: Deployment) -> Iterator[Callable[[str], App]]:
     suffix = uuid.uuid4().hex[:8]
     made: list[App] = []
 
     def make(name: str) -> App:
-        made.append(App(main_cloud, f"{name}_{suffix}"))
+        made.append(App(deployment, f"{name}_{suffix}"))
         return made[-1]
 
     yield make
@@ -53,16 +54,15 @@ def _fanout_finished(cloud: RunningCloud, post_id: str, timeout: float = 10) -> 
     machine = cloud.cloud.stack.state_machines["PostFanoutStateMachine"]
     arn = machine.arn.replace(":stateMachine:", ":execution:") + f":post-{post_id}"
     sfn = _aws(cloud, "stepfunctions")
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def finished() -> dict[str, Any] | None:
         try:
             execution = sfn.describe_execution(executionArn=arn)
         except sfn.exceptions.ExecutionDoesNotExist:
-            execution = {"status": "NOT_STARTED"}
-        if execution["status"] != "RUNNING" and execution["status"] != "NOT_STARTED":
-            return dict(execution)
-        assert time.monotonic() < deadline, f"the fan-out of {post_id} did not finish: {execution}"
-        time.sleep(0.05)
+            return None
+        return None if execution["status"] == "RUNNING" else dict(execution)
+
+    return eventually(finished, timeout=timeout, every=0.05)
 
 
 def _queued(cloud: RunningCloud, logical_id: str) -> list[dict[str, Any]]:
@@ -77,37 +77,32 @@ def _queued(cloud: RunningCloud, logical_id: str) -> list[dict[str, Any]]:
         bodies += [json.loads(message["Body"]) for message in messages]
 
 
-def test_a_followers_home_feed_shows_a_new_post_within_two_seconds(
+def test_a_followers_home_feed_shows_a_new_post(
         app: Callable[[str], App], main_cloud: RunningCloud) -> None:
     alice, bob, carol = app("alice"), app("bob"), app("carol")
     assert bob.http.put(f"/v1/users/{alice.username}/follow").status_code == 204
 
-    # Warm the home and fan-out functions: the 2 s are the fan-out's, not cold starts' (the
-    # batch task's first call imports the Redis client, ~0.3 s on a loaded 2-core machine).
-    warm_up = alice.post("warming up")
-    assert _fanout_finished(main_cloud, warm_up)["status"] == "SUCCEEDED"
-    assert bob.home() == [warm_up]  # and now bob's first page is cached
+    # How fast a post fans out is bench/feeds.py's row (goal <= 1 s), not this test's.
+    first = alice.post("first post")
+    assert _fanout_finished(main_cloud, first)["status"] == "SUCCEEDED"
+    assert bob.home() == [first]  # and now bob's first page is cached
     post = alice.post(f"hello @{carol.username}")
-    started = time.monotonic()
-    while post not in bob.home():
-        assert time.monotonic() - started < 2.0, (
-            f"the post did not reach bob's feed in 2 s: {_fanout_finished(main_cloud, post)}")
-        time.sleep(0.05)
-
-    assert alice.home()[0] == post  # the author's own feed too
-    assert post not in carol.home()  # carol does not follow alice
     execution = _fanout_finished(main_cloud, post)
     assert execution["status"] == "SUCCEEDED", execution
+
+    assert post in bob.home()  # the fan-out moved bob's cached first page on
+    assert alice.home()[0] == post  # the author's own feed too
+    assert post not in carol.home()  # carol does not follow alice
     indexed = [body for body in _queued(main_cloud, "SearchIndexQueue")
                if body.get("post_id") == post]
     assert indexed == [{"kind": "post", "action": "index", "post_id": post}]
     # The notifications consumer drains the queue: the mention shows in carol's inbox.
-    started = time.monotonic()
-    while not (mentions := [item for item in carol.http.get("/v1/notifications").json()["items"]
-                            if item["data"].get("post_id") == post]):
-        assert time.monotonic() - started < 5.0, "carol's mention never reached her inbox"
-        time.sleep(0.05)
-    assert [(item["kind"], item["actor_username"]) for item in mentions] == [
+    def mentions() -> list[dict[str, Any]]:
+        return [item for item in carol.http.get("/v1/notifications").json()["items"]
+                if item["data"].get("post_id") == post]
+
+    mentioned = eventually(mentions, every=0.05)
+    assert [(item["kind"], item["actor_username"]) for item in mentioned] == [
         ("mention", alice.username)]
 
     assert alice.http.delete(f"/v1/posts/{post}").status_code == 204

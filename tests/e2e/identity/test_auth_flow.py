@@ -1,4 +1,4 @@
-"""Identity through the local cloud, as an app calls it: HTTP API, gateway authorizer, WebSocket."""
+"""Identity through the stack, as an app calls it: HTTP API, gateway authorizer, WebSocket."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import httpx
 import jwt
 import pytest
 from websockets.exceptions import InvalidStatus
-from websockets.sync.client import connect
 
+from tests.support.deployment import Deployment
 from tests.support.identity import E2E_PASSWORD, sign_up_and_in
 from tests.support.local_cloud import RunningCloud
 
@@ -19,8 +19,14 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def client(main_cloud: RunningCloud) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=main_cloud.http_url, timeout=30) as http:
+def source(deployment: Deployment) -> str | None:
+    """This test's own source address (the auth routes are limited per IP)."""
+    return deployment.user_address()
+
+
+@pytest.fixture
+def client(deployment: Deployment, source: str | None) -> Iterator[httpx.Client]:
+    with deployment.client(source) as http:
         yield http
 
 
@@ -81,17 +87,17 @@ def test_protected_route_without_a_token_is_refused_by_the_authorizer(
     assert client.get("/v1/auth/sessions").status_code == 401
 
 
-def test_token_presented_from_another_device_is_forbidden(client: httpx.Client,
-                                                          main_cloud: RunningCloud) -> None:
-    pair = sign_up_and_in(main_cloud.http_url, _name(), "e2e-phone-0003")
+def test_token_presented_from_another_device_is_forbidden(
+        client: httpx.Client, deployment: Deployment, source: str | None) -> None:
+    pair = sign_up_and_in(deployment.http_url, _name(), "e2e-phone-0003", source)
     response = client.get("/v1/auth/me", headers={
         "authorization": f"Bearer {pair['access_token']}", "x-device-id": "e2e-laptop-0003"})
     assert response.status_code == 403
 
 
-def test_jwks_publishes_the_key_that_signs_access_tokens(client: httpx.Client,
-                                                         main_cloud: RunningCloud) -> None:
-    pair = sign_up_and_in(main_cloud.http_url, _name(), "e2e-phone-0004")
+def test_jwks_publishes_the_key_that_signs_access_tokens(
+        client: httpx.Client, deployment: Deployment, source: str | None) -> None:
+    pair = sign_up_and_in(deployment.http_url, _name(), "e2e-phone-0004", source)
     keys = client.get("/.well-known/jwks.json").json()["keys"]
     kid = jwt.get_unverified_header(pair["access_token"])["kid"]
     key = next(item for item in keys if item["kid"] == kid)
@@ -101,18 +107,16 @@ def test_jwks_publishes_the_key_that_signs_access_tokens(client: httpx.Client,
     assert claims["did"] == "e2e-phone-0004"
 
 
-def test_websocket_connect_needs_a_valid_token_for_the_device(main_cloud: RunningCloud) -> None:
-    stage = main_cloud.cloud.stack.websocket_apis["WebSocketApi"].stage
-    base = f"{main_cloud.websocket_url}/{stage}"
-    pair = sign_up_and_in(main_cloud.http_url, _name(), "e2e-phone-0005")
+def test_websocket_connect_needs_a_valid_token_for_the_device(
+        deployment: Deployment, source: str | None) -> None:
+    pair = sign_up_and_in(deployment.http_url, _name(), "e2e-phone-0005", source)
     with pytest.raises(InvalidStatus) as missing:
-        connect(base, open_timeout=15)
+        deployment.socket(source=source)
     assert missing.value.response.status_code == 401
     with pytest.raises(InvalidStatus) as other_device:
-        connect(f"{base}?token={pair['access_token']}&device_id=e2e-laptop-0005",
-                open_timeout=15)
+        deployment.socket(f"token={pair['access_token']}&device_id=e2e-laptop-0005", source)
     assert other_device.value.response.status_code == 401
-    with connect(f"{base}?token={pair['access_token']}&device_id=e2e-phone-0005",
-                 open_timeout=15) as socket:
+    with deployment.socket(f"token={pair['access_token']}&device_id=e2e-phone-0005",
+                           source) as socket:
         socket.send('{"action": "ping", "id": 1}')
         assert '"pong"' in str(socket.recv(timeout=10))

@@ -1,22 +1,21 @@
-"""Notifications through the local cloud: a follow queued, consumed from SQS, stored, and then
+"""Notifications through the stack: a follow queued, consumed from SQS, stored, and then
 delivered live over the WebSocket API or pushed through SNS into the outbox."""
 
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
 
 import boto3
-import httpx
 import psycopg
 import pytest
 from websockets.sync.client import ClientConnection
 
 from localcloud.embedded import EmbeddedStores
+from tests.support.deployment import Deployment
 from tests.support.local_cloud import RunningCloud
 from tests.support.polling import eventually
 from tests.support.sockets import Member
@@ -37,22 +36,15 @@ def fcm_application(main_cloud: RunningCloud) -> str:
 
 
 @pytest.fixture
-def people(main_cloud: RunningCloud) -> Iterator[Callable[[str], Member]]:
+def people(deployment: Deployment) -> Iterator[Callable[[str], Member]]:
     with ExitStack() as stack:
-        yield lambda name: Member(main_cloud, stack, f"{name}_{uuid.uuid4().hex[:8]}")
-
-
-def _http(cloud: RunningCloud, member: Member, device: str | None = None) -> httpx.Client:
-    device = device or next(iter(member.devices))
-    token = member.sign_in(device)["access_token"]
-    return httpx.Client(base_url=cloud.http_url, timeout=30, headers={
-        "authorization": f"Bearer {token}", "x-device-id": device})
+        yield lambda name: Member(deployment, stack, f"{name}_{uuid.uuid4().hex[:8]}")
 
 
 def frame_of(socket: ClientConnection, kind: str, timeout: float = 15) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
+    """The next frame of `kind`, passing over others (presence, replies)."""
     while True:
-        frame = json.loads(socket.recv(timeout=max(0.1, deadline - time.monotonic())))
+        frame = json.loads(socket.recv(timeout=timeout))
         if frame.get("type") == kind:
             return dict(frame)
 
@@ -62,7 +54,7 @@ def test_an_offline_user_followed_gets_a_stored_notification_and_a_push_in_the_o
     ann, bob = people("ann"), people("bob")
     bob_device = next(iter(bob.devices))
     fcm_token = f"fcm-{uuid.uuid4().hex}"
-    with _http(main_cloud, bob) as bob_http, _http(main_cloud, ann) as ann_http:
+    with bob.http() as bob_http, ann.http() as ann_http:
         registered = bob_http.put(f"/v1/devices/{bob_device}/push-token",
                                   json={"token": fcm_token, "platform": "fcm"})
         assert registered.status_code == 204, registered.text
@@ -92,7 +84,7 @@ def test_an_online_user_gets_the_notification_live_and_no_push(
     socket = cid.socket()
     socket.send(json.dumps({"action": "subscribe", "topic": f"user:{cid.id}"}))
     assert frame_of(socket, "subscribed")["topic"] == f"user:{cid.id}"
-    with _http(main_cloud, cid) as cid_http, _http(main_cloud, dan) as dan_http:
+    with cid.http() as cid_http, dan.http() as dan_http:
         cid_device = next(iter(cid.devices))
         assert cid_http.put(f"/v1/devices/{cid_device}/push-token",
                             json={"token": f"fcm-{uuid.uuid4().hex}", "platform": "fcm"}
@@ -117,12 +109,12 @@ def test_announcements_reach_subscribers_and_need_the_admin_role(
     assert frame_of(socket, "subscribed")["topic"] == "announcements"
     body = {"title": "Maintenance", "text": f"read-only at 02:00 {uuid.uuid4().hex[:6]}"}
 
-    with _http(main_cloud, eve) as eve_http:
+    with eve.http() as eve_http:
         refused = eve_http.post("/v1/admin/announcements", json=body)
         assert refused.status_code == 403
         assert refused.headers["content-type"] == "application/problem+json"
     # A fresh login carries the admin role in its token.
-    with _http(main_cloud, boss, "admin-device-" + uuid.uuid4().hex[:8]) as boss_http:
+    with boss.http("admin-device-" + uuid.uuid4().hex[:8]) as boss_http:
         sent = boss_http.post("/v1/admin/announcements", json=body)
         assert sent.status_code == 202, sent.text
         assert sent.json()["reached"] >= 1
@@ -134,9 +126,9 @@ def test_announcements_reach_subscribers_and_need_the_admin_role(
 
 
 def test_a_mention_reaches_the_mentioned_user_through_the_post_fanout(
-        main_cloud: RunningCloud, people: Callable[[str], Member]) -> None:
+        people: Callable[[str], Member]) -> None:
     fay, gus = people("fay"), people("gus")
-    with _http(main_cloud, fay) as fay_http, _http(main_cloud, gus) as gus_http:
+    with fay.http() as fay_http, gus.http() as gus_http:
         created = fay_http.post("/v1/posts", json={"text": f"lunch, @{gus.username}?"})
         assert created.status_code == 201, created.text
 

@@ -1,4 +1,4 @@
-"""Posts through the local cloud, behind the gateway authorizer, the way an app calls them:
+"""Posts through the stack, behind the gateway authorizer, the way an app calls them:
 create -> get -> like -> comment, idempotent creates, the edit window, deletion, concurrent
 likes, and problem+json for bad input."""
 
@@ -14,18 +14,18 @@ import pytest
 
 from localcloud.embedded import EmbeddedStores
 from tests.support.apps import SignedInApp
-from tests.support.local_cloud import RunningCloud
+from tests.support.deployment import Deployment
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def app(main_cloud: RunningCloud) -> Iterator[Callable[[str], SignedInApp]]:
+def app(deployment: Deployment) -> Iterator[Callable[[str], SignedInApp]]:
     suffix = uuid.uuid4().hex[:8]
     made: list[SignedInApp] = []
 
     def make(name: str) -> SignedInApp:
-        made.append(SignedInApp(main_cloud, f"{name}_{suffix}"))
+        made.append(SignedInApp(deployment, f"{name}_{suffix}"))
         return made[-1]
 
     yield make

@@ -1,4 +1,5 @@
-"""Signed-in WebSocket clients on the local cloud, and @connections reachable from the test."""
+"""Signed-in WebSocket clients of the stack, and the local cloud's @connections reachable from
+the test (for the delivery API, which only plaza's own functions call)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,16 @@ from contextlib import ExitStack
 import pytest
 
 from plaza.stores import aws, realtime
+from tests.support.deployment import Deployment
 from tests.support.local_cloud import RunningCloud
 from tests.support.sockets import Member
 
 
 @pytest.fixture
-def member(main_cloud: RunningCloud) -> Iterator[Callable[[str], Member]]:
+def member(deployment: Deployment) -> Iterator[Callable[[str], Member]]:
     """Makes users with unique names; their sockets close at the end of the test."""
     with ExitStack() as stack:
-        yield lambda name: Member(main_cloud, stack, f"{name}_{uuid.uuid4().hex[:8]}")
+        yield lambda name: Member(deployment, stack, f"{name}_{uuid.uuid4().hex[:8]}")
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from plaza.chat.service import create_conversation
 from plaza.realtime import delivery
 from plaza.social.service import block
 from tests.support.local_cloud import RunningCloud
-from tests.support.sockets import Member
+from tests.support.polling import eventually
+from tests.support.sockets import Member, frames_before_pong
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("connections_api")]
 
@@ -27,11 +28,26 @@ def ask(socket: ClientConnection, frame: dict[str, Any] | str) -> dict[str, Any]
 
 
 def quiet(socket: ClientConnection) -> bool:
-    try:
-        socket.recv(timeout=0.3)
-    except TimeoutError:
-        return True
-    return False
+    """Nothing was on its way to the socket: its next frame is the pong of a ping sent now."""
+    return frames_before_pong(socket) == []
+
+
+def disconnect_handled(cloud: RunningCloud, closing: Callable[[], None]) -> None:
+    """Run `closing` (one socket's close) and wait until its $disconnect invocation has ended,
+    so whatever it was going to post has been posted."""
+    recorder = cloud.cloud.recorder
+    mark = max((entry["seq"] for kind in ("connection", "invocation")
+                for entry in recorder.recent(kind, limit=1)), default=0)
+    closing()
+
+    def gone() -> int:
+        return next((entry["seq"] for entry in recorder.recent("connection")
+                     if entry["seq"] > mark and entry["event"] == "disconnect"), 0)
+
+    closed_at = eventually(gone, timeout=10)
+    eventually(lambda: [entry for entry in recorder.recent("invocation")
+                        if entry["seq"] > closed_at
+                        and entry["function"] == "RealtimeDisconnectFunction"], timeout=10)
 
 
 def test_own_user_topic_and_announcements_are_allowed(member: Callable[[str], Member]) -> None:
@@ -112,7 +128,7 @@ def test_presence_goes_offline_only_when_the_last_device_disconnects(
             return bool(items[alice.id])
 
     assert snapshot()
-    phone.close()
+    disconnect_handled(main_cloud, phone.close)
     assert quiet(watcher)
     assert snapshot()
 

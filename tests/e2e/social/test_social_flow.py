@@ -1,4 +1,4 @@
-"""Profiles, follows and blocks through the local cloud, behind the gateway authorizer."""
+"""Profiles, follows and blocks through the stack, behind the gateway authorizer."""
 
 from __future__ import annotations
 
@@ -6,19 +6,18 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
 import pytest
 
 from tests.support.apps import SignedInApp as App
-from tests.support.local_cloud import RunningCloud
+from tests.support.deployment import Deployment
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def apps(main_cloud: RunningCloud) -> Iterator[tuple[App, App]]:
+def apps(deployment: Deployment) -> Iterator[tuple[App, App]]:
     suffix = uuid.uuid4().hex[:8]
-    alice, bob = App(main_cloud, f"alice_{suffix}"), App(main_cloud, f"bob_{suffix}")
+    alice, bob = App(deployment, f"alice_{suffix}"), App(deployment, f"bob_{suffix}")
     yield alice, bob
     alice.close()
     bob.close()
@@ -66,9 +65,9 @@ def test_patch_me_then_others_see_the_profile(apps: tuple[App, App]) -> None:
     assert too_long.headers["content-type"] == "application/problem+json"
 
 
-def test_the_routes_need_a_token(main_cloud: RunningCloud, apps: tuple[App, App]) -> None:
+def test_the_routes_need_a_token(deployment: Deployment, apps: tuple[App, App]) -> None:
     _, bob = apps
-    with httpx.Client(base_url=main_cloud.http_url, timeout=30) as anonymous:
+    with deployment.client() as anonymous:
         assert anonymous.get(f"/v1/users/{bob.username}").status_code == 401
         assert anonymous.put(f"/v1/users/{bob.username}/follow",
                              headers={"x-device-id": "e2e-nobody-01"}).status_code == 401
@@ -82,10 +81,10 @@ def test_a_bad_page_request_is_a_problem(apps: tuple[App, App]) -> None:
         assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_counts_stay_exact_under_twenty_concurrent_requests(main_cloud: RunningCloud) -> None:
+def test_counts_stay_exact_under_twenty_concurrent_requests(deployment: Deployment) -> None:
     suffix = uuid.uuid4().hex[:8]
-    star = App(main_cloud, f"star_{suffix}")
-    fans = [App(main_cloud, f"fan{i}_{suffix}") for i in range(10)]
+    star = App(deployment, f"star_{suffix}")
+    fans = [App(deployment, f"fan{i}_{suffix}") for i in range(10)]
     path = f"/v1/users/{star.username}/follow"
     try:
         # Each fan twice at once: several Lambda containers, each with its own connection.

@@ -1,4 +1,4 @@
-"""Trending through the local cloud: a liked post rises, its hashtag trends, a follow recommends."""
+"""Trending through the stack: a liked post rises, its hashtag trends, a follow recommends."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import redis
 from localcloud.embedded import EmbeddedStores
 from localcloud.event_sources import EventSources
 from tests.support.apps import SignedInApp
+from tests.support.deployment import Deployment
 from tests.support.local_cloud import RunningCloud
 
 pytestmark = pytest.mark.e2e
@@ -18,9 +19,9 @@ Trio = tuple[SignedInApp, SignedInApp, SignedInApp]
 
 
 @pytest.fixture
-def apps(main_cloud: RunningCloud) -> Iterator[Trio]:
+def apps(deployment: Deployment) -> Iterator[Trio]:
     suffix = uuid.uuid4().hex[:8]
-    users = tuple(SignedInApp(main_cloud, f"{name}_{suffix}")
+    users = tuple(SignedInApp(deployment, f"{name}_{suffix}")
                   for name in ("ann", "ben", "cat"))
     yield users  # type: ignore[misc]
     for app in users:
