@@ -13,11 +13,16 @@ PY312_DIR := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python
 	/root/.pyenv/versions/3.12*/bin/python3.12; do command -v $$p >/dev/null 2>&1 && \
 	$$p -c '' 2>/dev/null && { dirname $$(command -v $$p); break; }; done)
 STAMP := $(VENV)/.installed
+# uv installs from uv.lock; `make venv` bootstraps the version the dev group pins, with pip.
+UV := $(BIN)/uv
+UV_VERSION := $(shell sed -n 's/^ *"uv==\([^"]*\)".*/\1/p' pyproject.toml)
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+export UV_PYTHON_DOWNLOADS := never
 export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv test lint unit pytest dev build validate migrate bench clean docs
+.PHONY: help venv uv lock upgrade lockcheck test lint unit pytest dev build validate migrate bench clean docs
 
 help:
 	@echo "make dev      run the whole template locally (local cloud, demo data)"
@@ -25,18 +30,57 @@ help:
 	@echo "make bench    measure cold start, latency and sizes; writes bench/results.json"
 	@echo "make build    sam build (python3.12 on PATH)"
 	@echo "make migrate  apply database migrations to DATABASE_URL"
+	@echo "make lock     re-lock after editing pyproject.toml's dependencies (uv.lock + exports)"
+	@echo "make upgrade  move every dependency to its newest allowed version (uv lock --upgrade)"
 
-$(STAMP): requirements-dev.txt layers/plaza/requirements.txt pyproject.toml
-	@test -n "$(PYTHON)" || { echo "no Python >= 3.11 found"; exit 1; }
-	@echo "creating $(VENV) with $(PYTHON)"
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements-dev.txt
+$(STAMP): pyproject.toml uv.lock
+	@$(MAKE) --no-print-directory uv
+	$(UV) sync --locked --all-groups || { echo "uv.lock is behind pyproject.toml: run make lock"; exit 1; }
 	@touch $(STAMP)
 
 venv: $(STAMP)
 
-lint: venv
+uv:
+	@test -n "$(PYTHON)" || { echo "no Python >= 3.11 found"; exit 1; }
+	@test -x $(BIN)/python || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@$(UV) --version 2>/dev/null | grep -qx "uv $(UV_VERSION)" || \
+		$(BIN)/python -m pip install -q --disable-pip-version-check "uv==$(UV_VERSION)"
+
+# What the deployment installs, exported from the lock with hashes: the PlazaLayer's wheels, the
+# SearchLayer's (less what the PlazaLayer already has) and the admin function's (sam build reads
+# functions/admin/requirements.txt). $(1) is the folder to write them under.
+LOCK_EXPORTS := layers/plaza/requirements.txt layers/search/requirements.txt \
+	functions/admin/requirements.txt
+EXPORT = $(UV) export --frozen --no-emit-project --no-header --format requirements-txt
+GENERATED := \# Generated from uv.lock by make lock: do not edit; dependencies go in pyproject.toml.
+define write_exports
+	@mkdir -p $(1)/layers/plaza $(1)/layers/search $(1)/functions/admin
+	@{ echo "$(GENERATED)"; $(EXPORT) --no-default-groups; } > $(1)/layers/plaza/requirements.txt
+	@{ echo "$(GENERATED)"; $(EXPORT) --only-group search $$(sed -n \
+		's/^\([A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' $(1)/layers/plaza/requirements.txt); \
+		} > $(1)/layers/search/requirements.txt
+	@{ echo "$(GENERATED)"; $(EXPORT) --only-group admin; } > $(1)/functions/admin/requirements.txt
+endef
+
+lock: uv
+	$(UV) lock $(LOCK_ARGS)
+	$(call write_exports,.)
+	@echo "wrote $(LOCK_EXPORTS)"
+
+upgrade:
+	$(MAKE) --no-print-directory lock LOCK_ARGS=--upgrade
+
+# The lock matches pyproject.toml and the exports match the lock.
+lockcheck: venv
+	@test ! -e requirements-dev.txt || { echo "requirements-dev.txt is retired:" \
+		"add dev dependencies to the dev group in pyproject.toml, then make lock"; exit 1; }
+	$(UV) lock --check
+	@rm -rf $(VENV)/exports
+	$(call write_exports,$(VENV)/exports)
+	@for file in $(LOCK_EXPORTS); do diff -u $$file $(VENV)/exports/$$file || \
+		{ echo "$$file is not what uv.lock exports: run make lock"; exit 1; }; done
+
+lint: venv lockcheck
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/cfn-lint template.yaml
