@@ -2,6 +2,8 @@
 
 from typing import Any
 
+# Chat registers, when imported, who hears that a user came or went: their conversation partners.
+import plaza.chat.service  # noqa: F401
 from plaza import websocket
 from plaza.realtime import hub
 

@@ -7,10 +7,9 @@ from plaza.stores import realtime
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    action = websocket.message(event).get("action")
-    realtime.post_to_connection(
-        websocket.connection_id(event),
-        {"type": "error", "code": "unknown_action",
-         "detail": f"No route for action {action!r}" if action else "Messages need an 'action'"},
-    )
+    request = websocket.message(event)
+    action = request.get("action")
+    realtime.post_to_connection(websocket.connection_id(event), websocket.error_frame(
+        "unknown_action", 400,
+        f"No route for action {action!r}" if action else "Messages need an 'action'", request))
     return websocket.ok()

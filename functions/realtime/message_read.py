@@ -15,5 +15,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                               None if message_id is None else str(message_id))
     except errors.PlazaError as error:
         realtime.post_to_connection(websocket.connection_id(event),
-                                    websocket.error_frame(error, request))
+                                    websocket.problem_frame(error, request))
     return websocket.ok()

@@ -25,5 +25,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                              validate(MessageIn, request, "message"), acknowledge,
                              origin_connection_id=connection_id)
     except errors.PlazaError as error:
-        realtime.post_to_connection(connection_id, websocket.error_frame(error, request))
+        realtime.post_to_connection(connection_id, websocket.problem_frame(error, request))
     return websocket.ok()

@@ -8,8 +8,6 @@ from plaza.stores import realtime
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = websocket.message(event)
-    reply: dict[str, Any] = {"type": "pong"}
-    if "id" in request:
-        reply["id"] = request["id"]
-    realtime.post_to_connection(websocket.connection_id(event), reply)
+    realtime.post_to_connection(websocket.connection_id(event),
+                                websocket.reply({"type": "pong"}, request))
     return websocket.ok()

@@ -1,5 +1,7 @@
 """GET /v1/presence?user_ids=a,b: who of up to 100 users is online now."""
 
+# Social registers, when imported, who is hidden from a viewer's presence: blocks, either way.
+import plaza.social.service  # noqa: F401
 from plaza.http import Request, endpoint
 from plaza.identity.gateway import caller
 from plaza.ratelimit import rate_limited

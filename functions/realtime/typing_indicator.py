@@ -13,5 +13,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         service.typing(websocket.caller_id(event), str(request.get("conversation_id", "")))
     except errors.PlazaError as error:
         realtime.post_to_connection(websocket.connection_id(event),
-                                    websocket.error_frame(error, request))
+                                    websocket.problem_frame(error, request))
     return websocket.ok()

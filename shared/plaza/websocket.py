@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
+
+from plaza import errors
 
 
 def connection_id(event: dict[str, Any]) -> str:
@@ -25,20 +28,30 @@ def ok() -> dict[str, Any]:
 
 def caller_id(event: dict[str, Any]) -> str:
     """The user the `$connect` authorizer vouched for; API Gateway repeats it on every message."""
-    from plaza import errors
-
     user_id = ((event.get("requestContext") or {}).get("authorizer") or {}).get("user_id")
     if not isinstance(user_id, str) or not user_id:
         raise errors.Unauthorized("This route needs an authenticated connection")
     return user_id
 
 
-def error_frame(error: Any, request: dict[str, Any]) -> dict[str, Any]:
-    """`{"type": "error", "code": ...}` for a PlazaError, echoing the request's `id` if any."""
-    frame: dict[str, Any] = {"type": "error", "code": error.code, "status": error.status,
-                             "detail": error.detail}
-    if "errors" in error.extra:
-        frame["errors"] = error.extra["errors"]
+def reply(frame: dict[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
+    """The frame, echoing the request's `id` so clients can match answers to requests."""
     if "id" in request:
         frame["id"] = request["id"]
     return frame
+
+
+def error_frame(code: str, status: int, detail: str, request: Mapping[str, Any],
+                field_errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The one shape of an error sent on a WebSocket, whoever sends it:
+    `{"type": "error", "code", "status", "detail", "errors"?, "id"?}` (`errors` field by field as
+    in problem+json; `id` echoed from the request)."""
+    frame: dict[str, Any] = {"type": "error", "code": code, "status": status, "detail": detail}
+    if field_errors is not None:
+        frame["errors"] = field_errors
+    return reply(frame, request)
+
+
+def problem_frame(error: errors.PlazaError, request: Mapping[str, Any]) -> dict[str, Any]:
+    """The error frame of a domain exception: the WebSocket twin of a problem+json response."""
+    return error_frame(error.code, error.status, error.detail, request, error.extra.get("errors"))

@@ -23,8 +23,11 @@ from plaza.chat.models import (
     MessagePage,
 )
 from plaza.ids import as_uuid
+from plaza.notifications.producer import notify
 from plaza.pagination import decode_cursor, page_of
+from plaza.realtime import rules
 from plaza.social import repo as social_repo
+from plaza.stores import cache
 
 # One typing event per member and conversation every this many seconds reaches the others.
 TYPING_INTERVAL_S = 2
@@ -41,6 +44,11 @@ def partner_ids(user_id: str) -> set[str]:
     """Everyone who shares at least one conversation with the user."""
     user = as_uuid(user_id)
     return repo.partner_ids(user) if user else set()
+
+
+# The hub asks chat who may follow a conversation's topic and who hears a member come and go.
+rules.allow_topic("conversation", is_member)
+rules.hear_presence(partner_ids)
 
 
 def _no_such_conversation() -> errors.NotFound:
@@ -203,8 +211,6 @@ def read_messages(user_id: str, conversation_id: str, message_id: str | None) ->
 def typing(user_id: str, conversation_id: str) -> int:
     """Tell the other members the user is typing, at most once per TYPING_INTERVAL_S; members told."""
     row = _membership(user_id, conversation_id)
-    from plaza.stores import cache
-
     # Not stored: a key that expires only spaces the events out.
     if not cache.client().set(f"typing:{row['id']}:{user_id}", 1, ex=TYPING_INTERVAL_S, nx=True):
         return 0
@@ -217,6 +223,7 @@ def typing(user_id: str, conversation_id: str) -> int:
 
 def _send_to_user(user_id: str, payload: dict[str, Any], *, skip: str | None = None) -> int:
     """Connections of the user reached (all but `skip`); 0 when the realtime hub failed."""
+    # lazy: the @connections client is cold-start weight the reading routes never use
     from plaza.realtime import delivery
 
     try:
@@ -227,8 +234,6 @@ def _send_to_user(user_id: str, payload: dict[str, Any], *, skip: str | None = N
 
 
 def _notify(recipient_id: str, sender_id: str, message: MessageOut) -> None:
-    from plaza.notifications.producer import notify
-
     notify("message", recipient_id, sender_id,
            {"conversation_id": message.conversation_id, "message_id": message.id,
             "text": message.text[:140]}, dedupe_key=f"message:{message.id}")

@@ -28,6 +28,7 @@ from plaza.notifications.models import (
     ReadOut,
 )
 from plaza.pagination import decode_cursor, page_of
+from plaza.realtime import rules
 from plaza.stores import push
 
 UNREAD_CAP = 1000
@@ -39,6 +40,11 @@ _TEXT = {
     "mention": "{actor} mentioned you",
     "message": "{actor} sent you a message",
 }
+
+
+# Anyone connected may follow admins' announcements (not stored: for whoever is connected now).
+ANNOUNCEMENTS = "announcements"
+rules.open_topic(ANNOUNCEMENTS)
 
 
 class BadEvent(ValueError):
@@ -87,6 +93,7 @@ def handle(body: dict[str, Any]) -> NotificationOut | None:
 
 def _deliver_live(recipient: str, notification: NotificationOut) -> bool:
     """Send the notification to the recipient's open connections; False when none took it."""
+    # lazy: the @connections client is cold-start weight the inbox routes never use
     from plaza.realtime import delivery
 
     try:
@@ -165,11 +172,12 @@ def announce(caller: Caller, body: AnnouncementIn) -> dict[str, Any]:
     Not stored: an announcement is for whoever is connected now.
     """
     require_role(caller, "admin")
+    # lazy: the @connections client is cold-start weight the inbox routes never use
     from plaza.realtime import delivery
 
     announcement = {"id": str(uuid.uuid4()), "title": body.title, "text": body.text,
                     "from": caller.user_id,
                     "created_at": dt.datetime.now(dt.UTC).isoformat()}
-    reached = delivery.publish("announcements", {"type": "announcement", "announcement": announcement})
+    reached = delivery.publish(ANNOUNCEMENTS, {"type": "announcement", "announcement": announcement})
     observability.log_info("announcement sent", announcement_id=announcement["id"], reached=reached)
     return {**announcement, "reached": reached}

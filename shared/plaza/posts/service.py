@@ -26,6 +26,7 @@ from plaza.notifications import producer
 from plaza.pagination import decode_cursor, page_of
 from plaza.posts import repo
 from plaza.posts.models import CommentIn, CommentOut, CommentPage, PostEdit, PostIn
+from plaza.realtime import rules
 from plaza.social import repo as social_repo
 from plaza.stores import aws, cache, db
 from plaza.trending import service as trending
@@ -146,6 +147,18 @@ def visible_post(viewer_id: str, post_id: str) -> PostOut:
     return post.model_copy(update={
         "like_count": state["like_count"], "comment_count": state["comment_count"],
         "liked_by_me": bool(state["liked"])})
+
+
+def _may_follow(user_id: str, post_id: str) -> bool:
+    """Whether the user may subscribe to `post:{id}` (its live counts): whoever may see it."""
+    try:
+        visible_post(user_id, post_id)
+    except (errors.NotFound, errors.Invalid, errors.BadRequest):
+        return False
+    return True
+
+
+rules.allow_topic("post", _may_follow)
 
 
 def _request_hash(body: PostIn) -> str:
@@ -292,7 +305,7 @@ def delete_post(viewer_id: str, role: str, post_id: str) -> None:
 def publish_counts(post_id: str) -> None:
     """Send the post's live counts to subscribers of `post:{id}`; never fails the change itself."""
     try:
-        # Imported here: only a change with live subscribers pays for the realtime modules.
+        # lazy: only a change with live subscribers pays for the @connections client
         from plaza.realtime import delivery, registry
 
         topic = f"post:{post_id}"

@@ -1,5 +1,5 @@
-"""Connection lifecycle and topics: registering on `$connect`, presence to conversation partners,
-who may subscribe to what.
+"""Connection lifecycle and topics: registering on `$connect`, presence to those who may hear it,
+who may subscribe to what (as the domains registered it in plaza.realtime.rules).
 """
 
 from __future__ import annotations
@@ -8,10 +8,12 @@ import re
 from typing import Any
 
 from plaza import observability
-from plaza.realtime import delivery, registry
+from plaza.realtime import delivery, registry, rules
 from plaza.realtime.models import PresenceItem, PresenceOut
+from plaza.websocket import error_frame, reply
 
-TOPIC = re.compile(r"(user|conversation|post):([0-9A-Za-z-]{1,64})|announcements")
+# `kind:id` (the kind's owner decides, see plaza.realtime.rules) or a bare topic name.
+TOPIC = re.compile(r"(?:([a-z]{1,20}):([0-9A-Za-z-]{1,64}))|([a-z]{1,40})")
 MAX_TOPIC_LENGTH = 80
 
 
@@ -29,14 +31,11 @@ def disconnected(connection_id: str) -> None:
 
 
 def announce_presence(user_id: str, *, online: bool) -> int:
-    """Tell the user's conversation partners; a failure here must not fail the (dis)connect."""
+    """Tell those who may hear it; a failure here must not fail the (dis)connect."""
     try:
-        from plaza.chat.service import partner_ids
-
         frame = delivery.encode({"type": "presence", "user_id": user_id, "online": online})
-        partners = partner_ids(user_id)
-        targets = [connection_id for partner in sorted(partners)
-                   for connection_id in registry.connections_of(partner)]
+        targets = [connection_id for other in sorted(rules.presence_audience(user_id))
+                   for connection_id in registry.connections_of(other)]
         return delivery.post_many(targets, frame)
     except Exception as error:  # noqa: BLE001 - presence is best effort
         observability.log_warning("presence not announced", user_id=user_id, error=str(error))
@@ -44,65 +43,40 @@ def announce_presence(user_id: str, *, online: bool) -> int:
 
 
 def may_subscribe(user_id: str, topic: str) -> bool:
-    """`user:{id}` own only, `conversation:{id}` members, `post:{id}` visible posts,
-    `announcements` anyone."""
+    """Whether a rule registered for the topic lets the user in; unknown topics are refused."""
     match = TOPIC.fullmatch(topic)
     if match is None:
         return False
-    kind, target = match.group(1), match.group(2)
-    if kind is None:
-        return True
-    if kind == "user":
-        return target == user_id
-    if kind == "conversation":
-        from plaza.chat.service import is_member
+    kind, target, name = match.groups()
+    return rules.may_subscribe(user_id, kind, target or name)
 
-        return is_member(user_id, target)
-    from plaza import errors
-    from plaza.posts.service import visible_post
 
-    try:
-        visible_post(user_id, target)
-    except (errors.NotFound, errors.Invalid, errors.BadRequest):
-        return False
-    return True
+def _topic_error(request: dict[str, Any]) -> dict[str, Any]:
+    return error_frame("invalid", 422, "`topic` must be a string of 1-80 characters", request)
 
 
 def subscribe(connection_id: str, user_id: str, request: dict[str, Any]) -> dict[str, Any]:
     """The frame answering a `subscribe` request."""
     topic = request.get("topic")
     if not isinstance(topic, str) or not topic or len(topic) > MAX_TOPIC_LENGTH:
-        return error("invalid", "`topic` must be a string of 1-80 characters", request)
+        return _topic_error(request)
     if not may_subscribe(user_id, topic):
-        return error("forbidden", f"Not allowed to subscribe to {topic!r}", request)
+        return error_frame("forbidden", 403, f"Not allowed to subscribe to {topic!r}", request)
     if not registry.subscribe(connection_id, topic):
-        return error("limit", "This connection cannot take more topics", request)
+        return error_frame("limit", 429, "This connection cannot take more topics", request)
     return reply({"type": "subscribed", "topic": topic}, request)
 
 
 def unsubscribe(connection_id: str, request: dict[str, Any]) -> dict[str, Any]:
     topic = request.get("topic")
     if not isinstance(topic, str) or not topic or len(topic) > MAX_TOPIC_LENGTH:
-        return error("invalid", "`topic` must be a string of 1-80 characters", request)
+        return _topic_error(request)
     registry.unsubscribe(connection_id, topic)
     return reply({"type": "unsubscribed", "topic": topic}, request)
 
 
-def error(code: str, detail: str, request: dict[str, Any] | None = None) -> dict[str, Any]:
-    return reply({"type": "error", "code": code, "detail": detail}, request or {})
-
-
-def reply(frame: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
-    """The frame, echoing the request's `id` so clients can match answers to requests."""
-    if "id" in request:
-        frame["id"] = request["id"]
-    return frame
-
-
 def presence(viewer_id: str, user_ids: list[str]) -> PresenceOut:
-    """Who is online; a user behind a block with the viewer (either way) shows as offline."""
-    from plaza.social.service import blocked_among
-
-    online = registry.online_users(user_ids) - blocked_among(viewer_id, user_ids)
+    """Who is online; a user the registered filters hide from the viewer shows as offline."""
+    online = registry.online_users(user_ids) - rules.hidden_presence(viewer_id, user_ids)
     return PresenceOut(items=[PresenceItem(user_id=user_id, online=user_id in online)
                               for user_id in user_ids])

@@ -16,6 +16,7 @@ from plaza.ids import is_uuid_text
 from plaza.models import PageQuery
 from plaza.notifications import producer
 from plaza.pagination import decode_cursor, page_of
+from plaza.realtime import rules
 from plaza.social import repo
 from plaza.social.models import (
     BlockedUser,
@@ -78,6 +79,10 @@ def blocked_among(viewer_id: str, user_ids: list[str]) -> set[str]:
     """Which of `user_ids` stand behind a block with the viewer, either way."""
     ids = [user_id for user_id in user_ids if is_uuid_text(user_id)]  # others name nobody
     return repo.blocked_among(viewer_id, ids) if ids else set()
+
+
+# Presence (plaza.realtime.hub) never crosses a block either.
+rules.hide_presence(blocked_among)
 
 
 def is_blocked_between(a: str, b: str) -> bool:
