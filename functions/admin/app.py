@@ -47,10 +47,7 @@ async def _plaza_error(request: AppRequest, error: errors.PlazaError) -> AppResp
 
 @app.exception_handler(RequestValidationError)
 async def _invalid(request: AppRequest, error: RequestValidationError) -> AppResponse:
-    fields = [{"field": ".".join(str(part) for part in item.get("loc", ())),
-               "message": item.get("msg", "invalid"), "type": item.get("type", "invalid")}
-              for item in error.errors()]
-    return _problem(request, errors.Invalid(errors=fields))
+    return _problem(request, http.invalid_fields(error.errors()))
 
 
 @app.exception_handler(HTTPException)

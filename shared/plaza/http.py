@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -195,13 +195,20 @@ def validate(model: type[M], data: Mapping[str, Any], where: str) -> M:
 
 
 def invalid_from(exc: Any, where: str = "body") -> errors.Invalid:
+    """422 for a pydantic ValidationError of the data read from `where` (body, query, path)."""
+    return invalid_fields(exc.errors(include_url=False, include_input=False), (where,))
+
+
+def invalid_fields(items: Iterable[Mapping[str, Any]], prefix: tuple[str, ...] = ()) -> errors.Invalid:
+    """422 listing pydantic's error items as {field, message, type}, the field named
+    `prefix.location` (FastAPI's locations already start with body / query / path)."""
     fields = [
         {
-            "field": ".".join([where, *(str(part) for part in item.get("loc", ()))]),
+            "field": ".".join([*prefix, *(str(part) for part in item.get("loc", ()))]),
             "message": item.get("msg", "invalid"),
             "type": item.get("type", "invalid"),
         }
-        for item in exc.errors(include_url=False, include_input=False)
+        for item in items
     ]
     return errors.Invalid(errors=fields)
 

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from plaza import errors, http
 from plaza.admin import repo as admin_repo
+from plaza.admin.models import RoleIn, UserQuery
 from plaza.identity import passwords
 from plaza.identity import repo as identity_repo
 from tests.support.identity import Api, Reply
@@ -35,13 +37,15 @@ def _account(name: str, role: str = "user") -> dict[str, str]:
 
 @pytest.fixture
 def call(api: Api) -> Call:
-    """call(method, path, caller, body=..., query=...) -> the admin function's reply."""
+    """call(method, path, caller, body=..., query=..., request_id=...) -> the function's reply."""
     module = load_function("functions/admin/app.py")
 
     def invoke(method: str, path: str, caller: dict[str, str] | None, *, body: Any = None,
-               query: dict[str, str] | None = None) -> Reply:
+               query: dict[str, str] | None = None, request_id: str | None = None) -> Reply:
         event = http_event(method, path, body=body, query=query, authorizer=caller,
                            route_key=ROUTE, path_params={"proxy": path.removeprefix("/v1/admin/")})
+        if request_id is not None:
+            event["requestContext"]["requestId"] = request_id
         result = module.handler(event, FakeContext())
         raw = result.get("body") or ""
         return Reply(result["statusCode"], result["headers"], json.loads(raw) if raw else None)
@@ -221,6 +225,63 @@ def test_bad_input_is_a_422_problem_naming_the_field(call: Call, method: str, pa
     problem = _problem(reply, 422)
     assert any(error["field"].startswith(field) for error in problem["errors"]), problem
     assert identity_repo.user_by_id(bob["user_id"])["role"] == "user"
+
+
+def _fields_plaza_http_names(model: type[Any], data: dict[str, Any], where: str) -> list[Any]:
+    """The `errors` list plaza.http answers for `data` as `model` read from `where`."""
+    with pytest.raises(errors.Invalid) as raised:
+        http.validate(model, data, where)
+    return list(raised.value.problem()["errors"])
+
+
+def test_a_bad_query_is_the_same_422_problem_as_every_other_route_answers(call: Call) -> None:
+    reply = call("GET", "/v1/admin/users", _account("mod", "moderator"), query={"limit": "101"},
+                 request_id="req-query")
+    assert (reply.status, reply.headers["content-type"]) == (422, "application/problem+json")
+    assert reply.body == {
+        "type": "https://plaza.dev/problems/validation", "title": "Unprocessable Content",
+        "status": 422, "detail": "One or more fields are invalid", "instance": "/v1/admin/users",
+        "request_id": "req-query",
+        "errors": [{"field": "query.limit", "message": "Input should be less than or equal to 100",
+                    "type": "less_than_equal"}],
+    }
+    assert reply.body["errors"] == _fields_plaza_http_names(UserQuery, {"limit": "101"}, "query")
+
+
+def test_a_bad_body_is_the_same_422_problem_as_every_other_route_answers(call: Call) -> None:
+    path = f"/v1/admin/users/{_account('bob')['user_id']}/role"
+    reply = call("PUT", path, _account("boss", "admin"), body={"role": "emperor"},
+                 request_id="req-body")
+    assert (reply.status, reply.headers["content-type"]) == (422, "application/problem+json")
+    assert reply.body == {
+        "type": "https://plaza.dev/problems/validation", "title": "Unprocessable Content",
+        "status": 422, "detail": "One or more fields are invalid", "instance": path,
+        "request_id": "req-body",
+        "errors": [{"field": "body.role", "message": "Input should be 'user', 'moderator' or 'admin'",
+                    "type": "literal_error"}],
+    }
+    assert reply.body["errors"] == _fields_plaza_http_names(RoleIn, {"role": "emperor"}, "body")
+
+
+def test_an_unknown_route_is_a_404_problem_of_the_same_shape(call: Call) -> None:
+    reply = call("GET", "/v1/admin/nothing-here", _account("mod", "moderator"),
+                 request_id="req-missing")
+    assert (reply.status, reply.headers["content-type"]) == (404, "application/problem+json")
+    assert reply.body == {
+        "type": "https://plaza.dev/problems/not-found", "title": "Not Found", "status": 404,
+        "detail": "No admin route /v1/admin/nothing-here", "instance": "/v1/admin/nothing-here",
+        "request_id": "req-missing",
+    }
+
+
+def test_a_refused_role_is_a_403_problem_of_the_same_shape(call: Call) -> None:
+    reply = call("GET", "/v1/admin/users", _account("alice"), request_id="req-refused")
+    assert (reply.status, reply.headers["content-type"]) == (403, "application/problem+json")
+    assert reply.body == {
+        "type": "https://plaza.dev/problems/forbidden", "title": "Forbidden", "status": 403,
+        "detail": "This needs the moderator role", "instance": "/v1/admin/users",
+        "request_id": "req-refused",
+    }
 
 
 def test_an_unknown_route_is_a_404_problem_and_a_wrong_method_a_405(call: Call) -> None:
