@@ -83,6 +83,7 @@ lockcheck: venv
 lint: venv lockcheck
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint --region $(AWS_DEFAULT_REGION)
 
