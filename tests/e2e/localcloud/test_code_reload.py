@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import textwrap
-import time
 from pathlib import Path
 
 import httpx
@@ -13,8 +12,9 @@ import pytest
 
 from localcloud.cloud import LocalCloud, LocalCloudConfig
 from localcloud.embedded import EmbeddedStores
-from localcloud.reloader import watched_directories
+from localcloud.reloader import CodeWatcher, watched_directories
 from tests.support.local_cloud import running_local_cloud
+from tests.support.polling import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -55,14 +55,11 @@ def write_handler(directory: Path, version: str) -> None:
 
 
 def body_becomes(client: httpx.Client, expected: str, timeout: float = 15) -> str:
-    deadline = time.monotonic() + timeout
-    body = ""
-    while time.monotonic() < deadline:
-        body = client.get("/version").text
-        if body.startswith(expected):
-            return body
-        time.sleep(0.1)
-    raise AssertionError(f"still {body!r}, expected {expected!r}")
+    def body() -> str | None:
+        text = client.get("/version").text
+        return text if text.startswith(expected) else None
+
+    return eventually(body, timeout=timeout)
 
 
 def test_editing_a_function_serves_the_new_code_from_a_fresh_container(
@@ -95,7 +92,8 @@ def test_without_watch_an_edit_is_not_picked_up(tmp_path: Path, stores: Embedded
             httpx.Client(base_url=running.http_url, timeout=10) as client:
         assert client.get("/version").text == "v1:1"
         write_handler(functions, "v2")
-        time.sleep(0.6)
+        # Nothing watches the code, so nothing will ever reload it: no waiting to see.
+        assert not [c for c in running.cloud.components if isinstance(c, CodeWatcher)]
         assert client.get("/version").text == "v1:2"
         assert running.cloud.recorder.recent("reload") == []
 

@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -19,6 +18,7 @@ import pytest
 from localcloud import demo
 from localcloud.cloud import LocalCloud, LocalCloudConfig
 from localcloud.embedded import EmbeddedStores, free_port
+from tests.support.polling import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -70,14 +70,13 @@ def test_dev_command_serves_the_template_and_a_signal_stops_everything(
         assert process.stdout is not None
         for line in process.stdout:
             output.append(line)
-            if "ready in" in line:
+            if "Ctrl-C stops everything" in line:  # the banner's last line
                 ready.set()
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:
         assert ready.wait(90), "".join(output)
-        time.sleep(0.3)  # the rest of the banner
         response = httpx.get(f"http://127.0.0.1:{http_port}/health", timeout=30)
         assert response.status_code == 200, response.text
         workers = children_of(process.pid)
@@ -98,10 +97,7 @@ def test_dev_command_serves_the_template_and_a_signal_stops_everything(
     assert "alice" in text and demo.PASSWORD in text
     assert "stopped" in text
     assert "Traceback" not in text
-    deadline = time.monotonic() + 5
-    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not [pid for pid in workers if alive(pid)]
+    eventually(lambda: not any(alive(pid) for pid in workers), timeout=5, every=0.05)
 
 
 def test_demo_seeding_twice_keeps_the_accounts(clean_stores: EmbeddedStores) -> None:

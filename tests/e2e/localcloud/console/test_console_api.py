@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from functools import partial
 from typing import Any
 
@@ -93,7 +92,8 @@ def test_event_stream_delivers_an_invocation_as_it_happens(cloud: RunningCloud) 
         assert stream.headers["content-type"].startswith("text/event-stream")
         lines = stream.iter_lines()
         assert next(line for line in lines if line.startswith(":")) == ": connected"
-        started = time.perf_counter()
+        # Requested after the stream opened, so it can only reach the stream live (the client's
+        # read timeout bounds the wait).
         assert httpx.get(f"{cloud.http_url}/health", timeout=10).status_code == 200
 
         event = data = None
@@ -104,11 +104,9 @@ def test_event_stream_delivers_an_invocation_as_it_happens(cloud: RunningCloud) 
                 data = json.loads(line[len("data: "):])
                 if data["function"] == "HealthFunction":
                     break
-        elapsed = time.perf_counter() - started
 
     assert data is not None and data["status"] == "ok"
     assert any("health check" in line for line in data["logs"])
-    assert elapsed < 2
 
 
 def test_a_broken_status_section_is_reported_without_blanking_the_snapshot(

@@ -254,13 +254,11 @@ def test_body_of_exactly_10_mb_is_accepted(client: httpx.Client) -> None:
 
 def test_handler_past_the_integration_timeout_is_503(cloud: RunningCloud,
                                                      client: httpx.Client) -> None:
-    started = time.perf_counter()
     response = client.get("/slow")
-    elapsed = time.perf_counter() - started
+    # The route's TimeoutInMillis (300 ms) ran out, not the handler's 3 s sleep (that would be a
+    # 200) nor its 5 s Timeout (a 500, as the next test shows).
     assert response.status_code == 503
     assert response.json() == {"message": "Service Unavailable"}
-    # The route's TimeoutInMillis (300 ms), not the handler's 3 s sleep nor its 5 s Timeout.
-    assert elapsed < 2.5
     last = [item for item in cloud.cloud.recorder.recent("invocation")
             if item["function"] == "SlowFunction"][-1]
     assert last["status"] == "timeout"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -57,9 +56,7 @@ def test_a_closed_redis_port_is_a_503_problem_naming_redis(
     ready: Invoke, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
-    started = time.monotonic()
     response = ready()
-    assert time.monotonic() - started < 5
     assert response["statusCode"] == 503
     assert response["headers"]["content-type"] == "application/problem+json"
     assert response["headers"]["retry-after"] == "5"
