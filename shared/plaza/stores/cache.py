@@ -1,17 +1,17 @@
 """Redis for counters, rate limits, presence and leaderboards: Upstash REST or a Redis server.
 
 UPSTASH_REDIS_REST_URL wins when set: Upstash speaks HTTP, so a Lambda holds no socket across
-freezes. Otherwise REDIS_URL is used through redis-py. Both backends run the same raw commands
-and their replies are normalised here, so callers see one behaviour (strings, ints, floats).
+freezes. Otherwise REDIS_URL is used through redis-py. Both backends run the same raw commands,
+declared once in the `Commands` table (a call's arguments -> the command, and the decoder of its
+reply), so callers see one behaviour (strings, ints, floats), run alone or batched.
 A dead Redis fails fast (timeouts of ~1.5 s, at most one retry) with `Unavailable`.
 """
 
 from __future__ import annotations
 
-import builtins
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, ParamSpec, TypeVar, overload
 
 from plaza.config import settings
 from plaza.errors import Unavailable
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 TIMEOUT_S = 1.5
 T = TypeVar("T")
+P = ParamSpec("P")
+Args = tuple[Any, ...]  # a raw command: its name, then its arguments
 
 
 class CommandError(Exception):
@@ -31,7 +33,7 @@ class CommandError(Exception):
 class Command(NamedTuple, Generic[T]):
     """One Redis command and how to turn its reply into the documented Python type."""
 
-    args: tuple[Any, ...]
+    args: Args
     parse: Callable[[Any], T]
 
 
@@ -96,16 +98,174 @@ def _raw(reply: Any) -> Any:
     return _text(reply)
 
 
-class Cache(ABC):
-    """The commands Plaza uses; each backend only knows how to send raw commands."""
+def _pong(reply: Any) -> bool:
+    return _text(reply) in ("PONG", True)
+
+
+class Row(Generic[P, T]):
+    """One row of the command table: how a call's arguments become the command's, and how its
+    reply is read. On a Cache the row runs at once; on a Batch it is queued."""
+
+    def __init__(self, args: Callable[P, Args], parse: Callable[[Any], T]) -> None:
+        self.args, self.parse = args, parse
+        self.__doc__ = args.__doc__
+
+    def command(self, *args: P.args, **kwargs: P.kwargs) -> Command[T]:
+        return Command(self.args(*args, **kwargs), self.parse)
+
+    @overload
+    def __get__(self, target: None, owner: type[Any]) -> Row[P, T]: ...
+
+    @overload
+    def __get__(self, target: Batch, owner: type[Any]) -> Callable[P, Batch]: ...
+
+    @overload
+    def __get__(self, target: Cache, owner: type[Any]) -> Callable[P, T]: ...
+
+    def __get__(self, target: Commands | None, owner: type[Any]) -> Any:
+        if target is None:
+            return self
+        submit = target._submit
+
+        def call(*args: P.args, **kwargs: P.kwargs) -> Any:
+            return submit(self.command(*args, **kwargs))
+
+        return call
+
+
+def row(parse: Callable[[Any], T]) -> Callable[[Callable[P, Args]], Row[P, T]]:
+    """Declare a table row: the decorated function maps a call to the command's arguments."""
+
+    def declare(args: Callable[P, Args]) -> Row[P, T]:
+        return Row(args, parse)
+
+    return declare
+
+
+class Commands(ABC):
+    """The commands Plaza uses, one row each; adding a command is adding a row.
+
+    Both backends send these same raw commands (only the transport differs), Cache runs a row
+    at once (`cache.get(key)` is the value) and Batch queues it (`batch.get(key)` is the batch).
+    """
+
+    @abstractmethod
+    def _submit(self, command: Command[Any]) -> Any: ...
+
+    @row(_pong)
+    def ping() -> Args:
+        return ("PING",)
+
+    @row(_str_or_none)
+    def get(key: str) -> Args:
+        return ("GET", key)
+
+    @row(_ok)
+    def set(key: str, value: str | int | float, ex: int | None = None, nx: bool = False) -> Args:
+        """Store `value`; with nx=True only when the key is absent (False if it existed)."""
+        return ("SET", key, value, *(("EX", int(ex)) if ex is not None else ()),
+                *(("NX",) if nx else ()))
+
+    @row(_int)
+    def delete(*keys: str) -> Args:
+        return ("DEL", *keys)
+
+    @row(_bool)
+    def exists(key: str) -> Args:
+        return ("EXISTS", key)
+
+    @row(_int)
+    def incr(key: str, amount: int = 1) -> Args:
+        return ("INCRBY", key, int(amount))
+
+    @row(_bool)
+    def expire(key: str, seconds: int, nx: bool = False) -> Args:
+        return ("EXPIRE", key, int(seconds), *(("NX",) if nx else ()))
+
+    @row(_int)
+    def ttl(key: str) -> Args:
+        """Seconds left; -1 without expiry, -2 when the key does not exist."""
+        return ("TTL", key)
+
+    @row(_str_or_none)
+    def hget(key: str, field: str) -> Args:
+        return ("HGET", key, field)
+
+    @row(_int)
+    def hset(key: str, mapping: Mapping[str, str | int | float]) -> Args:
+        return ("HSET", key, *(item for field, value in mapping.items() for item in (field, value)))
+
+    @row(_mapping)
+    def hgetall(key: str) -> Args:
+        return ("HGETALL", key)
+
+    @row(_int)
+    def hdel(key: str, *fields: str) -> Args:
+        return ("HDEL", key, *fields)
+
+    @row(_int)
+    def zadd(key: str, scores: Mapping[str, float]) -> Args:
+        return ("ZADD", key, *(item for member, score in scores.items()
+                               for item in (float(score), member)))
+
+    @row(_float)
+    def zincrby(key: str, amount: float, member: str) -> Args:
+        return ("ZINCRBY", key, float(amount), member)
+
+    @row(_float_or_none)
+    def zscore(key: str, member: str) -> Args:
+        return ("ZSCORE", key, member)
+
+    @row(_strings)
+    def zrevrange(key: str, start: int, stop: int) -> Args:
+        """Members from the highest score down; `stop` is inclusive, -1 is the last."""
+        return ("ZREVRANGE", key, start, stop)
+
+    @row(_scored)
+    def zrevrange_with_scores(key: str, start: int, stop: int) -> Args:
+        return ("ZREVRANGE", key, start, stop, "WITHSCORES")
+
+    @row(_int)
+    def zrem(key: str, *members: str) -> Args:
+        return ("ZREM", key, *members)
+
+    @row(_int)
+    def zremrangebyscore(key: str, low: float | str, high: float | str) -> Args:
+        return ("ZREMRANGEBYSCORE", key, low, high)
+
+    @row(_int)
+    def zcard(key: str) -> Args:
+        return ("ZCARD", key)
+
+    @row(_int)
+    def sadd(key: str, *members: str) -> Args:
+        return ("SADD", key, *members)
+
+    @row(_int)
+    def srem(key: str, *members: str) -> Args:
+        return ("SREM", key, *members)
+
+    @row(_string_set)
+    def smembers(key: str) -> Args:
+        return ("SMEMBERS", key)
+
+    @row(_raw)
+    def eval(script: str, keys: Iterable[str] = (), args: Iterable[Any] = ()) -> Args:
+        """Run a Lua script; replies come back as str / int / lists of them."""
+        keys = list(keys)
+        return ("EVAL", script, len(keys), *keys, *args)
+
+
+class Cache(Commands):
+    """A backend: sends raw commands, alone or many in one round trip."""
 
     backend: str
 
     @abstractmethod
-    def _send(self, args: tuple[Any, ...]) -> Any: ...
+    def _send(self, args: Args) -> Any: ...
 
     @abstractmethod
-    def _send_many(self, commands: list[tuple[Any, ...]], atomic: bool) -> list[Any]: ...
+    def _send_many(self, commands: list[Args], atomic: bool) -> list[Any]: ...
 
     @abstractmethod
     def close(self) -> None: ...
@@ -113,157 +273,21 @@ class Cache(ABC):
     def run(self, command: Command[T]) -> T:
         return command.parse(self._send(command.args))
 
-    def ping(self) -> bool:
-        return _text(self._send(("PING",))) in ("PONG", True)
-
-    def get(self, key: str) -> str | None:
-        return self.run(Command(("GET", key), _str_or_none))
-
-    def set(self, key: str, value: str | int | float, ex: int | None = None,
-            nx: bool = False) -> bool:
-        """Store `value`; with nx=True only when the key is absent (False if it existed)."""
-        return self.run(build.set(key, value, ex, nx))
-
-    def delete(self, *keys: str) -> int:
-        return self.run(build.delete(*keys))
-
-    def exists(self, key: str) -> bool:
-        return self.run(Command(("EXISTS", key), _bool))
+    _submit = run
 
     def incr(self, key: str, amount: int = 1, ex: int | None = None) -> int:
         """Add `amount`; a first increment also starts the key's `ex`-second lifetime."""
         if ex is None:
-            return self.run(build.incr(key, amount))
+            return self.run(Commands.incr.command(key, amount))
         value, _ = self.batch().incr(key, amount).expire(key, ex, nx=True).execute()
         return int(value)
-
-    def expire(self, key: str, seconds: int, nx: bool = False) -> bool:
-        return self.run(build.expire(key, seconds, nx))
-
-    def ttl(self, key: str) -> int:
-        """Seconds left; -1 without expiry, -2 when the key does not exist."""
-        return self.run(Command(("TTL", key), _int))
-
-    def hget(self, key: str, field: str) -> str | None:
-        return self.run(Command(("HGET", key, field), _str_or_none))
-
-    def hset(self, key: str, mapping: Mapping[str, str | int | float]) -> int:
-        return self.run(build.hset(key, mapping))
-
-    def hgetall(self, key: str) -> dict[str, str]:
-        return self.run(Command(("HGETALL", key), _mapping))
-
-    def hdel(self, key: str, *fields: str) -> int:
-        return self.run(Command(("HDEL", key, *fields), _int))
-
-    def zadd(self, key: str, scores: Mapping[str, float]) -> int:
-        return self.run(build.zadd(key, scores))
-
-    def zincrby(self, key: str, amount: float, member: str) -> float:
-        return self.run(build.zincrby(key, amount, member))
-
-    def zscore(self, key: str, member: str) -> float | None:
-        return self.run(Command(("ZSCORE", key, member), _float_or_none))
-
-    def zrevrange(self, key: str, start: int, stop: int) -> list[str]:
-        """Members from the highest score down; `stop` is inclusive, -1 is the last."""
-        return self.run(Command(("ZREVRANGE", key, start, stop), _strings))
-
-    def zrevrange_with_scores(self, key: str, start: int, stop: int) -> list[tuple[str, float]]:
-        return self.run(build.zrevrange_with_scores(key, start, stop))
-
-    def zrem(self, key: str, *members: str) -> int:
-        return self.run(build.zrem(key, *members))
-
-    def zremrangebyscore(self, key: str, low: float | str, high: float | str) -> int:
-        return self.run(build.zremrangebyscore(key, low, high))
-
-    def zcard(self, key: str) -> int:
-        return self.run(build.zcard(key))
-
-    def sadd(self, key: str, *members: str) -> int:
-        return self.run(build.sadd(key, *members))
-
-    def srem(self, key: str, *members: str) -> int:
-        return self.run(build.srem(key, *members))
-
-    def smembers(self, key: str) -> builtins.set[str]:
-        return self.run(Command(("SMEMBERS", key), _string_set))
-
-    def eval(self, script: str, keys: Iterable[str] = (), args: Iterable[Any] = ()) -> Any:
-        """Run a Lua script; replies come back as str / int / lists of them."""
-        keys = list(keys)
-        return self.run(Command(("EVAL", script, len(keys), *keys, *args), _raw))
 
     def batch(self, atomic: bool = True) -> Batch:
         """Commands sent in one round trip; atomic=True wraps them in MULTI/EXEC."""
         return Batch(self, atomic)
 
 
-class build:  # noqa: N801
-    """Command builders shared by Cache (run now) and Batch (queued)."""
-
-    @staticmethod
-    def set(key: str, value: str | int | float, ex: int | None, nx: bool) -> Command:
-        args: list[Any] = ["SET", key, value]
-        if ex is not None:
-            args += ["EX", int(ex)]
-        if nx:
-            args.append("NX")
-        return Command(tuple(args), _ok)
-
-    @staticmethod
-    def delete(*keys: str) -> Command:
-        return Command(("DEL", *keys), _int)
-
-    @staticmethod
-    def incr(key: str, amount: int) -> Command:
-        return Command(("INCRBY", key, int(amount)), _int)
-
-    @staticmethod
-    def expire(key: str, seconds: int, nx: bool) -> Command:
-        return Command(("EXPIRE", key, int(seconds), *(("NX",) if nx else ())), _bool)
-
-    @staticmethod
-    def hset(key: str, mapping: Mapping[str, str | int | float]) -> Command:
-        pairs = [item for field, value in mapping.items() for item in (field, value)]
-        return Command(("HSET", key, *pairs), _int)
-
-    @staticmethod
-    def zadd(key: str, scores: Mapping[str, float]) -> Command:
-        pairs = [item for member, score in scores.items() for item in (float(score), member)]
-        return Command(("ZADD", key, *pairs), _int)
-
-    @staticmethod
-    def zincrby(key: str, amount: float, member: str) -> Command:
-        return Command(("ZINCRBY", key, float(amount), member), _float)
-
-    @staticmethod
-    def zrevrange_with_scores(key: str, start: int, stop: int) -> Command:
-        return Command(("ZREVRANGE", key, start, stop, "WITHSCORES"), _scored)
-
-    @staticmethod
-    def zrem(key: str, *members: str) -> Command:
-        return Command(("ZREM", key, *members), _int)
-
-    @staticmethod
-    def zremrangebyscore(key: str, low: float | str, high: float | str) -> Command:
-        return Command(("ZREMRANGEBYSCORE", key, low, high), _int)
-
-    @staticmethod
-    def zcard(key: str) -> Command:
-        return Command(("ZCARD", key), _int)
-
-    @staticmethod
-    def sadd(key: str, *members: str) -> Command:
-        return Command(("SADD", key, *members), _int)
-
-    @staticmethod
-    def srem(key: str, *members: str) -> Command:
-        return Command(("SREM", key, *members), _int)
-
-
-class Batch:
+class Batch(Commands):
     """Queued commands; `execute()` returns their parsed replies in order.
 
     A sliding-window rate limit is one atomic batch:
@@ -279,45 +303,7 @@ class Batch:
         self._queued.append(command)
         return self
 
-    def set(self, key: str, value: str | int | float, ex: int | None = None,
-            nx: bool = False) -> Batch:
-        return self.add(build.set(key, value, ex, nx))
-
-    def delete(self, *keys: str) -> Batch:
-        return self.add(build.delete(*keys))
-
-    def incr(self, key: str, amount: int = 1) -> Batch:
-        return self.add(build.incr(key, amount))
-
-    def expire(self, key: str, seconds: int, nx: bool = False) -> Batch:
-        return self.add(build.expire(key, seconds, nx))
-
-    def hset(self, key: str, mapping: Mapping[str, str | int | float]) -> Batch:
-        return self.add(build.hset(key, mapping))
-
-    def zadd(self, key: str, scores: Mapping[str, float]) -> Batch:
-        return self.add(build.zadd(key, scores))
-
-    def zincrby(self, key: str, amount: float, member: str) -> Batch:
-        return self.add(build.zincrby(key, amount, member))
-
-    def zrevrange_with_scores(self, key: str, start: int, stop: int) -> Batch:
-        return self.add(build.zrevrange_with_scores(key, start, stop))
-
-    def zrem(self, key: str, *members: str) -> Batch:
-        return self.add(build.zrem(key, *members))
-
-    def zremrangebyscore(self, key: str, low: float | str, high: float | str) -> Batch:
-        return self.add(build.zremrangebyscore(key, low, high))
-
-    def zcard(self, key: str) -> Batch:
-        return self.add(build.zcard(key))
-
-    def sadd(self, key: str, *members: str) -> Batch:
-        return self.add(build.sadd(key, *members))
-
-    def srem(self, key: str, *members: str) -> Batch:
-        return self.add(build.srem(key, *members))
+    _submit = add
 
     def execute(self) -> list[Any]:
         queued, self._queued = self._queued, []
@@ -343,11 +329,11 @@ class RedisCache(Cache):
             socket_connect_timeout=TIMEOUT_S, retry=Retry(NoBackoff(), 1),
         )
 
-    def _send(self, args: tuple[Any, ...]) -> Any:
+    def _send(self, args: Args) -> Any:
         with self._errors():
             return self._client.execute_command(*args)
 
-    def _send_many(self, commands: list[tuple[Any, ...]], atomic: bool) -> list[Any]:
+    def _send_many(self, commands: list[Args], atomic: bool) -> list[Any]:
         with self._errors():
             pipe = self._client.pipeline(transaction=atomic)
             for args in commands:
@@ -382,11 +368,11 @@ class UpstashCache(Cache):
         # The client's httpx session waits forever by default; a dead endpoint must fail fast.
         self._client._http._client.timeout = httpx.Timeout(TIMEOUT_S)
 
-    def _send(self, args: tuple[Any, ...]) -> Any:
+    def _send(self, args: Args) -> Any:
         with self._errors():
             return self._client.execute(list(args))
 
-    def _send_many(self, commands: list[tuple[Any, ...]], atomic: bool) -> list[Any]:
+    def _send_many(self, commands: list[Args], atomic: bool) -> list[Any]:
         with self._errors():
             pipe = self._client.multi() if atomic else self._client.pipeline()
             for args in commands:
