@@ -23,6 +23,7 @@ def client(service: str, *, connect_timeout: float = 1, read_timeout: float = 3,
     key = (service, connect_timeout, read_timeout, attempts)
     found = _clients.get(key)
     if found is None:
+        # lazy: boto3 is ~0.2 s of cold start, paid only by a function that calls AWS
         import boto3
         from botocore.config import Config
 

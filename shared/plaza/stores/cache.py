@@ -319,6 +319,7 @@ class RedisCache(Cache):
     backend = "redis"
 
     def __init__(self, url: str) -> None:
+        # lazy: a container loads only its backend's client, and only when it uses the cache
         import redis
         from redis.backoff import NoBackoff
         from redis.retry import Retry
@@ -341,6 +342,7 @@ class RedisCache(Cache):
             return list(pipe.execute())
 
     def _errors(self) -> _Translate:
+        # lazy: loaded by __init__ already; a module-level import would load both backends
         import redis
 
         return _Translate(
@@ -358,6 +360,7 @@ class UpstashCache(Cache):
     backend = "upstash"
 
     def __init__(self, url: str, token: str) -> None:
+        # lazy: a container loads only its backend's client, and only when it uses the cache
         import httpx
         import upstash_redis
 
@@ -380,6 +383,7 @@ class UpstashCache(Cache):
             return pipe.exec()
 
     def _errors(self) -> _Translate:
+        # lazy: loaded by __init__ already; a module-level import would load both backends
         import httpx
         from upstash_redis.errors import UpstashError
 

@@ -13,6 +13,7 @@ from plaza.stores import aws
 
 def send(to: str, subject: str, text: str) -> str:
     """Send a plain-text email; SES's message id. Unavailable when SES refuses or is down."""
+    # lazy: botocore loads with the client, not when a function that may send mail starts
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
