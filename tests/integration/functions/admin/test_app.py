@@ -91,7 +91,6 @@ def test_without_an_authorizer_context_the_admin_api_answers_401(call: Call) -> 
 
 
 def test_the_service_checks_the_role_too_whatever_the_route_let_through() -> None:
-    from plaza import errors
     from plaza.admin import service
     from plaza.identity.gateway import Caller
 
