@@ -25,10 +25,12 @@ SECRET_FIELDS = frozenset({
 def resolve_secret(value: str) -> str:
     """The value a setting refers to (SSM or Secrets Manager), or the value itself."""
     if value.startswith(SSM_PREFIX):
+        # lazy: Powertools' parameters (and boto3) load only where a setting is a reference
         from aws_lambda_powertools.utilities import parameters
 
         return str(parameters.get_parameter(value[len(SSM_PREFIX):], decrypt=True, max_age=3600))
     if value.startswith(SECRETS_PREFIX):
+        # lazy: Powertools' parameters (and boto3) load only where a setting is a reference
         from aws_lambda_powertools.utilities import parameters
 
         return str(parameters.get_secret(value[len(SECRETS_PREFIX):], max_age=3600))

@@ -8,7 +8,7 @@ from plaza.errors import PlazaError, Unavailable
 
 
 def _checks() -> dict[str, Callable[[], str | None]]:
-    # Imported here so that the liveness function, which shares this package, loads no store.
+    # lazy: the liveness function shares this module and must load no store
     from plaza.stores import cache, db, search
 
     return {"postgres": db.ping, "redis": cache.ping, "search": search.ping}

@@ -186,6 +186,7 @@ _UNSET: Any = _Unset()
 
 
 def validate(model: type[M], data: Mapping[str, Any], where: str) -> M:
+    # lazy: pydantic loads only in functions that validate (never in liveness)
     from pydantic import ValidationError
 
     try:
@@ -246,6 +247,7 @@ def to_api_gateway(request: Request | None, response: Response) -> dict[str, Any
                 headers["vary"] = "Origin"
         accepts = request.header("accept-encoding") or ""
         if len(payload) >= GZIP_MIN_BYTES and "gzip" in accepts and "content-encoding" not in headers:
+            # lazy: gzip and zlib load only when a response is large enough to compress
             import gzip
 
             payload = gzip.compress(payload, compresslevel=5)

@@ -28,6 +28,7 @@ def service_name() -> str:
 def logger() -> Logger:
     global _logger
     if _logger is None:
+        # lazy: Powertools loads only when a function logs, counts or traces
         from aws_lambda_powertools import Logger
 
         _logger = Logger(service=service_name())
@@ -68,6 +69,7 @@ def _plain(fields: dict[str, Any]) -> dict[str, Any]:
 def metrics() -> Metrics:
     global _metrics
     if _metrics is None:
+        # lazy: Powertools loads only when a function logs, counts or traces
         from aws_lambda_powertools import Metrics
 
         _metrics = Metrics(namespace=NAMESPACE, service=service_name())
@@ -79,6 +81,7 @@ def count(name: str, value: float = 1, unit: str = "Count", **dimensions: str) -
     # Powertools' single_metric ignores the switch its Metrics class honours; honour it here too.
     if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").strip().lower() in ("1", "true", "yes", "on"):
         return
+    # lazy: Powertools loads only when a function logs, counts or traces
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
     with single_metric(name=name, unit=MetricUnit(unit), value=value, namespace=NAMESPACE) as metric:
@@ -90,6 +93,7 @@ def count(name: str, value: float = 1, unit: str = "Count", **dimensions: str) -
 def tracer() -> Tracer:
     global _tracer
     if _tracer is None:
+        # lazy: Powertools loads only when a function logs, counts or traces
         from aws_lambda_powertools import Tracer
 
         _tracer = Tracer(service=service_name())

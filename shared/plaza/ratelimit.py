@@ -15,12 +15,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from plaza import errors, observability
-
-if TYPE_CHECKING:
-    from plaza.http import Request
+from plaza.config import settings
+from plaza.http import Request, Response
+from plaza.stores import cache
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,6 @@ POLICIES: dict[str, Policy] = {
 
 def policy_of(group: str) -> Policy:
     """The group's policy, with RATE_LIMITS ("group=limit/period_s,...") taking precedence."""
-    from plaza.config import settings
-
     default = POLICIES[group]
     for item in settings().rate_limits.split(","):
         name, _, spec = item.strip().partition("=")
@@ -97,8 +95,6 @@ def check(group: str, subject: str, *, read: bool = True,
           now_ms: int | None = None) -> Decision | None:
     """Count one request; RateLimited when over the limit. None when Redis failed open
     (only when `read`; otherwise Unavailable)."""
-    from plaza.stores import cache
-
     policy = policy_of(group)
     interval_ms = max(1, policy.period_s * 1000 // policy.limit)
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
@@ -138,8 +134,6 @@ def rate_limited(group: str) -> Callable[[Callable[[Request], Any]], Callable[[R
     def decorate(fn: Callable[[Request], Any]) -> Callable[[Request], Any]:
         @wraps(fn)
         def limited(request: Request) -> Any:
-            from plaza.http import Response
-
             decision = check(group, subject_of(request, policy.per))
             result = fn(request)
             if decision is None:

@@ -43,7 +43,7 @@ def authenticate(authorization: str | None, device_id: str | None) -> Caller:
     scheme, _, token = (authorization or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise errors.Unauthorized("Expected `Authorization: Bearer <access token>`")
-    # Imported here: route handlers import this module for `caller` and never verify tokens.
+    # lazy: route handlers import this module for `caller` and never verify tokens
     from plaza.identity import session_state
     from plaza.identity.tokens import keyset
 

@@ -26,6 +26,7 @@ COMMON_PASSWORDS_FILE = Path(__file__).with_name("common-passwords.txt")
 
 @cache
 def hasher() -> PasswordHasher:
+    # lazy: argon2 loads only in the functions that hash (models import this module)
     from argon2 import PasswordHasher, Type
 
     return PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_COST_KIB,
@@ -38,6 +39,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """True when `password` matches; with no hash (unknown user) it still spends the same time."""
+    # lazy: argon2 loads only in the functions that hash (models import this module)
     from argon2.exceptions import InvalidHashError, VerificationError
 
     try:

@@ -25,7 +25,7 @@ from plaza.identity.models import (
 )
 from plaza.identity.throttle import LoginThrottle
 from plaza.identity.tokens import ACCESS_TOKEN_TTL_S, keyset
-from plaza.stores import db
+from plaza.stores import db, mail
 
 REFRESH_TOKEN_TTL = dt.timedelta(days=30)
 # A family lives at most this long however often it is refreshed; then the user logs in again.
@@ -82,8 +82,6 @@ def register(data: RegisterIn) -> UserOut:
 
 def _send_email_token(row: dict[str, Any], purpose: str) -> None:
     """Store a single-use token and email it; a mail outage is logged, never fatal."""
-    from plaza.stores import mail
-
     token, digest = _new_token()
     ttl = VERIFY_EMAIL_TTL if purpose == "verify_email" else RESET_PASSWORD_TTL
     repo.insert_email_token(digest, row["id"], purpose, _now() + ttl)

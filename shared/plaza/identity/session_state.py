@@ -42,7 +42,7 @@ def ensure_active(user_id: str, session_id: str) -> None:
     except errors.Unavailable:
         observability.count("SessionStateCacheMiss", reason="redis-unavailable")
     if session is None or status is None:
-        # Imported on a miss only: psycopg is most of a cold authorizer's import time.
+        # lazy: on a miss only, psycopg is most of a cold authorizer's import time
         from plaza.identity import repo
 
         row = repo.session_state(session_id)

@@ -65,6 +65,7 @@ class SigningKey:
 
 
 def _load_key(jwk: dict[str, Any]) -> SigningKey:
+    # lazy: PyJWT and cryptography load only where tokens are signed or verified
     import jwt
     from jwt.algorithms import ECAlgorithm
 
@@ -115,6 +116,7 @@ class KeySet:
             "sub": user_id, "role": role, "did": device_id, "sid": session_id,
             "iat": issued_at, "exp": issued_at + ttl_s, "iss": self.issuer, "aud": self.audience,
         }
+        # lazy: PyJWT and cryptography load only where tokens are signed or verified
         import jwt
 
         key = self.active
@@ -122,6 +124,7 @@ class KeySet:
 
     def verify(self, token: str, device_id: str | None) -> AccessClaims:
         """The token's claims; InvalidToken unless every check passes."""
+        # lazy: PyJWT and cryptography load only where tokens are signed or verified
         import jwt
 
         try:
@@ -159,10 +162,12 @@ class KeySet:
 
 def generate_key(alg: str, kid: str | None = None) -> dict[str, Any]:
     """A new private JWK for `alg`, ready to go into JWT_KEYS."""
+    # lazy: PyJWT and cryptography load only where tokens are signed or verified
     from jwt.algorithms import ECAlgorithm, HMACAlgorithm
 
     kid = kid or f"{time.strftime('%Y%m%d')}-{secrets.token_hex(4)}"
     if alg == "ES256":
+        # lazy: PyJWT and cryptography load only where tokens are signed or verified
         from cryptography.hazmat.primitives.asymmetric import ec
 
         private = ec.generate_private_key(ec.SECP256R1())

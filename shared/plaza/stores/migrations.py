@@ -14,6 +14,8 @@ from typing import Any
 
 import psycopg
 
+from plaza.stores import db
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _LOCK_KEY = 0x706C617A61  # "plaza"
@@ -81,8 +83,6 @@ def _value(row: Any, key: str, index: int) -> Any:
 
 def main() -> None:
     """`python -m plaza.stores.migrations`: migrate DATABASE_URL (used by `make migrate`)."""
-    from plaza.stores import db
-
     conn = db.connect()
     try:
         names = apply(conn)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from plaza import observability
 from plaza.config import settings
 from plaza.errors import Invalid, Unavailable
+from plaza.stores import db
 
 if TYPE_CHECKING:
     import meilisearch
@@ -82,8 +83,6 @@ class PostgresSearch:
     name = "postgres"
 
     def index_documents(self, index: str, docs: list[dict[str, Any]]) -> None:
-        from plaza.stores import db
-
         rows = [
             (index, doc["id"], doc["title"], doc["body"],
              json.dumps({k: v for k, v in doc.items() if k not in ("id", "title", "body")}))
@@ -99,14 +98,10 @@ class PostgresSearch:
             )
 
     def delete_documents(self, index: str, ids: list[str]) -> None:
-        from plaza.stores import db
-
         db.execute("DELETE FROM search_documents WHERE index_name = %s AND doc_id = ANY(%s)",
                    (index, ids))
 
     def search(self, index: str, query: str, limit: int, offset: int) -> SearchPage:
-        from plaza.stores import db
-
         terms = _WORD.findall(query.lower())[:_MAX_TERMS]
         if not terms:
             rows = db.fetch_all(
@@ -144,8 +139,6 @@ class PostgresSearch:
         return SearchPage(hits, int(rows[0]["total"]) if rows else 0, self.name)
 
     def ping(self) -> None:
-        from plaza.stores import db
-
         db.fetch_one("SELECT 1 FROM search_documents LIMIT 1")
 
 
@@ -155,6 +148,7 @@ class MeiliSearch:
     name = "meilisearch"
 
     def __init__(self, url: str, api_key: str, timeout_s: float) -> None:
+        # lazy: the Meilisearch client ships only in the SearchLayer, where search runs
         import meilisearch
 
         # The client takes whole seconds; never 0, which would mean "wait forever".
