@@ -3,24 +3,24 @@
 The endpoint comes from WEBSOCKET_MANAGEMENT_ENDPOINT (the stage URL over https); locally the
 local cloud serves the same API, so handlers run unchanged.
 
-Every call is one small request, so instead of a boto3 client (whose request pipeline costs
-about a millisecond per call, more than the request itself) this module builds the request
-boto3 would send, signs it as botocore's SigV4Auth does (tests compare the two byte for byte)
-and sends it over a kept-alive connection: one per thread, opened on first use and kept for the
-container's life (`post_to_connections` keeps many posts in flight from one thread, over
-connections of its own). The signing key (four HMACs) is derived once a day; a request then costs one
-hash of its body, one of the canonical request and one HMAC, a fifth of botocore's signer.
+Requests are signed by botocore's own SigV4 signer and sent by urllib3 (botocore's HTTP client,
+so the layer carries nothing new) over kept-alive connections. A boto3 client is not used: its
+request pipeline (parameter validation, the event hooks, response parsing) costs more per call
+than signing and sending the request. `post_to_connections` keeps many posts in flight from a
+small fixed set of threads, one per pooled connection, started once per container.
+
+botocore, urllib3 and ssl are imported on first use, for cold start: every function whose
+domain service may publish carries this module, and most of their invocations never post.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
-import socket
 import threading
 import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -28,6 +28,10 @@ SERVICE = "execute-api"
 CONNECT_TIMEOUT = 2.0
 READ_TIMEOUT = 5.0
 ATTEMPTS = 3  # boto3's legacy retry mode allowed the first try and two retries
+MAX_IN_FLIGHT = 16  # pooled connections, and so posts in flight at once
+# @connections answers with an empty body or a short JSON error; anything longer is cut here
+# rather than held in memory.
+MAX_ANSWER_BYTES = 4096
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _USER_AGENT = "plaza-realtime"
 
@@ -36,475 +40,217 @@ class ConnectionGone(Exception):
     """The connection is closed (API Gateway answered 410 GoneException)."""
 
 
-class _Transient(Exception):
-    """A failure worth another attempt: a dropped kept-alive connection, throttling, a 5xx."""
-
-    def __init__(self, error: Exception, *, at_once: bool = False) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.at_once = at_once
-
-
-class SignedRequest:
-    """The request to send: method, URL, body and headers, Authorization included."""
-
-    __slots__ = ("method", "url", "body", "headers")
-
-    def __init__(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> None:
-        self.method = method
-        self.url = url
-        self.body = body
-        self.headers = headers
-
-
-_clock = time.time  # the tests freeze it
-
-
-class SigV4Signer:
-    """AWS Signature Version 4 for one region and service, as botocore's SigV4Auth signs a
-    request whose headers are Host and User-Agent (unsigned) with no query string."""
-
-    def __init__(self, region: str, service: str = SERVICE) -> None:
-        self.region = region
-        self.service = service
-        self._key: tuple[str, str, bytes] | None = None  # (secret key, day, signing key)
-
-    def headers(self, method: str, path: str, host: str, body: bytes,
-                credentials: Any) -> dict[str, str]:
-        """X-Amz-Date, X-Amz-Security-Token (with a session token) and Authorization."""
-        timestamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(_clock()))
-        scope = f"{timestamp[:8]}/{self.region}/{self.service}/aws4_request"
-        token = credentials.token
-        headers = {"X-Amz-Date": timestamp}
-        canonical_headers = f"host:{_trimmed(host)}\nx-amz-date:{timestamp}\n"
-        signed_headers = "host;x-amz-date"
-        if token:
-            headers["X-Amz-Security-Token"] = token
-            canonical_headers += f"x-amz-security-token:{_trimmed(token)}\n"
-            signed_headers += ";x-amz-security-token"
-        canonical_request = "\n".join((
-            method, _canonical_path(path), "", canonical_headers, signed_headers,
-            hashlib.sha256(body).hexdigest()))
-        string_to_sign = (f"AWS4-HMAC-SHA256\n{timestamp}\n{scope}\n"
-                          f"{hashlib.sha256(canonical_request.encode()).hexdigest()}")
-        signature = hmac.digest(self._signing_key(credentials.secret_key, timestamp[:8]),
-                                string_to_sign.encode(), "sha256").hex()
-        headers["Authorization"] = (f"AWS4-HMAC-SHA256 Credential={credentials.access_key}/{scope}, "
-                                    f"SignedHeaders={signed_headers}, Signature={signature}")
-        return headers
-
-    def _signing_key(self, secret_key: str, day: str) -> bytes:
-        cached = self._key
-        if cached is not None and cached[0] == secret_key and cached[1] == day:
-            return cached[2]
-        key = f"AWS4{secret_key}".encode()
-        for part in (day, self.region, self.service, "aws4_request"):
-            key = hmac.digest(key, part.encode(), "sha256")
-        self._key = (secret_key, day, key)
-        return key
-
-
-def _trimmed(value: str) -> str:
-    # SigV4's Trimall: no leading or trailing spaces, inner runs of spaces made one.
-    return " ".join(value.split())
-
-
-def _canonical_path(path: str) -> str:
-    """botocore's: dot segments and empty segments removed, then percent-encoded again (the
-    path is already encoded, so "%3D" becomes "%253D")."""
-    segments: list[str] = []
-    for segment in path.split("/"):
-        if segment == "..":
-            if segments:
-                segments.pop()
-        elif segment and segment != ".":
-            segments.append(segment)
-    normalized = ("/" if path.startswith("/") else "") + "/".join(segments)
-    if path.endswith("/") and segments:
-        normalized += "/"
-    return quote(normalized or "/", safe="/~")
-
-
 class ManagementApi:
-    """The @connections API of one WebSocket stage."""
+    """The @connections API of one WebSocket stage.
 
-    def __init__(self, endpoint: str, region: str | None = None,
-                 credentials: Any = None) -> None:
+    Region and credentials default to botocore's (environment, config files, container role),
+    resolved on first use. `ca_certs` replaces the system's trusted CAs (a test's own
+    certificate); the certificate and the host name are checked either way.
+    """
+
+    def __init__(self, endpoint: str, region: str | None = None, credentials: Any = None, *,
+                 max_in_flight: int = MAX_IN_FLIGHT, ca_certs: str | None = None,
+                 connect_timeout: float = CONNECT_TIMEOUT,
+                 read_timeout: float = READ_TIMEOUT) -> None:
         parts = urlsplit(endpoint.rstrip("/"))
         self.scheme = parts.scheme
-        self.base_url = f"{parts.scheme}://{parts.netloc}{parts.path}"
-        self.base_path = parts.path
         self.host = parts.hostname or ""
         self.port = parts.port
-        # botocore signs the URL's host: lower case, without user info or a default port.
-        self._host_header = f"[{self.host}]" if ":" in self.host else self.host
-        if parts.port is not None and (parts.scheme, parts.port) not in (("https", 443),
-                                                                         ("http", 80)):
-            self._host_header += f":{parts.port}"
+        self._origin = f"{parts.scheme}://{parts.netloc}"
+        self.base_url = self._origin + parts.path
+        self.base_path = parts.path
+        self.max_in_flight = max_in_flight
+        self._ca_certs = ca_certs
+        self._timeouts = (connect_timeout, read_timeout)
         self._region = region
         self._credentials = credentials
-        self._signer: SigV4Signer | None = None
-        self._tls: Any = None
-        self._local = threading.local()
-        self._idle: list[KeptAliveConnection] = []  # post_to_connections' connections
-        self._idle_lock = threading.Lock()
+        self._signer: Any = None  # SigV4Auth for the current frozen credentials
+        self._pool: Any = None
+        self._workers: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------ operations
 
+    @property
+    def connections_opened(self) -> int:
+        """How many connections this client has opened so far (kept-alive ones are reused)."""
+        return self._pool.num_connections if self._pool is not None else 0
+
     def post_to_connection(self, connection_id: str, data: bytes) -> None:
-        self._call("POST", connection_id, data, "PostToConnection")
+        error = self._call("POST", connection_id, data)
+        if error is not None:
+            raise error
 
     def delete_connection(self, connection_id: str) -> None:
-        self._call("DELETE", connection_id, b"", "DeleteConnection")
+        error = self._call("DELETE", connection_id, b"")
+        if error is not None:
+            raise error
 
     def post_to_connections(self, posts: list[tuple[str, bytes]],
                             parallel: int) -> list[tuple[str, Exception]]:
-        """Post each (connection id, data), up to `parallel` requests in flight over as many
-        kept-alive connections, all from this thread; the posts that failed, each with what
-        post_to_connection would have raised (ConnectionGone for a closed connection).
+        """Post each (connection id, data), up to `parallel` (at most max_in_flight) requests in
+        flight over as many kept-alive connections; the posts that failed, each with what
+        post_to_connection would have raised (ConnectionGone for a closed connection)."""
+        waiting = deque(posts)
+        lanes = max(1, min(parallel, self.max_in_flight, len(posts)))
+        if lanes == 1:
+            return self._post_each(waiting)
+        workers = self._thread_pool()
+        lanes_running = [workers.submit(self._post_each, waiting) for _ in range(lanes)]
+        return [failure for lane in lanes_running for failure in lane.result()]
 
-        One thread waiting on every socket at once: a thread per request in flight spent more
-        CPU handing the GIL around than the requests cost. A post lost with a kept-alive
-        connection is resent at once on a new one; one that failed otherwise, or whose answer
-        asks for a retry (429, 5xx), is sent again by post_to_connection at the end, with its
-        backoff.
-        """
-        import selectors
-
+    def _post_each(self, waiting: deque[tuple[str, bytes]]) -> list[tuple[str, Exception]]:
+        """Take posts off `waiting` (shared by every lane) until none is left."""
         failures: list[tuple[str, Exception]] = []
-        again: list[tuple[str, bytes]] = []  # sent again by post_to_connection at the end
-        at_once: list[tuple[str, bytes]] = []  # lost with a kept-alive connection: resent now
-        waiting = iter(posts)
-        in_flight: dict[KeptAliveConnection, tuple[str, bytes, bool]] = {}
-        watched: dict[KeptAliveConnection, socket.socket] = {}
-        selector = selectors.DefaultSelector()
-
-        def unwatch(connection: KeptAliveConnection) -> None:
-            sock = watched.pop(connection, None)
-            if sock is not None:
-                selector.unregister(sock)
-
-        def lost(connection: KeptAliveConnection, post: tuple[str, bytes], reused: bool) -> None:
-            unwatch(connection)
-            connection.close()
-            # A kept-alive connection the server has since closed: resend on a new one.
-            (at_once if reused else again).append(post)
-
-        def send_next(connection: KeptAliveConnection) -> None:
-            while True:
-                if at_once:
-                    connection_id, data = at_once.pop()
-                else:
-                    post = next(waiting, None)
-                    if post is None:
-                        return
-                    connection_id, data = post
-                try:
-                    request = self._request("POST", connection_id, data)
-                except Exception as error:  # noqa: BLE001 - no credentials, say: this post fails
-                    failures.append((connection_id, error))
-                    continue
-                reused = connection.sock is not None
-                try:
-                    if not reused:
-                        self._open(connection)
-                    connection.send(request)
-                except OSError:
-                    lost(connection, (connection_id, data), reused)
-                    if reused:
-                        continue
-                    return  # this connection rests; the others carry on
-                if watched.get(connection) is not connection.sock:
-                    unwatch(connection)
-                    assert connection.sock is not None
-                    selector.register(connection.sock, selectors.EVENT_READ, connection)
-                    watched[connection] = connection.sock
-                in_flight[connection] = (connection_id, data, reused)
-                return
-
-        connections = self._lend(min(parallel, len(posts)))
-        try:
-            for connection in connections:
-                send_next(connection)
-            while in_flight:
-                ready = selector.select(READ_TIMEOUT)
-                if not ready:  # no answer in time: those posts are tried again, one by one
-                    for connection, (connection_id, data, _) in list(in_flight.items()):
-                        unwatch(connection)
-                        connection.close()
-                        again.append((connection_id, data))
-                    in_flight.clear()
-                    break
-                for key, _ in ready:
-                    connection = key.data
-                    connection_id, data, reused = in_flight.pop(connection)
-                    try:
-                        status, error_type, body = connection.answer()
-                    except OSError:
-                        lost(connection, (connection_id, data), reused)
-                    else:
-                        error, transient = _outcome(status, error_type, body, connection_id,
-                                                    "PostToConnection")
-                        if transient:
-                            again.append((connection_id, data))
-                        elif error is not None:
-                            failures.append((connection_id, error))
-                    if connection.sock is None:
-                        unwatch(connection)
-                    send_next(connection)
-        finally:
-            for connection in list(watched):
-                unwatch(connection)
-            selector.close()
-            self._give_back(connections)
-        for connection_id, data in [*at_once, *again, *waiting]:
+        while True:
             try:
-                self.post_to_connection(connection_id, data)
-            except Exception as error:  # noqa: BLE001 - reported to the caller, post by post
+                connection_id, data = waiting.popleft()
+            except IndexError:
+                return failures
+            try:
+                error = self._call("POST", connection_id, data)
+            except Exception as unexpected:  # noqa: BLE001 - no credentials, say: this post fails
+                error = unexpected
+            if error is not None:
                 failures.append((connection_id, error))
-        return failures
 
-    # ------------------------------------------------------------ the request
+    # ------------------------------------------------------------ one call
 
-    def signed_request(self, method: str, connection_id: str, data: bytes) -> SignedRequest:
-        """The request boto3 would send for this call, signed as botocore signs it."""
-        path = _path(connection_id)
-        signer = self._signer
-        if signer is None:
-            signer = self._signer = SigV4Signer(self._resolved_region())
-        headers = {"Host": self._host_header, "User-Agent": _USER_AGENT}
-        headers.update(signer.headers(method, self.base_path + path, self._host_header, data,
-                                      self._resolved_credentials().get_frozen_credentials()))
-        return SignedRequest(method, self.base_url + path, data, headers)
+    def _call(self, method: str, connection_id: str, data: bytes) -> Exception | None:
+        """Send the call, again after throttling, a 5xx or a lost connection; what it failed
+        with (ConnectionGone for 410), None when it succeeded."""
+        from urllib3.exceptions import HTTPError, ProtocolError  # cold start: see the top
 
-    def _call(self, method: str, connection_id: str, data: bytes, operation: str) -> bytes:
-        last: _Transient | None = None
+        path = f"{self.base_path}/@connections/{quote(connection_id, safe='')}"
+        operation = "PostToConnection" if method == "POST" else "DeleteConnection"
+        error: Exception | None = None
+        at_once = False
         for attempt in range(ATTEMPTS):
-            if last is not None and not last.at_once:
+            if attempt and not at_once:
                 time.sleep(0.05 * 2 ** (attempt - 1))
+            # Signed per attempt: the signature carries the time.
+            headers = self._signed_headers(method, path, data)
             try:
-                return self._send(method, connection_id, data, operation)
-            except _Transient as transient:
-                last = transient
-        assert last is not None
-        raise last.error
+                status, error_type, body = self._exchange(method, path, data, headers)
+            except (HTTPError, OSError) as failure:
+                error = _endpoint_error(self.base_url, failure)
+                # Mostly a kept-alive connection the server has since closed: a new one at once.
+                at_once = isinstance(failure, ProtocolError) and not at_once
+                continue
+            if status < 300:
+                return None
+            if status == 410:
+                return ConnectionGone(connection_id)
+            error, at_once = _client_error(status, error_type, body, operation), False
+            if status not in _RETRY_STATUSES:
+                return error
+        return error
 
-    def _request(self, method: str, connection_id: str, data: bytes) -> bytes:
-        """The signed request as it goes on the wire."""
-        request = self.signed_request(method, connection_id, data)
-        return _wire(method, self.base_path + _path(connection_id), request.headers, data)
+    def _signed_headers(self, method: str, path: str, data: bytes) -> dict[str, str]:
+        from botocore.awsrequest import AWSRequest  # cold start: see the top
 
-    def _send(self, method: str, connection_id: str, data: bytes, operation: str) -> bytes:
-        # Signed per attempt: the signature carries the time.
-        request = self._request(method, connection_id, data)
-        connection = self._connection()
-        reused = connection.sock is not None
+        request = AWSRequest(method=method, url=self._origin + path, data=data,
+                             headers={"User-Agent": _USER_AGENT})
+        self._current_signer().add_auth(request)
+        return dict(request.headers.items())
+
+    def _exchange(self, method: str, path: str, data: bytes,
+                  headers: dict[str, str]) -> tuple[int, str | None, bytes]:
+        """Status, x-amzn-errortype and at most MAX_ANSWER_BYTES of the body."""
+        response = self._connection_pool().urlopen(
+            method, path, body=data if method == "POST" else None, headers=headers,
+            retries=False, redirect=False, preload_content=False, decode_content=False)
         try:
-            if not reused:
-                self._open(connection)
-            connection.send(request)
-            status, error_type, body = connection.answer()
-        except OSError as failure:
-            connection.close()
-            # A kept-alive connection the server has since closed: reconnect without waiting.
-            raise _Transient(_endpoint_error(self.base_url, failure), at_once=reused) from failure
-        error, transient = _outcome(status, error_type, body, connection_id, operation)
-        if error is None:
-            return body
-        if transient:
-            raise _Transient(error)
-        raise error
+            body = response.read(MAX_ANSWER_BYTES + 1, decode_content=False)
+            if len(body) > MAX_ANSWER_BYTES:
+                body = body[:MAX_ANSWER_BYTES]
+                response.close()  # the rest stays unread: this connection cannot be reused
+            return response.status, response.headers.get("x-amzn-errortype"), body
+        finally:
+            response.release_conn()
 
-    def _connection(self) -> KeptAliveConnection:
-        connection: KeptAliveConnection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            default_port = 443 if self.scheme == "https" else 80
-            connection = KeptAliveConnection(self.host, self.port or default_port)
-            self._local.connection = connection
-        return connection
+    # ------------------------------------------------------------ per container
 
-    def _lend(self, count: int) -> list[KeptAliveConnection]:
-        """`count` connections for post_to_connections: kept-alive ones first."""
-        with self._idle_lock:
-            lent, self._idle = self._idle[:count], self._idle[count:]
-        default_port = 443 if self.scheme == "https" else 80
-        lent += [KeptAliveConnection(self.host, self.port or default_port)
-                 for _ in range(count - len(lent))]
-        return lent
+    def _current_signer(self) -> Any:
+        """botocore's SigV4Auth for the current credentials: frozen once per signature, so a
+        refresh (botocore decides when temporary credentials are due) reaches the next one."""
+        frozen = self._resolved_credentials().get_frozen_credentials()
+        signer = self._signer
+        if signer is None or signer.credentials != frozen:
+            from botocore.auth import SigV4Auth  # cold start: see the top
 
-    def _give_back(self, connections: list[KeptAliveConnection]) -> None:
-        with self._idle_lock:
-            self._idle.extend(connection for connection in connections if connection.sock)
+            signer = self._signer = SigV4Auth(frozen, SERVICE, self._resolved_region())
+        return signer
 
-    def _open(self, connection: KeptAliveConnection) -> None:
-        if self.scheme == "https" and self._tls is None:
-            import ssl
+    def _connection_pool(self) -> Any:
+        pool = self._pool
+        if pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = self._new_pool()
+                pool = self._pool
+        return pool
 
-            self._tls = ssl.create_default_context()
-        connection.open(self._tls if self.scheme == "https" else None)
+    def _new_pool(self) -> Any:
+        import ssl  # cold start: see the top
+
+        import urllib3
+
+        options: dict[str, Any] = {
+            "maxsize": self.max_in_flight, "retries": False,
+            "timeout": urllib3.Timeout(connect=self._timeouts[0], read=self._timeouts[1])}
+        if self.scheme != "https":
+            return urllib3.HTTPConnectionPool(self.host, self.port or 80, **options)
+        # Certificate and host name checked, as boto3 checks them.
+        context = ssl.create_default_context(cafile=self._ca_certs)
+        return urllib3.HTTPSConnectionPool(self.host, self.port or 443, ssl_context=context,
+                                           **options)
+
+    def _thread_pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._workers is None:
+                self._workers = ThreadPoolExecutor(self.max_in_flight,
+                                                   thread_name_prefix="connections")
+            return self._workers
 
     def _resolved_credentials(self) -> Any:
         if self._credentials is None:
-            credentials = _botocore_session().get_credentials()
-            if credentials is None:
-                from botocore.exceptions import NoCredentialsError
-
-                raise NoCredentialsError()
-            self._credentials = credentials
+            self._credentials = default_credentials()
         return self._credentials
 
     def _resolved_region(self) -> str:
         if self._region is None:
-            self._region = (os.environ.get("AWS_REGION")
-                            or _botocore_session().get_config_variable("region")
-                            or _region_from_host(self.host))
+            self._region = default_region(self.host)
         return self._region
 
     def close(self) -> None:
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            connection.close()
-            self._local.connection = None
-        with self._idle_lock:
-            idle, self._idle = self._idle, []
-        for connection in idle:
-            connection.close()
+        with self._lock:
+            pool, self._pool = self._pool, None
+            workers, self._workers = self._workers, None
+        if workers is not None:
+            workers.shutdown(wait=True)
+        if pool is not None:
+            pool.close()
 
 
-class KeptAliveConnection:
-    """One HTTP/1.1 connection, kept open between requests.
+def default_credentials() -> Any:
+    """botocore's credential chain: environment, config files, the container's role."""
+    credentials = _botocore_session().get_credentials()
+    if credentials is None:
+        from botocore.exceptions import NoCredentialsError  # cold start: see the top
 
-    A request goes out in one send and its answer is read here (status line, headers, a
-    Content-Length or chunked body): http.client sent the head and the body apart and parsed
-    the headers with the email package, which together cost more than the signature.
-    """
-
-    __slots__ = ("host", "port", "sock", "buffer")
-
-    def __init__(self, host: str, port: int) -> None:
-        self.host = host
-        self.port = port
-        self.sock: socket.socket | None = None
-        self.buffer = bytearray()
-
-    def open(self, tls: Any = None) -> None:
-        sock = socket.create_connection((self.host, self.port), timeout=CONNECT_TIMEOUT)
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if tls is not None:
-                sock = tls.wrap_socket(sock, server_hostname=self.host)
-            sock.settimeout(READ_TIMEOUT)
-        except BaseException:
-            sock.close()
-            raise
-        self.sock = sock
-        self.buffer.clear()
-
-    def close(self) -> None:
-        if self.sock is not None:
-            self.sock.close()
-            self.sock = None
-        self.buffer.clear()
-
-    def send(self, request: bytes) -> None:
-        assert self.sock is not None
-        self.sock.sendall(request)
-
-    def answer(self) -> tuple[int, str | None, bytes]:
-        """The answer to the request sent: status, x-amzn-errortype header and body."""
-        try:
-            while True:
-                version, status, headers = self._head()
-                if status >= 200:
-                    break  # 1xx: an interim answer, the real one follows
-            if "chunked" in headers.get("transfer-encoding", ""):
-                body = self._chunked()
-            elif "content-length" in headers:
-                body = self._exactly(int(headers["content-length"]))
-            elif status in (204, 304):
-                body = b""
-            else:  # delimited by the server closing the connection
-                body = self._until_closed()
-        except ValueError as malformed:  # a status, length or chunk size that is no number
-            raise ConnectionError(f"malformed HTTP response: {malformed}") from malformed
-        connection = headers.get("connection", "").lower()
-        if connection == "close" or (version == "HTTP/1.0" and connection != "keep-alive"):
-            self.close()
-        return status, headers.get("x-amzn-errortype"), body
-
-    def _head(self) -> tuple[str, int, dict[str, str]]:
-        end = self._find(b"\r\n\r\n")
-        lines = bytes(self.buffer[:end]).decode("latin-1").split("\r\n")
-        del self.buffer[:end + 4]
-        version, _, rest = lines[0].partition(" ")
-        if not version.startswith("HTTP/"):
-            raise ConnectionError(f"not an HTTP response: {lines[0][:80]!r}")
-        headers = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        return version, int(rest[:3]), headers
-
-    def _chunked(self) -> bytes:
-        body = bytearray()
-        while True:
-            end = self._find(b"\r\n")
-            size = int(bytes(self.buffer[:end]).split(b";", 1)[0], 16)
-            del self.buffer[:end + 2]
-            if size == 0:
-                while self._find(b"\r\n") != 0:  # trailers, up to the empty line
-                    del self.buffer[:self._find(b"\r\n") + 2]
-                del self.buffer[:2]
-                return bytes(body)
-            body += self._exactly(size)
-            self._exactly(2)
-
-    def _exactly(self, size: int) -> bytes:
-        while len(self.buffer) < size:
-            self._fill()
-        data = bytes(self.buffer[:size])
-        del self.buffer[:size]
-        return data
-
-    def _until_closed(self) -> bytes:
-        assert self.sock is not None
-        while chunk := self.sock.recv(65536):
-            self.buffer += chunk
-        data = bytes(self.buffer)
-        self.close()
-        return data
-
-    def _find(self, marker: bytes) -> int:
-        start = 0
-        while (found := self.buffer.find(marker, start)) < 0:
-            start = max(0, len(self.buffer) - len(marker) + 1)
-            self._fill()
-        return found
-
-    def _fill(self) -> None:
-        assert self.sock is not None
-        chunk = self.sock.recv(65536)
-        if not chunk:
-            raise ConnectionResetError("the server closed the connection")
-        self.buffer += chunk
+        raise NoCredentialsError()
+    return credentials
 
 
-def _wire(method: str, path: str, headers: dict[str, str], body: bytes) -> bytes:
-    """The request as it goes on the wire: head and body in one buffer, so one send."""
-    lines = [f"{method} {path} HTTP/1.1"]
-    lines.extend(f"{name}: {value}" for name, value in headers.items())
-    if method == "POST":
-        lines.append(f"Content-Length: {len(body)}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body if method == "POST" else b"")
-
-
-def _path(connection_id: str) -> str:
-    # botocore percent-encodes the id as a whole path segment ('/', '=' and '+' included).
-    return f"/@connections/{quote(connection_id, safe='')}"
+def default_region(host: str) -> str:
+    """The Lambda's region, else botocore's configured one, else the endpoint's."""
+    return (os.environ.get("AWS_REGION") or _botocore_session().get_config_variable("region")
+            or _region_from_host(host))
 
 
 def _botocore_session() -> Any:
-    import botocore.session
+    import botocore.session  # cold start: see the top
 
     return botocore.session.get_session()
 
@@ -515,20 +261,9 @@ def _region_from_host(host: str) -> str:
     return labels[2] if len(labels) > 3 and labels[1] == SERVICE else "us-east-1"
 
 
-def _outcome(status: int, error_type: str | None, body: bytes, connection_id: str,
-             operation: str) -> tuple[Exception | None, bool]:
-    """What an answer means: (None, False) for success, else the error and whether a retry
-    may help (throttling, a 5xx)."""
-    if status < 300:
-        return None, False
-    if status == 410:
-        return ConnectionGone(connection_id), False
-    return _client_error(status, error_type, body, operation), status in _RETRY_STATUSES
-
-
 def _client_error(status: int, error_type: str | None, body: bytes, operation: str) -> Exception:
     """The botocore ClientError boto3 raised for the same answer, so callers catch the same."""
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import ClientError  # cold start: see the top
 
     message = ""
     try:
@@ -544,9 +279,16 @@ def _client_error(status: int, error_type: str | None, body: bytes, operation: s
 
 
 def _endpoint_error(url: str, error: Exception) -> Exception:
-    from botocore.exceptions import EndpointConnectionError
+    """The botocore exception boto3 raised for the same failure to get an answer."""
+    from botocore import exceptions  # cold start: see the top
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 
-    return EndpointConnectionError(endpoint_url=url, error=error)
+    if isinstance(error, ReadTimeoutError):
+        return exceptions.ReadTimeoutError(endpoint_url=url, error=error)
+    # urllib3's NewConnectionError (refused, unreachable) is a ConnectTimeoutError too.
+    if isinstance(error, ConnectTimeoutError) and not isinstance(error, NewConnectionError):
+        return exceptions.ConnectTimeoutError(endpoint_url=url, error=error)
+    return exceptions.EndpointConnectionError(endpoint_url=url, error=error)
 
 
 _api: ManagementApi | None = None

@@ -1,157 +1,214 @@
-"""The lean @connections client sends the request boto3's apigatewaymanagementapi client sends.
+"""The @connections client's requests carry a SigV4 signature API Gateway accepts.
 
-boto3's own request is captured at botocore's `before-send` event (and answered there, so
-nothing leaves the process); both are signed at the same frozen time with the same credentials.
+A local gateway checks each request's signature as API Gateway does (the headers the request
+says it signed, recomputed with the caller's secret) and refuses a wrong one with 403; the
+requests are also compared with the ones boto3's apigatewaymanagementapi client sends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import hmac
+import importlib.util
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from unittest import mock
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
-from botocore.credentials import Credentials
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials, RefreshableCredentials
+from botocore.exceptions import ClientError
 
-from plaza.stores.realtime import ManagementApi
+from plaza.stores.realtime import ConnectionGone, ManagementApi
 
-FROZEN = datetime.datetime(2026, 11, 23, 12, 0, 0)
-# Headers botocore adds that are neither signed nor needed by API Gateway.
-UNSIGNED = {"user-agent", "amz-sdk-invocation-id", "amz-sdk-request", "content-length"}
-
-
-class _EmptyBody:
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield b""
+SECRETS = {"AKIDEXAMPLE": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "AKIDNEXT": "next-secret"}
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    def frozen(remove_tzinfo: bool = True) -> datetime.datetime:
-        return FROZEN if remove_tzinfo else FROZEN.replace(tzinfo=datetime.UTC)
+def signature_is_valid(method: str, path: str, headers: Any, body: bytes) -> bool:
+    """API Gateway's check: sign what the request says it signed, with the caller's secret."""
+    scheme, _, fields_text = headers["Authorization"].partition(" ")
+    fields = dict(field.strip().split("=", 1) for field in fields_text.split(","))
+    access_key, _, region, service, _ = fields["Credential"].split("/")
+    if scheme != "AWS4-HMAC-SHA256" or access_key not in SECRETS:
+        return False
+    signed = fields["SignedHeaders"].split(";")
+    request = AWSRequest(method=method, url=f"http://{headers['Host']}{path}", data=body,
+                         headers={name: headers[name] for name in signed if name in headers})
+    request.context["timestamp"] = headers["X-Amz-Date"]
+    signer = SigV4Auth(Credentials(access_key, SECRETS[access_key],
+                                   headers.get("X-Amz-Security-Token")), service, region)
+    expected = signer.signature(
+        signer.string_to_sign(request, signer.canonical_request(request)), request)
+    return (signer.signed_headers(signer.headers_to_sign(request)) == fields["SignedHeaders"]
+            and hmac.compare_digest(expected, fields["Signature"]))
 
-    # With awscrt installed botocore signs with its CRT signer, which reads the clock elsewhere.
-    targets = ["botocore.auth.get_current_datetime"]
-    try:
-        import botocore.crt.auth  # noqa: F401
 
-        targets.append("botocore.crt.auth.get_current_datetime")
-    except ImportError:
+class _CheckingGateway(BaseHTTPRequestHandler):
+    """@connections that checks signatures; ids starting with `gone` are closed (410)."""
+
+    protocol_version = "HTTP/1.1"
+    received: list[dict[str, Any]] = []
+
+    def _answer(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        valid = signature_is_valid(self.command, self.path, self.headers, body)
+        _CheckingGateway.received.append({"method": self.command, "path": self.path,
+                                          "body": body, "valid": valid,
+                                          "headers": dict(self.headers.items())})
+        if not valid:
+            self._send(403, b'{"message":"signature mismatch"}', "InvalidSignatureException")
+        elif self.path.rsplit("/", 1)[-1].startswith("gone"):
+            self._send(410, b'{"message":null}', "GoneException")
+        else:
+            self._send(200 if self.command == "POST" else 204, b"")
+
+    do_POST = do_DELETE = _answer  # noqa: N815 - http.server's naming
+
+    def _send(self, status: int, body: bytes, error_type: str | None = None) -> None:
+        self.send_response(status)
+        if error_type:
+            self.send_header("x-amzn-ErrorType", error_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
         pass
-    patches = [mock.patch(target, frozen) for target in targets]
-    patches.append(mock.patch("plaza.stores.realtime._clock",
-                              lambda: FROZEN.replace(tzinfo=datetime.UTC).timestamp()))
-    for patch in patches:
-        patch.start()
-    yield
-    for patch in reversed(patches):
-        patch.stop()
 
 
-def boto3_request(endpoint: str, operation: str, token: str | None, **params: Any) -> Any:
-    captured = []
-
-    def answer(request: Any, **_: Any) -> AWSResponse:
-        captured.append(request)
-        return AWSResponse(request.url, 200, {}, _EmptyBody())
-
-    client = boto3.client("apigatewaymanagementapi", endpoint_url=endpoint,
-                          region_name="eu-west-1", aws_access_key_id="AKIDEXAMPLE",
-                          aws_secret_access_key="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-                          aws_session_token=token)
-    client.meta.events.register("before-send", answer)
-    getattr(client, operation)(**params)
-    return captured[0]
+@pytest.fixture
+def endpoint() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _CheckingGateway)
+    _CheckingGateway.received = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/dev"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
-def lean_request(endpoint: str, method: str, token: str | None, connection_id: str,
-                 data: bytes) -> Any:
-    credentials = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", token)
-    return ManagementApi(endpoint, region="eu-west-1", credentials=credentials) \
-        .signed_request(method, connection_id, data)
+def client(endpoint: str, secret: str = SECRETS["AKIDEXAMPLE"],
+           token: str | None = None) -> ManagementApi:
+    return ManagementApi(endpoint, region="eu-west-1",
+                         credentials=Credentials("AKIDEXAMPLE", secret, token))
 
 
-def text(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+@pytest.mark.parametrize("token", [None, "session-token"])
+def test_the_gateway_accepts_posts_and_deletes_and_refuses_a_wrong_secret(
+        endpoint: str, token: str | None) -> None:
+    api = client(endpoint, token=token)
+    try:
+        api.post_to_connection("L0SM9cOFvHcCIhw=", b'{"type":"pong"}')
+        api.post_to_connection("odd/id+with space=", b"\xff\x00")
+        api.delete_connection("L0SM9cOFvHcCIhw=")
+        failures = api.post_to_connections(
+            [(f"live-{n}", b"{}") for n in range(20)] + [("gone-1", b"{}")], parallel=4)
+    finally:
+        api.close()
+    assert [(connection_id, type(error)) for connection_id, error in failures] == [
+        ("gone-1", ConnectionGone)]
+    assert len(_CheckingGateway.received) == 24
+    assert all(request["valid"] for request in _CheckingGateway.received)
+    assert _CheckingGateway.received[1]["path"] == "/dev/@connections/odd%2Fid%2Bwith%20space%3D"
+
+    wrong = client(endpoint, secret="not-the-secret", token=token)
+    try:
+        with pytest.raises(ClientError) as refused:
+            wrong.post_to_connection("L0SM9cOFvHcCIhw=", b"{}")
+    finally:
+        wrong.close()
+    assert refused.value.response["Error"]["Code"] == "InvalidSignatureException"
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
-def signed_headers(request: Any) -> dict[str, str]:
-    return {name.lower(): text(value)
-            for name, value in request.headers.items() if name.lower() not in UNSIGNED}
+@pytest.fixture
+def frozen_clock() -> Iterator[None]:
+    frozen = datetime.datetime(2026, 11, 23, 12, 0, 0)
+
+    def now(remove_tzinfo: bool = True) -> datetime.datetime:
+        return frozen if remove_tzinfo else frozen.replace(tzinfo=datetime.UTC)
+
+    # With awscrt installed boto3 signs with botocore's CRT signer, which reads the clock there.
+    targets = ["botocore.auth.get_current_datetime"]
+    if importlib.util.find_spec("awscrt") is not None:
+        targets.append("botocore.crt.auth.get_current_datetime")
+    with contextlib.ExitStack() as patches:
+        for target in targets:
+            patches.enter_context(mock.patch(target, now))
+        yield
 
 
-def body_of(request: Any) -> bytes:
-    return request.body or b""
-
-
-@pytest.mark.parametrize("endpoint", [
-    "https://abc123.execute-api.eu-west-1.amazonaws.com/prod",
-    "http://127.0.0.1:3001/dev",
-])
+@pytest.mark.usefixtures("frozen_clock")
 @pytest.mark.parametrize("token", [None, "session-token"])
 @pytest.mark.parametrize("connection_id", ["L0SM9cOFvHcCIhw=", "odd/id+with space="])
-def test_post_is_signed_exactly_as_boto3_signs_it(endpoint: str, token: str | None,
-                                                  connection_id: str) -> None:
+def test_a_post_is_signed_as_boto3_signs_it(endpoint: str, token: str | None,
+                                            connection_id: str) -> None:
     data = b'{"type":"pong","id":7}'
-    expected = boto3_request(endpoint, "post_to_connection", token,
-                             ConnectionId=connection_id, Data=data)
-    actual = lean_request(endpoint, "POST", token, connection_id, data)
+    boto3.client("apigatewaymanagementapi", endpoint_url=endpoint, region_name="eu-west-1",
+                 aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key=SECRETS["AKIDEXAMPLE"],
+                 aws_session_token=token, config=Config(retries={"max_attempts": 1})
+                 ).post_to_connection(ConnectionId=connection_id, Data=data)
+    api = client(endpoint, token=token)
+    try:
+        api.post_to_connection(connection_id, data)
+    finally:
+        api.close()
 
-    assert actual.method == expected.method == "POST"
-    assert actual.url == expected.url
-    assert body_of(actual) == body_of(expected) == data
-    assert signed_headers(actual) == signed_headers(expected)
-    authorization = text(actual.headers["Authorization"])
-    assert authorization == text(expected.headers["Authorization"])
-    assert "Credential=AKIDEXAMPLE/20261123/eu-west-1/execute-api/aws4_request" in authorization
-
-
-def test_delete_is_signed_exactly_as_boto3_signs_it() -> None:
-    endpoint = "https://abc123.execute-api.eu-west-1.amazonaws.com/prod"
-    expected = boto3_request(endpoint, "delete_connection", "session-token",
-                             ConnectionId="L0SM9cOFvHcCIhw=")
-    actual = lean_request(endpoint, "DELETE", "session-token", "L0SM9cOFvHcCIhw=", b"")
-
-    assert (actual.method, actual.url) == (expected.method, expected.url)
-    assert signed_headers(actual) == signed_headers(expected)
-    assert text(actual.headers["Authorization"]) == text(expected.headers["Authorization"])
+    expected, actual = _CheckingGateway.received
+    assert (actual["method"], actual["path"], actual["body"]) == (
+        expected["method"], expected["path"], expected["body"])
+    assert actual["headers"]["Authorization"] == expected["headers"]["Authorization"]
+    assert actual["headers"]["X-Amz-Date"] == expected["headers"]["X-Amz-Date"]
+    assert actual["headers"].get("X-Amz-Security-Token") == token
+    assert "Credential=AKIDEXAMPLE/20261123/eu-west-1/execute-api/aws4_request" in \
+        actual["headers"]["Authorization"]
 
 
-@pytest.mark.parametrize("cases", [[
-    # (when, access key, secret key, token, method, path, body)
-    (datetime.datetime(2026, 11, 23, 23, 59, 59), "AKID1", "secret1", None, "POST",
-     "/prod/@connections/abc%3D", b'{"a":1}'),
-    # The next day needs a new signing key; so does another secret key.
-    (datetime.datetime(2026, 11, 24, 0, 0, 1), "AKID1", "secret1", None, "POST",
-     "/prod/@connections/abc%3D", b'{"a":2}'),
-    (datetime.datetime(2026, 11, 24, 0, 0, 2), "AKID2", "secret2", "tok  en", "DELETE",
-     "/@connections/x%2By", b""),
-    (datetime.datetime(2026, 11, 24, 0, 0, 3), "AKID1", "secret1", "t", "POST",
-     "/prod/./@connections/../@connections//abc~d", b"\xff\x00"),
-]])
-def test_signer_keeps_signing_as_botocore_across_days_and_credentials(
-        cases: list[tuple[Any, ...]]) -> None:
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
+def test_refreshed_credentials_sign_the_posts_after_the_refresh(endpoint: str) -> None:
+    now = [datetime.datetime(2026, 11, 23, 12, 0, tzinfo=datetime.UTC)]
+    expiry = now[0] + datetime.timedelta(hours=1)
 
-    from plaza.stores.realtime import SigV4Signer
+    def refreshed() -> dict[str, str]:
+        return {"access_key": "AKIDNEXT", "secret_key": SECRETS["AKIDNEXT"], "token": "t2",
+                "expiry_time": (now[0] + datetime.timedelta(hours=1)).isoformat()}
 
-    host = "abc.execute-api.eu-west-1.amazonaws.com"
-    signer = SigV4Signer("eu-west-1")
-    for when, access_key, secret_key, token, method, path, body in cases:
-        credentials = Credentials(access_key, secret_key, token).get_frozen_credentials()
-        expected = AWSRequest(method=method, url=f"https://{host}{path}", data=body,
-                              headers={"User-Agent": "plaza-realtime"})
-        with mock.patch("botocore.auth.get_current_datetime",
-                        lambda remove_tzinfo=True, when=when: when):
-            SigV4Auth(credentials, "execute-api", "eu-west-1").add_auth(expected)
-        with mock.patch("plaza.stores.realtime._clock",
-                        lambda when=when: when.replace(tzinfo=datetime.UTC).timestamp()):
-            actual = signer.headers(method, path, host, body, credentials)
+    credentials = RefreshableCredentials("AKIDEXAMPLE", SECRETS["AKIDEXAMPLE"], "t1", expiry,
+                                         refreshed, "test", time_fetcher=lambda: now[0])
+    api = ManagementApi(endpoint, region="eu-west-1", credentials=credentials)
+    try:
+        api.post_to_connection("a", b"1")
+        now[0] += datetime.timedelta(minutes=59)  # within botocore's refresh window
+        api.post_to_connection("b", b"2")
+    finally:
+        api.close()
+    assert [(request["headers"]["Authorization"].split("/", 1)[0], request["valid"])
+            for request in _CheckingGateway.received] == [
+        ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE", True),
+        ("AWS4-HMAC-SHA256 Credential=AKIDNEXT", True)]
 
-        assert actual["Authorization"] == expected.headers["Authorization"]
-        assert actual["X-Amz-Date"] == expected.headers["X-Amz-Date"]
-        assert actual.get("X-Amz-Security-Token") == expected.headers.get("X-Amz-Security-Token")
+
+def test_credentials_and_region_come_from_botocore_once_per_client(
+        endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRETS["AKIDEXAMPLE"])
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.setenv("AWS_REGION", "ap-south-1")
+    api = ManagementApi(endpoint)
+    try:
+        api.post_to_connection("a", b"1")
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDNEXT")  # read once: not seen
+        api.post_to_connection("b", b"2")
+    finally:
+        api.close()
+    authorizations = [request["headers"]["Authorization"]
+                      for request in _CheckingGateway.received]
+    assert all("Credential=AKIDEXAMPLE/" in value and "/ap-south-1/execute-api/" in value
+               for value in authorizations), authorizations
+    assert all(request["valid"] for request in _CheckingGateway.received)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from botocore.credentials import Credentials
+from botocore.exceptions import EndpointConnectionError
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -64,7 +65,8 @@ class _Gateway(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def https_api(tmp_path: Path) -> Iterator[ManagementApi]:
+def gateway(tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """The HTTPS gateway's port and the certificate it presents (for `localhost` only)."""
     cert, key = _certificate(tmp_path)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Gateway)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -72,16 +74,23 @@ def https_api(tmp_path: Path) -> Iterator[ManagementApi]:
     server.socket = context.wrap_socket(server.socket, server_side=True)
     _Gateway.received, _Gateway.peers = [], set()
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    api = ManagementApi(f"https://localhost:{server.server_address[1]}/prod", "eu-west-1",
-                        Credentials("AKIDEXAMPLE", "secret"))
+    try:
+        yield server.server_address[1], cert
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def https_api(gateway: tuple[int, Path]) -> Iterator[ManagementApi]:
+    port, cert = gateway
     # The only difference from AWS: trust the test's certificate instead of the system's CAs.
-    api._tls = ssl.create_default_context(cafile=str(cert))
+    api = ManagementApi(f"https://localhost:{port}/prod", "eu-west-1",
+                        Credentials("AKIDEXAMPLE", "secret"), ca_certs=str(cert))
     try:
         yield api
     finally:
         api.close()
-        server.shutdown()
-        server.server_close()
 
 
 def test_one_post_goes_over_tls_signed_and_a_closed_connection_is_gone(
@@ -94,6 +103,26 @@ def test_one_post_goes_over_tls_signed_and_a_closed_connection_is_gone(
     assert authorization.startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
     assert "/eu-west-1/execute-api/aws4_request" in authorization
     assert len(_Gateway.peers) == 1  # the second post reused the kept-alive TLS connection
+    assert https_api.connections_opened == 1
+
+
+@pytest.mark.parametrize("host, trusted", [
+    ("127.0.0.1", True),  # the certificate is for localhost, not for this name
+    ("localhost", False),  # a certificate no trusted CA issued
+])
+def test_a_certificate_not_for_the_host_or_not_trusted_is_refused_before_any_request(
+        gateway: tuple[int, Path], host: str, trusted: bool) -> None:
+    port, cert = gateway
+    api = ManagementApi(f"https://{host}:{port}/prod", "eu-west-1",
+                        Credentials("AKIDEXAMPLE", "secret"),
+                        ca_certs=str(cert) if trusted else None)
+    try:
+        with pytest.raises(EndpointConnectionError) as refused:
+            api.post_to_connection("abc=", b"{}")
+    finally:
+        api.close()
+    assert "CERTIFICATE_VERIFY_FAILED" in repr(refused.value.kwargs["error"])
+    assert _Gateway.received == []
 
 
 def test_many_posts_in_flight_over_tls_all_arrive_and_only_the_closed_ones_fail(
