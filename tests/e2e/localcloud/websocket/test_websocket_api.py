@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from socket import SHUT_RDWR
 from typing import Any
 
 import boto3
@@ -230,17 +229,26 @@ def test_plaza_management_api_posts_over_one_kept_alive_connection(
         cloud: RunningCloud, lean_management: ManagementApi) -> None:
     with open_socket(cloud) as socket:
         connection_id = connection_id_of(socket)
-        lean_management.post_to_connection(connection_id, b'{"n":1}')
-        kept = lean_management._connection().sock
-        lean_management.post_to_connection(connection_id, b'{"n":2}')
-        assert [receive_json(socket), receive_json(socket)] == [{"n": 1}, {"n": 2}]
-        assert lean_management._connection().sock is kept
-        # The server may drop an idle kept-alive connection: the next post reconnects.
-        kept.shutdown(SHUT_RDWR)
-        lean_management.post_to_connection(connection_id, b'{"n":3}')
-        assert receive_json(socket) == {"n": 3}
+        for n in (1, 2, 3):
+            lean_management.post_to_connection(connection_id, f'{{"n":{n}}}'.encode())
+        assert [receive_json(socket) for _ in range(3)] == [{"n": 1}, {"n": 2}, {"n": 3}]
+        assert lean_management.connections_opened == 1
     with pytest.raises(ConnectionGone):
         lean_management.post_to_connection(connection_id, b"late")
+
+
+def test_plaza_management_api_posts_to_many_connections_in_flight_at_once(
+        cloud: RunningCloud, lean_management: ManagementApi) -> None:
+    with open_socket(cloud) as first, open_socket(cloud) as second:
+        ids = [connection_id_of(first), connection_id_of(second)]
+        gone = "bmV2ZXItY29ubmVjdGVk"  # never connected
+        failures = lean_management.post_to_connections(
+            [(ids[n % 2], f'{{"n":{n}}}'.encode()) for n in range(8)] + [(gone, b"{}")],
+            parallel=4)
+        assert [(connection_id, type(error)) for connection_id, error in failures] == [
+            (gone, ConnectionGone)]
+        assert sorted(receive_json(first)["n"] for _ in range(4)) == [0, 2, 4, 6]
+        assert sorted(receive_json(second)["n"] for _ in range(4)) == [1, 3, 5, 7]
 
 
 def test_posts_sent_without_waiting_are_answered_in_order_on_one_connection(
