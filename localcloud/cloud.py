@@ -18,7 +18,9 @@ from typing import Any, Protocol
 from localcloud.embedded import EmbeddedStores, free_port
 from localcloud.recorder import Recorder
 from localcloud.runtime import LambdaRuntime
-from localcloud.template import LocalEndpoints, Stack, load_stack
+from localcloud.template.loading import load_stack
+from localcloud.template.resolver import LocalEndpoints
+from localcloud.template.stack import Stack
 
 
 class Component(Protocol):
@@ -116,7 +118,7 @@ class LocalCloud:
 
     def _build_components(self) -> list[Component]:
         # Each part of the local cloud is added here as it exists; order is start order.
-        from localcloud.aws import AwsServices
+        from localcloud.aws.services import AwsServices
         from localcloud.console import Console
         from localcloud.event_sources import EventSources
         from localcloud.http_api import HttpApi

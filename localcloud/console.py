@@ -122,7 +122,7 @@ class Console:
             "websocket_routes": self.websocket_route_listing(),
             "state_machines": [
                 {"logical_id": m.logical_id, "name": m.name, "type": m.type,
-                 "states": list((m.definition.get("States") or {}).keys())}
+                 "states": _states_in_flow_order(m.definition)}
                 for m in getattr(self.cloud.stack, "state_machines", {}).values()],
             "status": status,
             "status_errors": errors,
@@ -384,3 +384,21 @@ async def _respond(send: Send, status: int, body: bytes, content_type: bytes,
 async def _problem(send: Send, scope: Scope, error: errors.PlazaError) -> None:
     body = json.dumps(error.problem(instance=scope["path"])).encode()
     await _respond(send, error.status, body, b"application/problem+json")
+
+
+def _states_in_flow_order(definition: dict[str, Any]) -> list[str]:
+    """State names from `StartAt` along each transition, then any unreached: the order a
+    reader follows (SAM deploys an inline definition with its keys sorted)."""
+    states = definition.get("States") or {}
+    ordered: list[str] = []
+    pending = [definition.get("StartAt")]
+    while pending:
+        name = pending.pop(0)
+        if name not in states or name in ordered:
+            continue
+        ordered.append(name)
+        state = states[name]
+        pending.extend(choice.get("Next") for choice in state.get("Choices") or [])
+        pending.extend([state.get("Next"), state.get("Default")])
+        pending.extend(catch.get("Next") for catch in state.get("Catch") or [])
+    return ordered + [name for name in states if name not in ordered]

@@ -22,16 +22,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote_plus, unquote_plus
 
-from localcloud.aws import LocalClients
+from localcloud.aws.clients import LocalClients
 from localcloud.runtime import FunctionError
-from localcloud.template import (
-    ACCOUNT_ID,
-    REGION,
-    QueueSpec,
-    S3EventSource,
-    ScheduleSpec,
-    SqsEventSource,
-)
+from localcloud.template.account import ACCOUNT_ID, REGION
+from localcloud.template.stack import QueueSpec, S3EventSource, ScheduleSpec, SqsEventSource
 
 if TYPE_CHECKING:
     from localcloud.cloud import LocalCloud

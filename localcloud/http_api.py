@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, unquote_plus
 
 from localcloud.runtime import FunctionError, FunctionTimeout
-from localcloud.template import ACCOUNT_ID, REGION, Authorizer, Cors, HttpApiSpec, HttpRoute
+from localcloud.template.account import ACCOUNT_ID, REGION
+from localcloud.template.stack import Authorizer, Cors, HttpApiSpec, HttpRoute
 from plaza import errors
 
 if TYPE_CHECKING:

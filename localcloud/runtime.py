@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from localcloud.recorder import Invocation, Recorder
-from localcloud.template import REGION, FunctionSpec, Stack
+from localcloud.template.account import REGION
+from localcloud.template.stack import FunctionSpec, Stack
 
 try:  # orjson, when installed, takes a third of the warm invoke's JSON time
     import orjson

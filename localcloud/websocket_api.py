@@ -23,7 +23,8 @@ from urllib.parse import parse_qsl
 
 from localcloud.http_api import _policy_allows
 from localcloud.runtime import FunctionError
-from localcloud.template import ACCOUNT_ID, REGION, Authorizer, WebSocketApiSpec, WebSocketRoute
+from localcloud.template.account import ACCOUNT_ID, REGION
+from localcloud.template.stack import Authorizer, WebSocketApiSpec, WebSocketRoute
 
 if TYPE_CHECKING:
     import uvicorn

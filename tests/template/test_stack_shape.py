@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from localcloud.template import LocalEndpoints, Resolver, load_yaml
+from localcloud.template.reading import load_yaml
+from localcloud.template.resolver import LocalEndpoints, Resolver
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_yaml(ROOT / "template.yaml")

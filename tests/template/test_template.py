@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.template import load_yaml
+from localcloud.template.reading import load_yaml
 from tests.support.lambdas import FakeContext, load_event, load_function
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from localcloud.template import load_stack
+from localcloud.template.loading import load_stack
 
 TEMPLATE = """
 Transform: AWS::Serverless-2016-10-31
@@ -25,6 +25,7 @@ Resources:
     Type: AWS::Serverless::Function
     Properties:
       Handler: worker.handler
+      Runtime: python3.12
       CodeUri: functions/
       Events:
         Signup:

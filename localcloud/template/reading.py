@@ -1,0 +1,157 @@
+"""Reads template.yaml into the CloudFormation AWS would create from it.
+
+YAML is decoded by cfn-lint's decoder (the `!Ref`/`!Sub`/`!GetAtt` short forms included) and
+a SAM template is expanded by the AWS SAM translator, the library that transforms it on deploy:
+functions become `AWS::Lambda::Function`s with `Globals` merged, HTTP API events an OpenAPI body,
+SQS events `AWS::Lambda::EventSourceMapping`s, schedules `AWS::Events::Rule`s, and so on.
+
+Both libraries take about two seconds to import and translate, most of a local cloud's start,
+so the result is cached under .aws-sam/localcloud/, keyed by the template's bytes, the parameter
+values and the libraries' versions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from localcloud.template.account import REGION
+from localcloud.template.resolver import TemplateError
+from localcloud.template.samconfig import parameter_values
+
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+# The translator accepts only S3 code locations, as after `sam package`; a local path is passed
+# as a key in this bucket, so the translated template still says where the code is.
+LOCAL_PATH_BUCKET = "localcloud-local-path"
+_LOCAL_PATH_PROPERTIES = ("CodeUri", "ContentUri", "DefinitionUri")
+CACHE_DIR = Path(__file__).resolve().parents[2] / ".aws-sam" / "localcloud"
+_CACHE_FORMAT = 1  # bump when what is cached changes shape
+_CACHE_ENTRIES = 32
+
+
+@dataclass
+class Template:
+    """A template as CloudFormation sees it after the SAM transform."""
+
+    document: dict[str, Any]
+    # Resources SAM made for an event of a function or state machine: logical id -> (owner,
+    # event name), e.g. "DigestFunctionNightly" -> ("DigestFunction", "Nightly").
+    events: dict[str, tuple[str, str]]
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        return dict(self.document.get("Resources") or {})
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    """The template as written, intrinsics in their long form (`{"Fn::GetAtt": [name, att]}`)."""
+    from cfnlint.decode import decode
+
+    decoded, problems = decode(str(path))
+    if problems or decoded is None:
+        raise TemplateError(f"{path}: " + "; ".join(str(problem) for problem in problems))
+    # Plain data: cfn-lint's nodes carry line marks and copy slowly.
+    return dict(json.loads(json.dumps(decoded)))
+
+
+def read_template(path: Path, given: dict[str, str]) -> Template:
+    """`path` decoded and, when it declares the SAM transform, translated with the `given`
+    parameter values (samconfig's, overrides) over the defaults; cached."""
+    source = path.read_bytes()
+    key = _cache_key(source, given)
+    cached = _cache_get(key)
+    if cached is None:
+        cached = _read(path, given)
+        _cache_put(key, cached)
+    document = cached["document"]
+    return Template(document=document, events={name: (owner, event) for name, (owner, event)
+                                               in cached["events"].items()})
+
+
+def local_path(location: Any) -> str | None:
+    """The local path a translated code or definition location stands for (None: a real one)."""
+    if not isinstance(location, dict):
+        return None
+    bucket = location.get("S3Bucket", location.get("Bucket"))
+    key = location.get("S3Key", location.get("Key"))
+    return str(key) if bucket == LOCAL_PATH_BUCKET and isinstance(key, str) else None
+
+
+def _read(path: Path, given: dict[str, str]) -> dict[str, Any]:
+    template = load_yaml(path)
+    transforms = template.get("Transform") or []
+    if SAM_TRANSFORM not in (transforms if isinstance(transforms, list) else [transforms]):
+        return {"document": template, "events": {}}
+    translated = translate(template, parameter_values(template.get("Parameters") or {}, given))
+    resources = translated.get("Resources") or {}
+    events = {f"{owner}{event}": [owner, event]
+              for owner, resource in (template.get("Resources") or {}).items()
+              for event in ((resource.get("Properties") or {}).get("Events") or {})
+              if f"{owner}{event}" in resources}
+    return {"document": translated, "events": events}
+
+
+def translate(template: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
+    """The SAM template as CloudFormation, local paths kept as `LOCAL_PATH_BUCKET` keys."""
+    import boto3
+    from samtranslator.model.exceptions import InvalidDocumentException
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+
+    template = copy.deepcopy(template)
+    sections = [*(template.get("Resources") or {}).values(), template.get("Globals") or {}]
+    for section in sections:
+        for props in (section.get("Properties"), section.get("Function")):
+            for name in _LOCAL_PATH_PROPERTIES:
+                if isinstance(props, dict) and isinstance(props.get(name), str):
+                    props[name] = f"s3://{LOCAL_PATH_BUCKET}/{props[name]}"
+    # The translator prefers the managed-policy map it bundles; this fallback would list IAM's.
+    translator = Translator(None, Parser(), boto_session=boto3.Session(region_name=REGION))
+    try:
+        return dict(translator.translate(template, parameter_values=dict(parameters),
+                                         get_managed_policy_map=dict))
+    except InvalidDocumentException as error:
+        causes = "; ".join(cause.message for cause in error.causes)
+        raise TemplateError(f"the SAM transform rejects the template: {causes}") from error
+
+
+def _cache_key(source: bytes, given: dict[str, str]) -> str:
+    digest = hashlib.sha256(source)
+    libraries = [_version("aws-sam-translator"), _version("cfn-lint"), _CACHE_FORMAT]
+    digest.update(json.dumps([given, libraries], sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def _cache_get(key: str) -> dict[str, Any] | None:
+    try:
+        return dict(json.loads((CACHE_DIR / f"{key}.json").read_text()))
+    except (OSError, ValueError):
+        return None
+
+
+def _cache_put(key: str, value: dict[str, Any]) -> None:
+    """Write atomically (clouds in other processes read the same files); keep the newest few."""
+    with contextlib.suppress(OSError):
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=CACHE_DIR, suffix=".tmp")
+        with os.fdopen(handle, "w") as file:
+            json.dump(value, file)
+        os.replace(temporary, CACHE_DIR / f"{key}.json")
+        entries = sorted(CACHE_DIR.glob("*.json"), key=lambda entry: entry.stat().st_mtime)
+        for stale in entries[:-_CACHE_ENTRIES]:
+            stale.unlink(missing_ok=True)

@@ -1,0 +1,97 @@
+"""The stack's resources from the translated template: functions, queues, buckets, state
+machines, topics, event buses and email identities."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+
+from localcloud.template.reading import local_path
+from localcloud.template.resolver import Resolver, TemplateError
+from localcloud.template.stack import BucketSpec, FunctionSpec, QueueSpec, Stack, StateMachineSpec
+
+
+def read_resource(stack: Stack, resolver: Resolver, logical_id: str, kind: str,
+                  props: dict[str, Any]) -> None:
+    if kind == "AWS::Lambda::Function":
+        stack.functions[logical_id] = _function(stack, resolver, logical_id, props)
+    elif kind == "AWS::SQS::Queue":
+        stack.queues[logical_id] = _queue(resolver, logical_id, props)
+    elif kind == "AWS::S3::Bucket":
+        cors = resolver.resolve(props.get("CorsConfiguration", {})).get("CorsRules", [])
+        stack.buckets[logical_id] = BucketSpec(logical_id, resolver.physical_name(logical_id),
+                                               cors)
+    elif kind == "AWS::StepFunctions::StateMachine":
+        stack.state_machines[logical_id] = _state_machine(stack, resolver, logical_id, props)
+    elif kind == "AWS::SNS::Topic":
+        stack.topics[logical_id] = resolver.physical_name(logical_id)
+    elif kind == "AWS::Events::EventBus":
+        stack.event_buses[logical_id] = resolver.physical_name(logical_id)
+    elif kind == "AWS::SES::EmailIdentity":
+        stack.email_identities.append(str(resolver.resolve(props.get("EmailIdentity"))))
+
+
+def _function(stack: Stack, resolver: Resolver, logical_id: str,
+              props: dict[str, Any]) -> FunctionSpec:
+    code_dir = local_path(props.get("Code"))
+    if code_dir is None:
+        raise TemplateError(f"{logical_id}: only local CodeUri paths can run locally")
+    environment = resolver.resolve((props.get("Environment") or {}).get("Variables") or {})
+    return FunctionSpec(
+        logical_id=logical_id,
+        name=resolver.physical_name(logical_id),
+        code_dir=(stack.root / code_dir).resolve(),
+        handler=str(resolver.resolve(props.get("Handler", "app.handler"))),
+        runtime=str(resolver.resolve(props.get("Runtime", "python3.12"))),
+        timeout=float(resolver.resolve(props.get("Timeout", 3))),
+        memory=int(resolver.resolve(props.get("MemorySize", 128))),
+        environment={k: "" if v is None else str(v) for k, v in environment.items()},
+        layers=resolver.resolve(props.get("Layers") or []),
+        reserved_concurrency=props.get("ReservedConcurrentExecutions"),
+    )
+
+
+def _queue(resolver: Resolver, logical_id: str, props: dict[str, Any]) -> QueueSpec:
+    redrive = props.get("RedrivePolicy") or {}
+    if isinstance(redrive, str):
+        redrive = json.loads(redrive)
+    target = redrive.get("deadLetterTargetArn")
+    max_receive = redrive.get("maxReceiveCount")
+    return QueueSpec(
+        logical_id=logical_id,
+        name=resolver.physical_name(logical_id),
+        fifo=bool(resolver.resolve(props.get("FifoQueue", False))),
+        visibility_timeout=int(resolver.resolve(props.get("VisibilityTimeout", 30))),
+        retention=int(resolver.resolve(props.get("MessageRetentionPeriod", 345600))),
+        dead_letter_queue=(resolver.logical_id_of(target)
+                           if isinstance(target, dict) and "Fn::GetAtt" in target else None),
+        max_receive_count=int(resolver.resolve(max_receive)) if max_receive else None,
+    )
+
+
+def _state_machine(stack: Stack, resolver: Resolver, logical_id: str,
+                   props: dict[str, Any]) -> StateMachineSpec:
+    definition_file = local_path(props.get("DefinitionS3Location"))
+    if definition_file is not None:
+        path = stack.root / definition_file
+        text = path.read_text()
+        definition = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    elif "Definition" in props:
+        definition = props["Definition"]
+    elif "DefinitionString" in props:
+        definition = json.loads(str(resolver.resolve(props["DefinitionString"])))
+    else:
+        raise TemplateError(f"{logical_id}: state machine without a local definition")
+    substitutions = {k: str(resolver.resolve(v))
+                     for k, v in (props.get("DefinitionSubstitutions") or {}).items()}
+    rendered = json.dumps(resolver.resolve(definition))
+    for key, value in substitutions.items():
+        rendered = rendered.replace("${" + key + "}", value)
+    return StateMachineSpec(
+        logical_id=logical_id,
+        name=resolver.physical_name(logical_id),
+        definition=json.loads(rendered),
+        type=str(resolver.resolve(props.get("StateMachineType", "STANDARD"))),
+    )

@@ -1,0 +1,153 @@
+"""The local cloud serves what AWS would deploy: its tables of HTTP routes, WebSocket routes,
+queue consumers and schedules equal the ones read here, independently of the local cloud's
+own reader, from the CloudFormation the AWS SAM translator makes of template.yaml."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localcloud.template.loading import load_stack
+from localcloud.template.stack import Stack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+HttpRow = tuple[str, str, str, str, str | None]  # api, method, path, function, authorizer
+WebSocketRow = tuple[str, str, str | None, str | None]  # api, route key, function, authorizer
+QueueRow = tuple[str, str, int, int, bool]  # queue, function, batch size, window, partial batch
+ScheduleRow = tuple[str, str, bool]  # target, expression, enabled
+
+
+@pytest.fixture(scope="module")
+def translated(monkeypatch_module: pytest.MonkeyPatch) -> dict[str, Any]:
+    """template.yaml through cfn-lint's decoder and the SAM translator, as on deploy."""
+    from cfnlint.decode import decode
+    from samtranslator.translator.transform import transform
+
+    monkeypatch_module.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    template, problems = decode(str(ROOT / "template.yaml"))
+    assert template is not None and not problems, problems
+    for resource in template["Resources"].values():
+        props = resource.get("Properties") or {}
+        for key in ("CodeUri", "ContentUri", "DefinitionUri"):
+            if isinstance(props.get(key), str):
+                props[key] = "s3://plaza-artifacts/code.zip"  # what `sam package` puts there
+
+    class NoManagedPolicies:  # the translator's bundled map covers the policies we name
+        def load(self) -> dict[str, str]:
+            return {}
+
+    return transform(template, {}, NoManagedPolicies())["Resources"]
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Any:
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+@pytest.fixture(scope="module")
+def stack() -> Stack:
+    return load_stack(ROOT / "template.yaml")
+
+
+def _named(value: Any) -> str:
+    """The logical id in `!GetAtt X.Arn`, `!Ref X` or a `${X.Arn}` of a Sub."""
+    if "Fn::GetAtt" in value:
+        return str(value["Fn::GetAtt"][0])
+    if "Ref" in value:
+        return str(value["Ref"])
+    sub = value["Fn::Sub"]
+    text, variables = (sub[0], sub[1]) if isinstance(sub, list) else (sub, {})
+    for name in re.findall(r"\$\{([A-Za-z0-9_]+)(?:\.Arn)?\}", text):
+        if name in variables:
+            return _named(variables[name])
+    match = re.search(r"\$\{([A-Za-z0-9]+)\.Arn\}", text)
+    assert match, f"no resource named in {value!r}"
+    return match.group(1)
+
+
+def _of_type(resources: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: resource["Properties"] for name, resource in resources.items()
+            if resource["Type"] == kind}
+
+
+def test_the_translation_has_every_kind_of_trigger_the_tables_compare(
+        translated: dict[str, Any]) -> None:
+    kinds = {resource["Type"] for resource in translated.values()}
+    assert {"AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Route",
+            "AWS::Lambda::EventSourceMapping", "AWS::Events::Rule"} <= kinds
+
+
+def test_http_routes_match_the_translated_openapi_bodies(translated: dict[str, Any],
+                                                        stack: Stack) -> None:
+    expected: set[HttpRow] = set()
+    for api, props in _of_type(translated, "AWS::ApiGatewayV2::Api").items():
+        body = props.get("Body")
+        if body is None:
+            continue
+        for path, operations in body["paths"].items():
+            for method, operation in operations.items():
+                security = operation.get("security") or [{}]
+                authorizer = next(iter(security[0]), None)
+                expected.add((
+                    api,
+                    "ANY" if method == "x-amazon-apigateway-any-method" else method.upper(),
+                    path,
+                    _named(operation["x-amazon-apigateway-integration"]["uri"]),
+                    None if authorizer == "NONE" else authorizer,
+                ))
+    served = {(api.logical_id, route.method, route.path, route.function, route.authorizer)
+              for api in stack.http_apis.values() for route in api.routes}
+    assert len(expected) > 40
+    assert served == expected
+
+
+def test_websocket_routes_match_the_translated_routes_and_integrations(
+        translated: dict[str, Any], stack: Stack) -> None:
+    integrations = _of_type(translated, "AWS::ApiGatewayV2::Integration")
+    expected: set[WebSocketRow] = set()
+    for props in _of_type(translated, "AWS::ApiGatewayV2::Route").values():
+        integration = re.fullmatch(r"integrations/\$\{(\w+)\}", props["Target"]["Fn::Sub"])
+        assert integration, props["Target"]
+        authorizer = props.get("AuthorizerId")
+        expected.add((props["ApiId"]["Ref"], props["RouteKey"],
+                      _named(integrations[integration.group(1)]["IntegrationUri"]),
+                      authorizer["Ref"] if authorizer else None))
+    served = {(api.logical_id, route.route_key, route.function,
+               route.authorizer.name if route.authorizer else None)
+              for api in stack.websocket_apis.values() for route in api.routes.values()}
+    assert {row[1] for row in expected} >= {"$connect", "$disconnect", "$default"}
+    assert served == expected
+
+
+def test_queue_consumers_match_the_translated_event_source_mappings(
+        translated: dict[str, Any], stack: Stack) -> None:
+    expected: set[QueueRow] = {
+        (_named(props["EventSourceArn"]), _named(props["FunctionName"]),
+         props.get("BatchSize", 10), props.get("MaximumBatchingWindowInSeconds", 0),
+         "ReportBatchItemFailures" in props.get("FunctionResponseTypes", []))
+        for props in _of_type(translated, "AWS::Lambda::EventSourceMapping").values()
+    }
+    served = {(source.queue, source.function, source.batch_size, source.batching_window,
+               source.report_batch_item_failures) for source in stack.sqs_sources}
+    assert expected
+    assert served == expected
+
+
+def test_schedules_match_the_translated_event_rules(translated: dict[str, Any],
+                                                   stack: Stack) -> None:
+    expected: set[ScheduleRow] = {
+        (_named(target["Arn"]), props["ScheduleExpression"],
+         props.get("State", "ENABLED") == "ENABLED")
+        for props in _of_type(translated, "AWS::Events::Rule").values()
+        if "ScheduleExpression" in props
+        for target in props["Targets"]
+    }
+    served = {(schedule.function or schedule.state_machine or "", schedule.expression,
+               schedule.enabled) for schedule in stack.schedules}
+    assert expected
+    assert served == expected
