@@ -7,9 +7,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from plaza.identity.models import Role, UserOut, clean_text
+from plaza.models import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 Status = Literal["active", "suspended", "deleted"]
 
 

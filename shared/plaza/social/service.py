@@ -3,7 +3,7 @@
 A block, either way, makes two users invisible to each other: the profile is a 404, neither shows
 up in the other's lists, and neither can follow the other. Blocking removes the follows both
 ways. Later features (feeds, search, messages) ask `is_blocked_between` / `hidden_user_ids`, or
-put `repo.not_hidden(column)` in their SQL, so they hide the same people.
+put `plaza.sql.not_hidden(column)` in their SQL, so they hide the same people.
 """
 
 from __future__ import annotations
