@@ -4,7 +4,7 @@ from typing import Any
 
 # The domains that own topics register who may subscribe to them when imported.
 import plaza.chat.service  # noqa: F401 - conversation:{id}
-import plaza.notifications.service  # noqa: F401 - announcements
+import plaza.notifications.topics  # noqa: F401 - announcements
 import plaza.posts.service  # noqa: F401 - post:{id}
 from plaza import websocket
 from plaza.realtime import hub

@@ -27,8 +27,8 @@ from plaza.notifications.models import (
     ReadIn,
     ReadOut,
 )
+from plaza.notifications.topics import ANNOUNCEMENTS
 from plaza.pagination import decode_cursor, page_of
-from plaza.realtime import rules
 from plaza.stores import push
 
 UNREAD_CAP = 1000
@@ -40,11 +40,6 @@ _TEXT = {
     "mention": "{actor} mentioned you",
     "message": "{actor} sent you a message",
 }
-
-
-# Anyone connected may follow admins' announcements (not stored: for whoever is connected now).
-ANNOUNCEMENTS = "announcements"
-rules.open_topic(ANNOUNCEMENTS)
 
 
 class BadEvent(ValueError):
