@@ -22,7 +22,7 @@ export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv uv lock upgrade lockcheck test lint unit pytest dev build validate migrate bench clean docs
+.PHONY: help venv uv lock upgrade lockcheck test lint unit pytest dev build validate migrate bench clean docs e2e
 
 help:
 	@echo "make dev      run the whole template locally (local cloud, demo data)"
@@ -87,10 +87,19 @@ lint: venv lockcheck
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint --region $(AWS_DEFAULT_REGION)
 
+# The order is shuffled from TEST_SEED (printed in pytest's header; pytest-randomly): rerun a red
+# order with `make pytest TEST_SEED=<seed>`. Fixed by default so CI runs are repeatable.
+TEST_SEED ?= 20261206
 pytest: venv
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@echo "test order: shuffled by pytest-randomly with --randomly-seed=$(TEST_SEED)"
+	$(BIN)/python -m pytest -p randomly --randomly-seed=$(TEST_SEED) $(PYTEST_ARGS)
 
 test: lint pytest
+
+# The e2e suite against PLAZA_API_URL + PLAZA_WS_URL when set (a deployment, a second make dev),
+# else against local clouds it starts itself.
+e2e: venv
+	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
 dev: venv
 	$(BIN)/python -m localcloud $(DEV_ARGS)

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from localcloud.template import ACCOUNT_ID
 from plaza.realtime import delivery, registry
 from tests.support.local_cloud import RunningCloud
+from tests.support.polling import eventually
 from tests.support.sockets import Member
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("connections_api")]
 
 LISTENERS = delivery.BROADCAST_DIRECT_MAX + 20
+
+
+def _story(cloud: RunningCloud, since: int) -> str:
+    """What the local cloud did with the broadcast since `since`: for a failure message."""
+    seen: list[dict[str, Any]] = [
+        entry for kind in ("invocation", "queue")
+        for entry in cloud.cloud.recorder.recent(kind, limit=500) if entry["seq"] > since
+        and (entry.get("function") == "RealtimeBroadcastFunction" or kind == "queue")]
+    return json.dumps(sorted(seen, key=lambda entry: entry["seq"]), default=str)[:4000]
 
 
 def test_a_large_topic_is_broadcast_through_the_queue_to_every_connection(
@@ -34,14 +44,20 @@ def test_a_large_topic_is_broadcast_through_the_queue_to_every_connection(
 
     assert delivery.publish(topic, {"type": "announcement", "n": 1}) == LISTENERS
 
-    for socket in sockets:
-        assert json.loads(socket.recv(timeout=20)) == {"type": "announcement", "n": 1}
+    for index, socket in enumerate(sockets):
+        try:
+            frame = socket.recv(timeout=20)
+        except TimeoutError:
+            pytest.fail(f"socket {index} of {LISTENERS} got no frame; the local cloud's broadcast "
+                        f"records: {_story(main_cloud, seen)}")
+        assert json.loads(frame) == {"type": "announcement", "n": 1}
+
     # The consumer's invocations are recorded as they finish, just after their last post.
-    deadline = time.monotonic() + 10
-    while not (consumers := [
-            invocation for invocation in main_cloud.cloud.recorder.recent("invocation")
-            if invocation["seq"] > seen and invocation["function"] == "RealtimeBroadcastFunction"
-            and invocation["status"] != "running"]) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    def finished_consumers() -> list[dict[str, Any]]:
+        return [invocation for invocation in main_cloud.cloud.recorder.recent("invocation")
+                if invocation["seq"] > seen and invocation["function"] == "RealtimeBroadcastFunction"
+                and invocation["status"] != "running"]
+
+    consumers = eventually(finished_consumers, timeout=10)
     assert consumers, "the broadcast consumer did not run: the topic was posted inline"
     assert all(invocation["status"] == "ok" for invocation in consumers)
