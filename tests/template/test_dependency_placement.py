@@ -1,0 +1,94 @@
+"""Where each dependency ships (README, Dependencies): the PlazaLayer that every function carries
+holds neither FastAPI nor the Meilisearch client; FastAPI and Mangum ship in the admin function's
+own package; the SearchLayer goes to exactly the functions whose imports reach plaza.stores.search.
+
+The local cloud cannot catch a misplaced dependency (its venv has every group), so these read the
+template, the lock's exports and the layer's import graph instead.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import grimp
+
+from localcloud.template.reading import load_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+RESOURCES: dict[str, dict[str, Any]] = load_yaml(ROOT / "template.yaml")["Resources"]
+FUNCTIONS = {name: resource["Properties"] for name, resource in RESOURCES.items()
+             if resource["Type"] == "AWS::Serverless::Function"}
+PLAZA_LAYER = ROOT / "layers" / "plaza" / "requirements.txt"
+SEARCH_LAYER = ROOT / "layers" / "search" / "requirements.txt"
+SEARCH = "plaza.stores.search"
+ADMIN_PACKAGES = {"fastapi", "mangum"}
+
+
+def _locked(requirements: Path) -> set[str]:
+    """The package names a requirements file exported from uv.lock pins."""
+    return {name.lower() for name in
+            re.findall(r"^([A-Za-z0-9._-]+)==", requirements.read_text(), re.MULTILINE)}
+
+
+@cache
+def _graph() -> grimp.ImportGraph:
+    return grimp.build_graph("plaza", include_external_packages=True)
+
+
+def _plaza_modules_imported_by(props: dict[str, Any]) -> set[str]:
+    handler = ROOT / props["CodeUri"] / f"{props['Handler'].split('.')[0]}.py"
+    named: set[str] = set()
+    for node in ast.walk(ast.parse(handler.read_text())):
+        if isinstance(node, ast.Import):
+            named.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            named.add(node.module)
+            named.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return named & _graph().modules
+
+
+def _runs_search(props: dict[str, Any]) -> bool:
+    return any(module == SEARCH or _graph().chain_exists(importer=module, imported=SEARCH)
+               for module in _plaza_modules_imported_by(props))
+
+
+def _carries_search_layer(props: dict[str, Any]) -> bool:
+    return {"Ref": "SearchLayer"} in (props.get("Layers") or [])
+
+
+def test_the_layer_every_function_carries_holds_neither_fastapi_nor_the_search_client() -> None:
+    locked = _locked(PLAZA_LAYER)
+    assert {"pydantic", "psycopg", "pyjwt"} <= locked
+    assert locked & (ADMIN_PACKAGES | {"starlette", "meilisearch"}) == set()
+
+
+def test_fastapi_and_mangum_ship_in_the_admin_function_package_and_no_other() -> None:
+    with_requirements = {name for name, props in FUNCTIONS.items()
+                         if (ROOT / props["CodeUri"] / "requirements.txt").exists()}
+    assert with_requirements == {"AdminApiFunction"}
+    admin = ROOT / FUNCTIONS["AdminApiFunction"]["CodeUri"] / "requirements.txt"
+    assert _locked(admin) >= ADMIN_PACKAGES
+
+
+def test_the_search_layer_adds_the_meilisearch_client_and_nothing_the_plaza_layer_has() -> None:
+    # The SearchLayer installs with --no-deps: what it shares with the PlazaLayer comes from there.
+    assert "meilisearch" in _locked(SEARCH_LAYER)
+    assert _locked(SEARCH_LAYER) & _locked(PLAZA_LAYER) == set()
+
+
+def test_only_the_search_store_imports_the_meilisearch_client_and_no_layer_module_imports_fastapi() -> None:
+    graph = _graph()
+    assert graph.find_modules_that_directly_import("meilisearch") == {SEARCH}
+    for package in ADMIN_PACKAGES:
+        assert package not in graph.modules
+
+
+def test_exactly_the_functions_that_reach_the_search_store_carry_the_search_layer() -> None:
+    running_search = {name for name, props in FUNCTIONS.items() if _runs_search(props)}
+    assert "HealthReadyFunction" in running_search
+    assert {name for name, props in FUNCTIONS.items() if _carries_search_layer(props)} \
+        == running_search
