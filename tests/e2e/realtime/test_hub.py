@@ -1,4 +1,8 @@
-"""The hub over real WebSocket clients: topics, presence, bad frames."""
+"""The hub over real WebSocket clients: topics, presence, bad frames.
+
+Tests that publish through plaza's delivery API (only plaza's own functions call it) need the
+local cloud's @connections from this process: `connections_api`, so local only.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +11,16 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 from websockets.sync.client import ClientConnection
 
-from plaza.chat.models import ConversationIn
-from plaza.chat.service import create_conversation
 from plaza.realtime import delivery
-from plaza.social.service import block
 from tests.support.local_cloud import RunningCloud
 from tests.support.polling import eventually
 from tests.support.sockets import Member, frames_before_pong
 
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("connections_api")]
+pytestmark = pytest.mark.e2e
+publishes = pytest.mark.usefixtures("connections_api")
 
 
 def ask(socket: ClientConnection, frame: dict[str, Any] | str) -> dict[str, Any]:
@@ -30,6 +31,14 @@ def ask(socket: ClientConnection, frame: dict[str, Any] | str) -> dict[str, Any]
 def quiet(socket: ClientConnection) -> bool:
     """Nothing was on its way to the socket: its next frame is the pong of a ping sent now."""
     return frames_before_pong(socket) == []
+
+
+def conversation_of(owner: Member, *others: Member) -> str:
+    with owner.http() as http:
+        created = http.post("/v1/conversations",
+                            json={"usernames": [other.username for other in others]})
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
 
 
 def disconnect_handled(cloud: RunningCloud, closing: Callable[[], None]) -> None:
@@ -50,6 +59,7 @@ def disconnect_handled(cloud: RunningCloud, closing: Callable[[], None]) -> None
                         and entry["function"] == "RealtimeDisconnectFunction"], timeout=10)
 
 
+@publishes
 def test_own_user_topic_and_announcements_are_allowed(member: Callable[[str], Member]) -> None:
     alice = member("alice")
     socket = alice.socket()
@@ -61,38 +71,39 @@ def test_own_user_topic_and_announcements_are_allowed(member: Callable[[str], Me
     assert json.loads(socket.recv(timeout=10)) == {"type": "announcement", "text": "hi"}
 
 
+@publishes
 def test_forbidden_topics_are_refused_and_never_delivered(member: Callable[[str], Member]) -> None:
     alice, bob, carol = member("alice"), member("bob"), member("carol")
-    conversation, _ = create_conversation(alice.id, ConversationIn(usernames=[bob.username]))
+    conversation = conversation_of(alice, bob)
     socket = carol.socket()
 
-    for topic in (f"user:{alice.id}", f"conversation:{conversation.id}",
+    for topic in (f"user:{alice.id}", f"conversation:{conversation}",
                   f"post:{uuid.uuid4()}", "everything", "user:*"):
         reply = ask(socket, {"action": "subscribe", "topic": topic})
         assert (reply["type"], reply["code"]) == ("error", "forbidden"), topic
 
-    assert delivery.publish(f"conversation:{conversation.id}", {"type": "secret"}) == 0
+    assert delivery.publish(f"conversation:{conversation}", {"type": "secret"}) == 0
     assert quiet(socket)
 
 
+@publishes
 def test_members_may_follow_their_conversation_and_visible_posts(
-        member: Callable[[str], Member], main_cloud: RunningCloud) -> None:
+        member: Callable[[str], Member]) -> None:
     alice, bob = member("alice"), member("bob")
-    conversation, _ = create_conversation(alice.id, ConversationIn(usernames=[bob.username]))
-    with httpx.Client(base_url=main_cloud.http_url, timeout=30, headers={
-            "authorization": f"Bearer {alice.token}",
-            "x-device-id": next(iter(alice.devices))}) as http:
+    conversation = conversation_of(alice, bob)
+    with alice.http() as http:
         created = http.post("/v1/posts", json={"text": "live counts please"})
         assert created.status_code == 201, created.text
         post_id = created.json()["id"]
     socket = bob.socket()
 
-    for topic in (f"conversation:{conversation.id}", f"post:{post_id}"):
+    for topic in (f"conversation:{conversation}", f"post:{post_id}"):
         assert ask(socket, {"action": "subscribe", "topic": topic})["type"] == "subscribed"
     assert delivery.publish(f"post:{post_id}", {"type": "post.counts", "likes": 1}) == 1
     assert json.loads(socket.recv(timeout=10))["likes"] == 1
 
 
+@publishes
 def test_unsubscribe_stops_the_topic(member: Callable[[str], Member]) -> None:
     alice = member("alice")
     socket = alice.socket()
@@ -108,7 +119,7 @@ def test_unsubscribe_stops_the_topic(member: Callable[[str], Member]) -> None:
 def test_presence_goes_offline_only_when_the_last_device_disconnects(
         member: Callable[[str], Member], main_cloud: RunningCloud) -> None:
     alice, bob = member("alice"), member("bob")
-    create_conversation(alice.id, ConversationIn(usernames=[bob.username]))
+    conversation_of(alice, bob)
     watcher = bob.socket()
 
     phone = alice.socket()
@@ -118,10 +129,8 @@ def test_presence_goes_offline_only_when_the_last_device_disconnects(
     assert quiet(watcher)  # a second device is no news
 
     def snapshot() -> bool:
-        with httpx.Client(base_url=main_cloud.http_url, timeout=30) as http:
-            answer = http.get("/v1/presence", params={"user_ids": f"{alice.id},{bob.id}"},
-                              headers={"authorization": f"Bearer {bob.token}",
-                                       "x-device-id": next(iter(bob.devices))})
+        with bob.http() as http:
+            answer = http.get("/v1/presence", params={"user_ids": f"{alice.id},{bob.id}"})
             assert answer.status_code == 200, answer.text
             items = {item["user_id"]: item["online"] for item in answer.json()["items"]}
             assert items[bob.id] is True
@@ -139,27 +148,24 @@ def test_presence_goes_offline_only_when_the_last_device_disconnects(
 
 
 def test_a_block_hides_presence_both_live_and_in_the_snapshot(
-        member: Callable[[str], Member], main_cloud: RunningCloud) -> None:
+        member: Callable[[str], Member]) -> None:
     alice, bob = member("alice"), member("bob")
-    create_conversation(alice.id, ConversationIn(usernames=[bob.username]))
-    block(alice.id, bob.username)  # the conversation stays; presence no longer crosses it
+    conversation_of(alice, bob)
+    with alice.http() as http:  # the conversation stays; presence no longer crosses it
+        assert http.put(f"/v1/users/{bob.username}/block").status_code == 204
     watcher = bob.socket()
     alice.socket()
     assert quiet(watcher)
-    with httpx.Client(base_url=main_cloud.http_url, timeout=30) as http:
-        answer = http.get("/v1/presence", params={"user_ids": f"{alice.id},not-a-user-id"},
-                          headers={"authorization": f"Bearer {bob.token}",
-                                   "x-device-id": next(iter(bob.devices))})
+    with bob.http() as http:
+        answer = http.get("/v1/presence", params={"user_ids": f"{alice.id},not-a-user-id"})
     assert answer.status_code == 200, answer.text
     assert answer.json()["items"] == [{"user_id": alice.id, "online": False},
                                       {"user_id": "not-a-user-id", "online": False}]
 
 
-def test_presence_snapshot_is_bounded(member: Callable[[str], Member],
-                                      main_cloud: RunningCloud) -> None:
+def test_presence_snapshot_is_bounded(member: Callable[[str], Member]) -> None:
     bob = member("bob")
-    with httpx.Client(base_url=main_cloud.http_url, timeout=30, headers={
-            "authorization": f"Bearer {bob.token}", "x-device-id": next(iter(bob.devices))}) as http:
+    with bob.http() as http:
         too_many = http.get("/v1/presence", params={
             "user_ids": ",".join(str(uuid.uuid4()) for _ in range(101))})
         missing = http.get("/v1/presence")
@@ -185,19 +191,15 @@ def test_bad_frames_get_an_error_and_the_connection_stays_usable(
 
 
 def test_subscribers_of_a_post_get_its_live_counts_when_it_is_liked_and_commented(
-        member: Callable[[str], Member], main_cloud: RunningCloud) -> None:
+        member: Callable[[str], Member]) -> None:
     alice, carol, bob = member("alice"), member("carol"), member("bob")
 
-    def api(who: Member) -> httpx.Client:
-        return httpx.Client(base_url=main_cloud.http_url, timeout=30, headers={
-            "authorization": f"Bearer {who.token}", "x-device-id": next(iter(who.devices))})
-
-    with api(alice) as http:
+    with alice.http() as http:
         post_id = http.post("/v1/posts", json={"text": "count me"}).json()["id"]
     socket = bob.socket()
     assert ask(socket, {"action": "subscribe", "topic": f"post:{post_id}"})["type"] == "subscribed"
 
-    with api(carol) as http:
+    with carol.http() as http:
         assert http.put(f"/v1/posts/{post_id}/like").status_code == 204
         assert json.loads(socket.recv(timeout=10)) == {
             "type": "post.counts", "post_id": post_id, "like_count": 1, "comment_count": 0}
