@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from plaza.config import settings
@@ -71,13 +71,38 @@ def transaction() -> Iterator[psycopg.Connection[dict[str, Any]]]:
     # lazy: psycopg is ~0.15 s of cold start, paid only when a request reaches the database
     import psycopg
 
-    conn = connection()
     try:
-        with conn.transaction():
-            yield conn
+        with ExitStack() as begun:
+            yield _begin(begun)
     except psycopg.OperationalError as exc:
         close()
         raise Unavailable("The database connection failed", dependency="postgres") from exc
+
+
+def _begin(stack: ExitStack) -> psycopg.Connection[dict[str, Any]]:
+    """This container's connection with a transaction begun on it (entered into `stack`).
+
+    A connection the server dropped while it sat idle (a restart, a failover, a frozen
+    container) fails at BEGIN, before the block wrote anything: one retry on a fresh connection
+    is then as safe as `_run`'s. A failure after BEGIN is never retried here: the block cannot
+    be re-run, and part of it may have happened.
+    """
+    # lazy: psycopg is ~0.15 s of cold start, paid only when a request reaches the database
+    import psycopg
+
+    conn = connection()
+    idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    try:
+        stack.enter_context(conn.transaction())
+    except psycopg.OperationalError:
+        # Not idle: this is a savepoint in an enclosing transaction, which died with the
+        # connection; only the outermost block may start over.
+        if not (idle and (conn.broken or conn.closed)):
+            raise
+        close()
+        conn = connection()
+        stack.enter_context(conn.transaction())
+    return conn
 
 
 def _run(sql: str, params: Params, retry: bool = True) -> psycopg.Cursor[dict[str, Any]]:

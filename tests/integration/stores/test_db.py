@@ -56,6 +56,40 @@ def test_a_connection_killed_inside_a_transaction_is_not_retried(fresh_db: str) 
     assert db.fetch_one("SELECT 1 AS ok") == {"ok": 1}  # and the next call reconnects
 
 
+def _terminate(url: str, pid: int) -> None:
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+def test_a_transaction_on_a_connection_dropped_while_idle_begins_on_a_fresh_one(
+    fresh_db: str,
+) -> None:
+    old = db.fetch_one("SELECT pg_backend_pid() AS pid")
+    assert old is not None
+    _terminate(fresh_db, old["pid"])
+    db.execute("CREATE TABLE IF NOT EXISTS ledger_retry (entry text)")  # reconnects (not in a tx)
+    stale = db.fetch_one("SELECT pg_backend_pid() AS pid")
+    assert stale is not None
+    _terminate(fresh_db, stale["pid"])
+    try:
+        with db.transaction():
+            db.execute("INSERT INTO ledger_retry VALUES (%s)", ("written once",))
+            inside = db.fetch_one("SELECT pg_backend_pid() AS pid")
+        assert inside is not None and inside["pid"] != stale["pid"]
+        assert db.fetch_all("SELECT entry FROM ledger_retry") == [{"entry": "written once"}]
+    finally:
+        db.execute("DROP TABLE ledger_retry")
+
+
+def test_a_savepoint_on_a_dropped_connection_is_not_retried_alone(fresh_db: str) -> None:
+    with pytest.raises(Unavailable), db.transaction():
+        pid = db.fetch_one("SELECT pg_backend_pid() AS pid")
+        _terminate(fresh_db, pid["pid"])  # type: ignore[index]
+        with db.transaction():  # a savepoint of the dead transaction: it must not start over
+            db.execute("SELECT 1")
+    assert db.fetch_one("SELECT 1 AS ok") == {"ok": 1}
+
+
 def test_a_slow_statement_hits_the_timeout_as_unavailable(
     fresh_db: str, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
