@@ -124,7 +124,13 @@ class LocalCloud:
         from localcloud.http_api import HttpApi
         from localcloud.websocket_api import WebSocketApi
 
-        components: list[Component] = [AwsServices(self)]
+        components: list[Component] = []
+        if self.stores is not None and self.stores.started:
+            from localcloud.supervisor import StoreSupervisor
+
+            # First to start, last to stop: the stores are watched until they are stopped.
+            components.append(StoreSupervisor(self))
+        components.append(AwsServices(self))
         if self.stack.websocket_apis:
             components.append(WebSocketApi(self))
         components.append(HttpApi(self))

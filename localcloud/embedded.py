@@ -11,6 +11,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -102,18 +103,42 @@ class EmbeddedPostgres:
             raise StoreStartError(
                 f"initdb failed: {(self.directory / 'initdb.log').read_text()[-2000:]}"
             )
-        self.process = subprocess.Popen(
-            [str(bindir / "postgres"), "-D", str(data), "-p", str(self.port),
-             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.directory}",
-             # A throwaway cluster: durability buys nothing and costs seconds per test run.
-             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-             "-c", "max_connections=200", "-c", "shared_buffers=128MB"],
-            stdout=(self.directory / "postgres.log").open("wb"), stderr=subprocess.STDOUT,
-            user=user, start_new_session=True,
-        )
-        _wait_for_port(self.port, self.process, "postgres", 30)
+        self._launch(bindir)
         self._create_database(bindir)
         return self.url
+
+    def _launch(self, bindir: Path) -> None:
+        assert self.directory is not None
+        self.process = subprocess.Popen(
+            [str(bindir / "postgres"), "-D", str(self.directory / "data"), "-p", str(self.port),
+             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.directory}",
+             # A throwaway cluster: flushing to disk buys nothing and costs seconds per test
+             # run. Commits still wait for their WAL write (no fsync: a write call), so a killed
+             # server restarted on the same directory keeps every commit it acknowledged.
+             "-c", "fsync=off", "-c", "full_page_writes=off",
+             "-c", "max_connections=200", "-c", "shared_buffers=128MB"],
+            stdout=(self.directory / "postgres.log").open("ab"), stderr=subprocess.STDOUT,
+            user="postgres" if os.geteuid() == 0 else None, start_new_session=True,
+        )
+        _wait_for_port(self.port, self.process, "postgres", 30)
+
+    def restart(self) -> str:
+        """Start the cluster again on its port and data directory, after its postmaster died.
+
+        Backends the dead postmaster left may still hold the shared memory, which the new one
+        refuses to share: they are killed (they would exit on their own soon) and the start is
+        retried until the old ones are gone."""
+        _kill_leftovers(self.process)
+        bindir = _postgres_bindir()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self._launch(bindir)
+                return self.url
+            except StoreStartError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def _create_database(self, bindir: Path) -> None:
         deadline = time.monotonic() + 15
@@ -139,6 +164,17 @@ class EmbeddedPostgres:
         if self.directory:
             shutil.rmtree(self.directory, ignore_errors=True)
         self.process = None
+
+
+def _kill_leftovers(process: subprocess.Popen[bytes] | None) -> None:
+    """Kill what is left of a store's dead process: its session (started with
+    start_new_session) holds nothing but the store's own processes."""
+    if process is None:
+        return
+    if process.poll() is None:
+        raise StoreStartError(f"the store's process {process.pid} is still running")
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def _apt_install(package: str) -> bool:
@@ -178,13 +214,19 @@ class EmbeddedRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> str:
-        binary = ensure_redis_server()
         self.directory = Path(tempfile.mkdtemp(prefix="plaza-redis-"))
+        return self.restart()
+
+    def restart(self) -> str:
+        """Start redis-server (again) on its port and directory; without persistence it comes
+        back empty, as a managed Redis that lost its node does."""
+        assert self.directory is not None
+        _kill_leftovers(self.process)
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+            [ensure_redis_server(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(self.directory), "--daemonize", "no",
              "--protected-mode", "no"],
-            stdout=(self.directory / "redis.log").open("wb"), stderr=subprocess.STDOUT,
+            stdout=(self.directory / "redis.log").open("ab"), stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         _wait_for_port(self.port, self.process, "redis-server", 15)
