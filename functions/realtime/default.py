@@ -3,11 +3,14 @@
 from typing import Any
 
 from plaza import websocket
+from plaza.realtime import registry
 from plaza.stores import realtime
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = websocket.message(event)
+    registry.ensure_registered(websocket.connection_id(event),
+                               event["requestContext"].get("authorizer") or {})
     action = request.get("action")
     realtime.post_to_connection(websocket.connection_id(event), websocket.error_frame(
         "unknown_action", 400,

@@ -3,11 +3,15 @@
 from typing import Any
 
 from plaza import websocket
+from plaza.realtime import registry
 from plaza.stores import realtime
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = websocket.message(event)
+    # A ping is how an idle client finds out it is still registered after Redis lost its data.
+    registry.ensure_registered(websocket.connection_id(event),
+                               event["requestContext"].get("authorizer") or {})
     realtime.post_to_connection(websocket.connection_id(event),
                                 websocket.reply({"type": "pong"}, request))
     return websocket.ok()

@@ -7,13 +7,16 @@ import plaza.chat.service  # noqa: F401 - conversation:{id}
 import plaza.notifications.topics  # noqa: F401 - announcements
 import plaza.posts.service  # noqa: F401 - post:{id}
 from plaza import websocket
-from plaza.realtime import hub
+from plaza.realtime import hub, registry
 from plaza.stores import realtime
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     connection_id = websocket.connection_id(event)
-    user_id = str((event["requestContext"].get("authorizer") or {}).get("user_id") or "")
+    caller = event["requestContext"].get("authorizer") or {}
+    # Redis may have lost the connection since $connect: subscribing needs it registered.
+    registry.ensure_registered(connection_id, caller)
+    user_id = str(caller.get("user_id") or "")
     realtime.post_to_connection(
         connection_id, hub.subscribe(connection_id, user_id, websocket.message(event)))
     return websocket.ok()

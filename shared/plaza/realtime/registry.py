@@ -1,5 +1,5 @@
-"""The connection registry in Redis: connection -> user, device and topics; user -> connections;
-topic -> connections.
+"""The connection registry in Redis: connection -> user, device, session and topics;
+user -> connections; session -> connections; topic -> connections.
 
 Every key expires: API Gateway closes a connection after two hours at most, so a connection
 whose `$disconnect` never ran (a crashed handler, a lost event) leaves nothing behind for long.
@@ -10,8 +10,12 @@ Sets can still name a connection whose hash has expired; readers skip and prune 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from plaza import observability
+from plaza.errors import Unavailable
 from plaza.stores import cache
 
 # API Gateway's maximum connection lifetime (2 h) plus a margin for clock skew.
@@ -40,7 +44,8 @@ return result
 _UNREGISTER = """
 local prefix, id = ARGV[1], ARGV[2]
 local conn, topics = prefix .. 'conn:' .. id, prefix .. 'conn:' .. id .. ':topics'
-local user = redis.call('HGET', conn, 'user_id')
+local user, session = unpack(redis.call('HMGET', conn, 'user_id', 'session_id'))
+if session then redis.call('SREM', prefix .. 'session:' .. session, id) end
 for _, topic in ipairs(redis.call('SMEMBERS', topics)) do
   redis.call('SREM', prefix .. 'topic:' .. topic, id)
 end
@@ -55,12 +60,26 @@ end
 return {user, left}
 """
 
+# Register a connection the registry has lost (Redis restarted empty or was flushed) from what
+# the caller's frame says of it; 1 if it was missing, 0 (nothing written) if it was there.
+_ENSURE = """
+local prefix, id, user, device = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local conn, users = prefix .. 'conn:' .. id, prefix .. 'user:' .. user
+if redis.call('EXISTS', conn) == 1 then return 0 end
+redis.call('HSET', conn, 'user_id', user, 'device_id', device, 'connected_at', ARGV[5])
+redis.call('EXPIRE', conn, ARGV[6])
+redis.call('SADD', users, id)
+redis.call('EXPIRE', users, ARGV[6])
+return 1
+"""
+
 
 @dataclass(frozen=True)
 class Connection:
     id: str
     user_id: str
     device_id: str
+    session_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,25 +102,58 @@ def _user(user_id: str) -> str:
     return f"{PREFIX}user:{user_id}"
 
 
+def _session(session_id: str) -> str:
+    return f"{PREFIX}session:{session_id}"
+
+
 def _topic(topic: str) -> str:
     return f"{PREFIX}topic:{topic}"
 
 
-def register(connection_id: str, user_id: str, device_id: str) -> None:
-    (cache.client().batch()
-     .hset(_conn(connection_id), {"user_id": user_id, "device_id": device_id,
-                                  "connected_at": int(time.time())})
-     .expire(_conn(connection_id), TTL_S)
-     .sadd(_user(user_id), connection_id)
-     .expire(_user(user_id), TTL_S)
-     .execute())
+def register(connection_id: str, user_id: str, device_id: str, session_id: str = "") -> None:
+    """Remember the connection, and the session it belongs to so that its end closes it."""
+    batch = (cache.client().batch()
+             .hset(_conn(connection_id), {"user_id": user_id, "device_id": device_id,
+                                          "session_id": session_id,
+                                          "connected_at": int(time.time())})
+             .expire(_conn(connection_id), TTL_S)
+             .sadd(_user(user_id), connection_id)
+             .expire(_user(user_id), TTL_S))
+    if session_id:
+        batch.sadd(_session(session_id), connection_id).expire(_session(session_id), TTL_S)
+    batch.execute()
+
+
+def ensure_registered(connection_id: str, caller: Mapping[str, Any]) -> bool:
+    """Register the connection again if the registry lost it (Redis restarted empty, a flush);
+    True if it did. Called on a connection's frames with `caller`, the `$connect` authorizer's
+    context, which API Gateway passes with every message: deliveries and presence then resume
+    without a reconnect. One round trip when nothing is missing. Its topics are not restored
+    (only the client knows them). Never fails the frame: with Redis down there is nothing to
+    register into, and the next frame tries again."""
+    user_id = str(caller.get("user_id") or "")
+    if not user_id:
+        return False
+    try:
+        missing = cache.client().eval(_ENSURE, (), (
+            PREFIX, connection_id, user_id, str(caller.get("device_id") or ""),
+            int(time.time()), TTL_S))
+    except Unavailable as error:
+        observability.log_warning("connection not re-registered", connection_id=connection_id,
+                                  error=str(error))
+        return False
+    if missing:
+        observability.log_info("connection registered again", connection_id=connection_id,
+                               user_id=user_id)
+    return bool(missing)
 
 
 def connection(connection_id: str) -> Connection | None:
     fields = cache.client().hgetall(_conn(connection_id))
     if not fields.get("user_id"):
         return None
-    return Connection(connection_id, fields["user_id"], fields.get("device_id", ""))
+    return Connection(connection_id, fields["user_id"], fields.get("device_id", ""),
+                      fields.get("session_id", ""))
 
 
 def unregister(connection_id: str) -> Departure | None:
@@ -115,6 +167,10 @@ def unregister(connection_id: str) -> Departure | None:
 
 def connections_of(user_id: str) -> list[str]:
     return _live([_user(user_id)])[0]
+
+
+def connections_of_session(session_id: str) -> list[str]:
+    return _live([_session(session_id)])[0]
 
 
 def is_online(user_id: str) -> bool:
