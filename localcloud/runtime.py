@@ -31,7 +31,7 @@ from localcloud.template.stack import FunctionSpec, Stack
 
 try:  # orjson, when installed, takes a third of the warm invoke's JSON time
     import orjson
-except ImportError:  # pragma: no cover - requirements-dev.txt installs it
+except ImportError:  # pragma: no cover - the dev group installs it
     orjson = None  # type: ignore[assignment]
 
 _HEADER = struct.Struct(">I")
