@@ -116,6 +116,9 @@ class LocalCloud:
         env.update(self.config.extra_env)
         return env
 
+            # Empty: verifiers take the public half of that keyset (the template's SSM reference
+            # only resolves in AWS).
+            "JWT_PUBLIC_KEYS": os.environ.get("JWT_PUBLIC_KEYS", ""),
     def _build_components(self) -> list[Component]:
         # Each part of the local cloud is added here as it exists; order is start order.
         from localcloud.aws.services import AwsServices

@@ -18,7 +18,7 @@ SECRETS_PREFIX = "secretsmanager:"
 # Settings that may hold an `ssm:` / `secretsmanager:` reference instead of a value.
 SECRET_FIELDS = frozenset({
     "database_url", "redis_url", "upstash_redis_rest_url", "upstash_redis_rest_token", "meili_url",
-    "meili_api_key", "jwt_keys",
+    "meili_api_key", "jwt_keys", "jwt_public_keys",
 })
 
 
@@ -50,6 +50,9 @@ class Settings:
     database_url: str = ""
     db_statement_timeout_ms: int = 5000
     db_connect_timeout_s: int = 5
+    # The CA bundle that verifies the database server outside local/test stages
+    # (plaza.stores.postgres_tls); empty: the one shipped in the layer.
+    database_ssl_root_cert: str = ""
 
     redis_url: str = ""
     upstash_redis_rest_url: str = ""
@@ -62,7 +65,9 @@ class Settings:
 
     allowed_origins: str = "*"
 
-    # Identity: a JSON keyset (plaza.identity.tokens); empty only on local/test stages.
+    # Identity: a JSON keyset (plaza.identity.tokens); empty only on local/test stages. Only the
+    # functions that sign tokens get JWT_KEYS (private keys); the ones that only verify get
+    # JWT_PUBLIC_KEYS, the JWKS of the same keys.
     jwt_keys: str = ""
     jwt_algorithm: Literal["ES256", "HS256"] = "ES256"
     jwt_issuer: str = "plaza"
@@ -70,6 +75,7 @@ class Settings:
     allowed_email_domains: str = ""
     mail_from: str = "Plaza <no-reply@plaza.dev>"
     public_web_url: str = "http://localhost:3000"
+    jwt_public_keys: str = ""
     # Overrides plaza.ratelimit.POLICIES, e.g. "auth=1000/60,core=5000/60" (load tests, e2e).
     rate_limits: str = ""
 

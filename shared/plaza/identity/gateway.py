@@ -45,9 +45,9 @@ def authenticate(authorization: str | None, device_id: str | None) -> Caller:
         raise errors.Unauthorized("Expected `Authorization: Bearer <access token>`")
     # lazy: route handlers import this module for `caller` and never verify tokens
     from plaza.identity import session_state
-    from plaza.identity.tokens import keyset
+    from plaza.identity.tokens import verifying_keyset
 
-    claims = keyset().verify(token.strip(), device_id)
+    claims = verifying_keyset().verify(token.strip(), device_id)
     session_state.ensure_active(claims.user_id, claims.session_id)
     return Caller(claims.user_id, claims.role, claims.device_id, claims.session_id)
 

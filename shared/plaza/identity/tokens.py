@@ -4,6 +4,11 @@ JWT_KEYS holds `{"active": "<kid>", "keys": [<JWK with private parts>, ...]}`: E
 ES256 (the default) or `oct` keys of >= 32 bytes for HS256. Rotation: add a new key, make it
 active, keep the old one listed until its last token has expired (15 minutes + leeway).
 
+Only the functions that sign (login, refresh) hold JWT_KEYS. The ones that only verify (the
+authorizer, jwks.json) hold JWT_PUBLIC_KEYS, the public JWKS of the same ES256 keys
+(`{"keys": [<public JWK>, ...]}`), so a flaw in them cannot leak a signing key. HS256 secrets
+have no public half: an HS256 deployment must give its verifiers JWT_KEYS.
+
 Verification pins the algorithm to the key named by `kid`, so neither `alg: none` nor an HS256
 token "signed" with an ES256 public key can pass; it also checks iss, aud, exp and that the
 token's device (`did`) is the device presenting it.
@@ -42,7 +47,8 @@ class InvalidToken(Unauthorized):
 
 
 class KeysetError(RuntimeError):
-    """JWT_KEYS is missing or malformed: a deployment mistake, never the caller's fault."""
+    """JWT_KEYS / JWT_PUBLIC_KEYS is missing or malformed: a deployment mistake, never the
+    caller's fault."""
 
 
 @dataclass(frozen=True)
@@ -59,12 +65,13 @@ class AccessClaims:
 class SigningKey:
     kid: str
     alg: str
-    signing: Any
+    signing: Any  # None for a public key: it only verifies
     verifying: Any
     public_jwk: dict[str, Any] | None  # None for shared secrets: never published
 
 
-def _load_key(jwk: dict[str, Any]) -> SigningKey:
+def _load_key(jwk: dict[str, Any], *, public: bool = False) -> SigningKey:
+    """A key from its JWK: a private one (it signs), or with `public` an ES256 public key."""
     # lazy: PyJWT and cryptography load only where tokens are signed or verified
     import jwt
     from jwt.algorithms import ECAlgorithm
@@ -79,24 +86,32 @@ def _load_key(jwk: dict[str, Any]) -> SigningKey:
     except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError) as exc:
         raise KeysetError(f"key {kid} is not a valid {alg} JWK: {exc}") from exc
     if alg == "HS256":
+        if public:
+            raise KeysetError(f"key {kid}: an HS256 secret has no public form; verify with JWT_KEYS")
         if not isinstance(key, bytes) or len(key) < 32:
             raise KeysetError(f"key {kid}: an HS256 secret needs at least 32 bytes")
         return SigningKey(kid, alg, key, key, None)
-    if not hasattr(key, "public_key"):
+    private = hasattr(key, "public_key")
+    if public and private:
+        raise KeysetError(f"key {kid}: JWT_PUBLIC_KEYS holds a private key (d); publish only x and y")
+    if not public and not private:
         raise KeysetError(f"key {kid}: an ES256 key must include its private part (d)")
-    public = key.public_key()
-    public_jwk = {**ECAlgorithm.to_jwk(public, as_dict=True), "kid": kid, "alg": alg, "use": "sig"}
-    return SigningKey(kid, alg, key, public, public_jwk)
+    verifying = key.public_key() if private else key
+    public_jwk = {**ECAlgorithm.to_jwk(verifying, as_dict=True), "kid": kid, "alg": alg, "use": "sig"}
+    return SigningKey(kid, alg, key if private else None, verifying, public_jwk)
 
 
 class KeySet:
-    def __init__(self, active: str, keys: list[SigningKey], issuer: str, audience: str) -> None:
+    """Keys by kid; `active` signs. A public keyset (no active key) only verifies."""
+
+    def __init__(self, active: str | None, keys: list[SigningKey], issuer: str,
+                 audience: str) -> None:
         self.by_kid = {key.kid: key for key in keys}
         if len(self.by_kid) != len(keys):
             raise KeysetError("two keys share a kid")
-        if active not in self.by_kid:
+        if active is not None and active not in self.by_kid:
             raise KeysetError(f"the active kid {active!r} is not in the keyset")
-        self.active = self.by_kid[active]
+        self.active = self.by_kid[active] if active is not None else None
         self.issuer = issuer
         self.audience = audience
 
@@ -109,6 +124,24 @@ class KeySet:
         except (ValueError, KeyError, TypeError) as exc:
             raise KeysetError(f"JWT_KEYS is not a valid keyset: {exc}") from exc
 
+    @classmethod
+    def from_public_json(cls, text: str, issuer: str = "plaza",
+                         audience: str = "plaza-api") -> KeySet:
+        """A verify-only keyset from a JWKS (JWT_PUBLIC_KEYS: what jwks.json publishes)."""
+        try:
+            keys = [_load_key(jwk, public=True) for jwk in json.loads(text)["keys"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise KeysetError(f"JWT_PUBLIC_KEYS is not a valid JWKS: {exc}") from exc
+        if not keys:
+            raise KeysetError("JWT_PUBLIC_KEYS holds no key")
+        return cls(None, keys, issuer, audience)
+
+    def public(self) -> KeySet:
+        """The verify-only keyset of this one's public keys (itself for HS256: no public half)."""
+        if any(key.public_jwk is None for key in self.by_kid.values()):
+            return self
+        return KeySet.from_public_json(json.dumps(self.jwks()), self.issuer, self.audience)
+
     def issue(self, *, user_id: str, role: str, device_id: str, session_id: str,
               now: int | None = None, ttl_s: int = ACCESS_TOKEN_TTL_S) -> str:
         issued_at = int(time.time()) if now is None else now
@@ -120,6 +153,8 @@ class KeySet:
         import jwt
 
         key = self.active
+        if key is None:
+            raise KeysetError("a public keyset only verifies: signing needs JWT_KEYS")
         return jwt.encode(claims, key.signing, algorithm=key.alg, headers={"kid": key.kid})
 
     def verify(self, token: str, device_id: str | None) -> AccessClaims:
@@ -204,7 +239,7 @@ def _dev_keyset_json(alg: str) -> str:
 
 @cache
 def keyset() -> KeySet:
-    """This container's keyset, from JWT_KEYS (a dev keyset on local/test stages only)."""
+    """This container's signing keyset, from JWT_KEYS (a dev keyset on local/test stages only)."""
     config = settings()
     text = config.jwt_keys
     if not text:
@@ -212,25 +247,54 @@ def keyset() -> KeySet:
             raise KeysetError("JWT_KEYS is not configured")
         text = _dev_keyset_json(config.jwt_algorithm)
     keys = KeySet.from_json(text, config.jwt_issuer, config.jwt_audience)
+    assert keys.active is not None  # from_json requires the active kid
     if keys.active.alg != config.jwt_algorithm:
         raise KeysetError(f"the active key is {keys.active.alg} but JWT_ALGORITHM is "
                           f"{config.jwt_algorithm}")
     return keys
 
 
+@cache
+def verifying_keyset() -> KeySet:
+    """The keys this container verifies with: JWT_PUBLIC_KEYS; else the public half of JWT_KEYS
+    (or of the dev keyset on local/test stages), so a verifier never needs the private keys."""
+    config = settings()
+    if config.jwt_public_keys:
+        return KeySet.from_public_json(config.jwt_public_keys, config.jwt_issuer,
+                                       config.jwt_audience)
+    if not config.jwt_keys and config.stage not in DEV_KEY_STAGES:
+        raise KeysetError("JWT_PUBLIC_KEYS is not configured")
+    return keyset().public()
+
+
 def reset_keyset() -> None:
     keyset.cache_clear()
+    verifying_keyset.cache_clear()
+
+
+def _first_document(path: Path) -> Any:
+    """The first JSON document in `path`: the keyset, in a file the key tool wrote both lines to."""
+    return json.JSONDecoder().raw_decode(path.read_text().lstrip())[0]
 
 
 def main(argv: list[str]) -> None:
-    """`python -m plaza.identity.tokens [ES256|HS256] [current-keyset.json]`: print a keyset for
-    JWT_KEYS whose new key is active; the current keyset's keys stay listed (rotation)."""
+    """`python -m plaza.identity.tokens [ES256|HS256] [current-keyset.json]`: print, on its first
+    line, a keyset for JWT_KEYS whose new key is active (the current keyset's keys stay listed:
+    rotation) and, for ES256, on the second, its public JWKS for JWT_PUBLIC_KEYS.
+
+    `python -m plaza.identity.tokens public keyset.json`: print only the JWKS of a keyset."""
+    if argv[:1] == ["public"]:
+        print(json.dumps(KeySet.from_json(json.dumps(_first_document(Path(argv[1])))).jwks()))
+        return
     alg = argv[0] if argv else "ES256"
     key = generate_key(alg)
     keys = [key]
     if len(argv) > 1:
-        keys += json.loads(Path(argv[1]).read_text())["keys"]
-    print(json.dumps({"active": key["kid"], "keys": keys}))
+        keys += _first_document(Path(argv[1]))["keys"]
+    private = json.dumps({"active": key["kid"], "keys": keys})
+    print(private)
+    if alg == "ES256":
+        print(json.dumps(KeySet.from_json(private).jwks()))
 
 
 if __name__ == "__main__":
