@@ -1,10 +1,16 @@
-"""Realtime rows: a broadcast to 1,000 WebSocket connections of the local cloud, p50/p99 delivery.
+"""Realtime rows: a broadcast to 1,000 WebSocket connections of the local cloud, p50/p99 delivery,
+and the @connections client against the hand-written one it replaced.
 
 One topic with 1,000 subscribed connections (real sockets through the local gateway, each
 registered by `$connect`). `plaza.realtime.delivery.publish` runs as a publishing Lambda would:
 the topic is over the direct limit, so its connection ids go to the BroadcastQueue in batches of
 100 and the queue consumer posts them through @connections in parallel. Each sample is the time
 from the publish call to one socket having the frame.
+
+Then, over the same sockets, plaza.stores.realtime (botocore's signer, urllib3) and the old
+hand-written client (bench/baseline_connections_client.py) take turns from this process: one
+post at a time (the client's own CPU per post, and the round trip), and all 1,000 posted as the
+broadcast consumer posts them (`post_to_connections` with delivery's parallelism).
 
 The client sockets live in a process of their own, as clients do: sharing the local cloud's
 process (and its GIL) would time the clients' frame parsing against the gateway's. Both
@@ -28,6 +34,8 @@ from bench import report
 ROOT = Path(__file__).resolve().parent.parent
 CONNECTIONS = 1000
 ROUNDS = 5
+SINGLE_POSTS = 300  # per client and round
+PER_POST_GOAL = 1.5  # the new client's CPU per post, at most this times the old one's
 
 
 def rows() -> list[dict[str, Any]]:
@@ -93,6 +101,8 @@ def _measure(stores: Any) -> list[dict[str, Any]]:
                 if number:  # the first round warms the consumer's container
                     samples += [(arrived - started) * 1000 for arrived in arrivals]
                     firsts.append((min(arrivals) - started) * 1000)
+            clients = _compare_clients(os.environ["WEBSOCKET_MANAGEMENT_ENDPOINT"], listeners,
+                                       registry.subscribers(topic), first_number=ROUNDS + 1)
         finally:
             listeners.close()
     samples.sort()
@@ -107,6 +117,80 @@ def _measure(stores: Any) -> list[dict[str, Any]]:
                    note=f"goal <= 100 ms; {note}"),
         report.row("realtime broadcast first frame p50", round(firsts[len(firsts) // 2], 2), "ms",
                    note="publish to the first socket having the frame: queue and consumer start"),
+        *clients,
+    ]
+
+
+def _compare_clients(endpoint: str, listeners: _ListenerProcess, connection_ids: list[str],
+                     first_number: int) -> list[dict[str, Any]]:
+    """Rows for plaza's @connections client, each with the old hand-written one as baseline;
+    the two take turns, round by round, so both see the same machine."""
+    from bench.baseline_connections_client import ManagementApi as HandWrittenApi
+    from plaza.realtime import delivery
+    from plaza.stores.realtime import ManagementApi
+
+    clients: dict[str, Any] = {"new": ManagementApi(endpoint), "old": HandWrittenApi(endpoint)}
+    cpu: dict[str, list[float]] = {name: [] for name in clients}
+    trips: dict[str, list[float]] = {name: [] for name in clients}
+    arrivals: dict[str, list[float]] = {name: [] for name in clients}
+    spent: dict[str, list[float]] = {name: [] for name in clients}
+    single = connection_ids[0]
+    frame = b'{"type":"bench","n":-1}'  # a number no round expects: the listeners skip it
+    number = first_number
+    try:
+        for round_number in range(ROUNDS + 1):
+            for name, api in clients.items():
+                started_cpu = time.thread_time()
+                for _ in range(SINGLE_POSTS):
+                    started = time.perf_counter()
+                    api.post_to_connection(single, frame)
+                    trips[name].append((time.perf_counter() - started) * 1e6)
+                cpu[name].append((time.thread_time() - started_cpu) / SINGLE_POSTS * 1e6)
+
+                listeners.expect(number)
+                data = json.dumps({"type": "bench", "n": number}).encode()
+                started, started_cpu = time.monotonic(), time.process_time()
+                failures = api.post_to_connections([(connection_id, data)
+                                                    for connection_id in connection_ids],
+                                                   delivery.PARALLEL_POSTS)
+                cpu_spent = time.process_time() - started_cpu
+                assert not failures, failures[:3]
+                reached = listeners.wait(number, timeout=60)
+                number += 1
+                if round_number:  # the first round warms both clients' connections
+                    arrivals[name] += [(arrived - started) * 1000 for arrived in reached]
+                    spent[name].append(cpu_spent * 1000)
+    finally:
+        for api in clients.values():
+            api.close()
+    for samples in (*trips.values(), *arrivals.values()):
+        samples.sort()
+
+    def p(samples: list[float], fraction: float) -> float:
+        return round(samples[min(len(samples) - 1, int(len(samples) * fraction))], 2)
+
+    per_post = report.row("@connections client CPU per post (median of rounds)",
+                          round(report.median(cpu["new"][1:]), 1), "us",
+                          round(report.median(cpu["old"][1:]), 1),
+                          goal=f"ratio <= {PER_POST_GOAL}",
+                          baseline_is="the hand-written client, bench/baseline_connections_client.py",
+                          note="one post at a time to a live connection; the calling thread's CPU"
+                               " (the gateway runs on another thread)")
+    per_post["ok"] = per_post["ratio"] is not None and per_post["ratio"] <= PER_POST_GOAL
+    note = (f"{len(connection_ids)} connections posted by post_to_connections "
+            f"(parallel {delivery.PARALLEL_POSTS}) from the bench process, {ROUNDS} rounds")
+    return [
+        per_post,
+        report.row("@connections post round trip p50", p(trips["new"], 0.5), "us",
+                   p(trips["old"], 0.5), note="post_to_connection to the local gateway and back"),
+        report.row("@connections 1,000-connection broadcast delivery p50", p(arrivals["new"], 0.5),
+                   "ms", p(arrivals["old"], 0.5), note=note),
+        report.row("@connections 1,000-connection broadcast delivery p99",
+                   p(arrivals["new"], 0.99), "ms", p(arrivals["old"], 0.99), note=note),
+        report.row("@connections 1,000-connection broadcast, CPU", round(report.median(spent["new"]), 1),
+                   "ms", round(report.median(spent["old"]), 1),
+                   note="this process's CPU during post_to_connections: the client's, plus the"
+                        " local gateway's (a thread here) for the same 1,000 posts"),
     ]
 
 
@@ -115,6 +199,7 @@ class _Listeners:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self.loop: asyncio.AbstractEventLoop
         try:  # the clients' own cost, not the delivery's: the fastest loop at hand
             import uvloop
 
