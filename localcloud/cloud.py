@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from localcloud.aws import retention
 from localcloud.embedded import EmbeddedStores, free_port
 from localcloud.recorder import Recorder
-from localcloud.runtime import LambdaRuntime
+from localcloud.runtime import CONTAINER_IDLE_S, LambdaRuntime
 from localcloud.template.loading import load_stack
 from localcloud.template.resolver import LocalEndpoints
 from localcloud.template.stack import Stack
@@ -56,7 +57,11 @@ class LocalCloudConfig:
     redis_url: str | None = None  # None: REDIS_URL, else an embedded Redis
     watch: bool = False  # reload containers when functions/ or shared/ change
     echo_logs: bool = True
-    max_containers: int = 4
+    max_containers: int = 4  # per function, unless its reserved concurrency says otherwise
+    container_idle_s: float = CONTAINER_IDLE_S  # idle this long, a container is retired
+    # Finished executions kept per state machine and status, and for how long at most.
+    executions_kept: int = retention.KEEP_PER_STATUS
+    executions_max_age_s: float = retention.MAX_AGE_S
     extra_env: dict[str, str] = field(default_factory=dict)
     prepare: list[Prepare] = field(default_factory=list)  # run once the stores are up
 
@@ -111,14 +116,14 @@ class LocalCloud:
             "STAGE": "local",
             # Empty: plaza.identity signs with a dev keyset generated once per machine (/tmp).
             "JWT_KEYS": os.environ.get("JWT_KEYS", ""),
+            # Empty: verifiers take the public half of that keyset (the template's SSM reference
+            # only resolves in AWS).
+            "JWT_PUBLIC_KEYS": os.environ.get("JWT_PUBLIC_KEYS", ""),
             **self.aws_env,
         }
         env.update(self.config.extra_env)
         return env
 
-            # Empty: verifiers take the public half of that keyset (the template's SSM reference
-            # only resolves in AWS).
-            "JWT_PUBLIC_KEYS": os.environ.get("JWT_PUBLIC_KEYS", ""),
     def _build_components(self) -> list[Component]:
         # Each part of the local cloud is added here as it exists; order is start order.
         from localcloud.aws.services import AwsServices
@@ -167,7 +172,7 @@ class LocalCloud:
             self.runtime = LambdaRuntime(
                 self.stack, layer_paths=layer_paths, extra_env=self.function_env(),
                 recorder=self.recorder, max_containers=self.config.max_containers,
-                echo_logs=self.config.echo_logs,
+                idle_s=self.config.container_idle_s, echo_logs=self.config.echo_logs,
             )
             await self.runtime.start()
             for component in self._build_components():

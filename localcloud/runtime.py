@@ -3,8 +3,8 @@
 A container is a `worker.py` process with the function's environment that imports the handler
 once and keeps module state between invocations. A function gets more containers when it is
 invoked concurrently (up to its reserved concurrency, else `max_containers`); a timeout kills
-the container, as Lambda does. `reload()` retires every container so the next call imports
-fresh code.
+the container, and one left idle for `idle_s` is retired, as Lambda does. `reload()` retires
+every container so the next call imports fresh code.
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ _HEADER = struct.Struct(">I")
 WORKER = Path(__file__).resolve().parent / "worker.py"
 PYCACHE = os.path.join(tempfile.gettempdir(), f"plaza-localcloud-pycache-{os.getuid()}")
 INIT_TIMEOUT = 10.0  # Lambda gives a function's init phase 10 s
+# Lambda freezes an idle environment and reclaims it after minutes; here it holds a process (and
+# its Postgres and Redis connections), so one unused for this long is stopped.
+CONTAINER_IDLE_S = 300.0
 # Variables a container inherits from the local cloud's own environment.
 _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "TMPDIR")
 
@@ -112,6 +115,7 @@ class Container:
         self.ready: asyncio.Future[dict[str, Any]] | None = None
         self.tasks: list[asyncio.Task[None]] = []
         self.init_ms = 0.0
+        self.idle_since = time.monotonic()
 
     @property
     def alive(self) -> bool:
@@ -287,6 +291,7 @@ class _Pool:
                     if container.alive and container.generation == self.runtime.generation:
                         return container, False
                     self.count -= 1
+                    self.live.discard(container)
                     asyncio.create_task(container.stop())
                 if self.count < self.limit:
                     self.count += 1
@@ -312,6 +317,7 @@ class _Pool:
             self.changed.notify()
 
     async def release(self, container: Container) -> None:
+        container.idle_since = time.monotonic()
         if container.alive and container.generation == self.runtime.generation:
             if not self.waiting:
                 self.idle.append(container)
@@ -324,12 +330,19 @@ class _Pool:
             await container.stop()
             await self._forget()
 
-    async def retire_idle(self) -> None:
+    async def retire_idle(self, idle_since: float | None = None) -> int:
+        """Stop the idle containers (those idle since before `idle_since`, when given)."""
         async with self.changed:
-            idle, self.idle = self.idle, []
+            idle = [container for container in self.idle
+                    if idle_since is None or container.idle_since < idle_since]
+            if not idle:
+                return 0
+            self.idle = [container for container in self.idle if container not in idle]
             self.count -= len(idle)
+            self.live.difference_update(idle)
             self.changed.notify_all()
         await asyncio.gather(*(container.stop() for container in idle))
+        return len(idle)
 
 
 class LambdaRuntime:
@@ -338,20 +351,38 @@ class LambdaRuntime:
     def __init__(self, stack: Stack, *, layer_paths: list[Path] | None = None,
                  extra_env: Mapping[str, str] | None = None, recorder: Recorder | None = None,
                  python: str | None = None, max_containers: int = 4,
-                 echo_logs: bool = True) -> None:
+                 idle_s: float = CONTAINER_IDLE_S, echo_logs: bool = True) -> None:
         self.stack = stack
         self.layer_paths = [Path(p).resolve() for p in (layer_paths or [])]
         self.extra_env = dict(extra_env or {})
         self.recorder = recorder or Recorder()
         self.python = python or sys.executable
         self.max_containers = max_containers
+        self.idle_s = idle_s
         self.echo_logs = echo_logs
         self.generation = 0
         self.pools: dict[str, _Pool] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.retiring: asyncio.Task[None] | None = None
+        self.retired = 0  # containers stopped for being idle, since the start
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
+        self.retiring = asyncio.create_task(self._retire_idle_containers())
+
+    async def _retire_idle_containers(self) -> None:
+        # Looking twice per idle period retires a container at most 1.5 periods after its use.
+        every = max(0.05, min(self.idle_s / 2, 30.0))
+        while True:
+            await asyncio.sleep(every)
+            idle_since = time.monotonic() - self.idle_s
+            counts = await asyncio.gather(*(pool.retire_idle(idle_since)
+                                            for pool in list(self.pools.values())))
+            self.retired += sum(counts)
+
+    def container_count(self) -> int:
+        """Containers running now, busy or idle."""
+        return sum(pool.count for pool in self.pools.values())
 
     def spec(self, function: str) -> FunctionSpec:
         spec = self.stack.functions.get(function) or self.stack.function_by_name(function)
@@ -441,6 +472,10 @@ class LambdaRuntime:
 
     async def close(self) -> None:
         """Stop every container, busy ones included."""
+        if self.retiring is not None:
+            self.retiring.cancel()
+            await asyncio.gather(self.retiring, return_exceptions=True)
+            self.retiring = None
         self.generation += 1
         await asyncio.gather(*(container.stop() for pool in self.pools.values()
                                for container in list(pool.live)))

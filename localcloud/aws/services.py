@@ -10,7 +10,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from localcloud.aws import moto_hooks
+from localcloud.aws import moto_hooks, retention
 from localcloud.aws.clients import LocalClients
 from localcloud.aws.console_views import email_entry, execution_row, execution_rows, queue_rows
 from localcloud.aws.provisioning import provision, register_functions
@@ -157,6 +157,10 @@ class AwsServices:
         except Exception as error:  # noqa: BLE001 - recording must not break the interpreter
             row = {"arn": getattr(execution, "exec_arn", None), "error": repr(error)}
         self.cloud.recorder.record("execution", {"phase": phase, **row})
+        if phase == "finished":
+            config = self.cloud.config
+            retention.prune(execution.state_machine_arn, retention.Retention(
+                config.executions_kept, config.executions_max_age_s))
 
     # ------------------------------------------------------------ /_local snapshots
 
