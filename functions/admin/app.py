@@ -25,6 +25,7 @@ from plaza import errors, http, observability, ratelimit
 from plaza.admin import service
 from plaza.admin.models import AdminUserEnvelope, AdminUserPage, RoleIn, UserQuery
 from plaza.identity.gateway import Caller, caller, require_role
+from plaza.stores import budget
 
 app = FastAPI(title="Plaza admin", openapi_url=None, docs_url=None, redoc_url=None)
 
@@ -113,6 +114,13 @@ _adapter = Mangum(app, lifespan="off", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    observability.bind_request(http.Request(event).request_id,
-                               getattr(context, "aws_request_id", None))
-    return dict(_adapter(event, context))
+    request = http.Request(event)
+    observability.bind_request(request.request_id, getattr(context, "aws_request_id", None))
+    try:
+        # FastAPI's JSON parser recurses (a deep body would be a RecursionError, a 500) and lets
+        # a NUL character through to Postgres: the checks every other route gets, first.
+        http.refuse_malformed(request, body=True)
+    except errors.PlazaError as error:
+        return http.to_api_gateway(request, http.problem_response(error, request))
+    with budget.Invocation():
+        return dict(_adapter(event, context))

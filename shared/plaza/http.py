@@ -3,6 +3,8 @@
 `endpoint` wraps a function `fn(request) -> Response | body` into a Lambda handler. It turns
 PlazaError and pydantic validation errors into RFC 9457 problem+json, never leaks a stack
 trace, adds CORS headers for allowed origins and gzips large bodies the client accepts.
+Malformed input is the client's error, never a 500: JSON nested deeper than MAX_JSON_DEPTH is a
+400, a NUL character (which no Postgres text can hold) in any parameter or body string a 422.
 Deliberately tiny: it is on every function's cold-start path.
 """
 
@@ -12,12 +14,14 @@ import base64
 import datetime as dt
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from plaza import errors, observability
+from plaza.stores import budget
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -28,6 +32,14 @@ PROBLEM_JSON = "application/problem+json"
 APPLICATION_JSON = "application/json"
 # Below this, gzip costs more CPU than it saves on the wire.
 GZIP_MIN_BYTES = 1024
+# No request of ours nests this deep; Python's parser would recurse until RecursionError first.
+MAX_JSON_DEPTH = 64
+# A JSON string (skipped whole: brackets inside it do not nest) or a bracket.
+_JSON_NESTING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+_OPENERS = frozenset(b"[{")
+_CLOSERS = frozenset(b"]}")
+NUL = "\x00"
+NUL_SHOWN = "\\u0000"  # how a field name shows a NUL it holds
 
 
 class Response:
@@ -157,10 +169,7 @@ class Request:
             if not self.body.strip():
                 self._json = None
             else:
-                try:
-                    self._json = json.loads(self.body)
-                except (UnicodeDecodeError, ValueError) as exc:
-                    raise errors.BadRequest(f"The body is not valid JSON: {exc}") from exc
+                self._json = loads(self.body)
         return self._json
 
     def parse(self, model: type[M]) -> M:
@@ -185,10 +194,83 @@ class _Unset:
 _UNSET: Any = _Unset()
 
 
+def loads(text: bytes | str) -> Any:
+    """JSON a client sent; BadRequest when it is not JSON or nests deeper than MAX_JSON_DEPTH."""
+    raw = text.encode() if isinstance(text, str) else text
+    if _nests_too_deep(raw):
+        raise errors.BadRequest(f"The JSON nests deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise errors.BadRequest(f"The body is not valid JSON: {exc}") from exc
+
+
+def _nests_too_deep(raw: bytes) -> bool:
+    # Fewer opening brackets than the bound cannot nest past it: almost every body stops here,
+    # at the cost of two C-speed counts. Else one regex pass, no recursion, strings skipped.
+    if raw.count(b"[") + raw.count(b"{") <= MAX_JSON_DEPTH:
+        return False
+    depth = 0
+    for token in _JSON_NESTING.findall(raw):
+        if token[0] in _OPENERS:
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return True
+        elif token[0] in _CLOSERS:
+            depth -= 1
+    return False
+
+
+def nul_fields(value: Any, field: str) -> list[str]:
+    """The fields (`field.key.0`...) of parsed JSON or parameters holding a NUL character, in a
+    string or a key."""
+    found: list[str] = []
+    if isinstance(value, str):
+        if NUL in value:
+            found.append(field)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            name = f"{field}.{str(key).replace(NUL, NUL_SHOWN)}"
+            if NUL in str(key):
+                found.append(name)
+            found += nul_fields(item, name)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += nul_fields(item, f"{field}.{index}")
+    return found
+
+
+def refuse_nul(value: Any, where: str, *others: tuple[Any, str]) -> None:
+    """422 naming each field of `value` (read from `where`), and of each (value, where) of
+    `others`, that holds a NUL character."""
+    fields = [field for item, place in ((value, where), *others) for field in nul_fields(item, place)]
+    if fields:
+        raise errors.Invalid("Text may not contain NUL characters", errors=[
+            {"field": field, "message": f"must not contain NUL ({NUL_SHOWN}) characters",
+             "type": "nul_character"} for field in fields])
+
+
+def refuse_malformed(request: Request, *, body: bool = False) -> None:
+    """What no route accepts: NUL characters in path or query parameters (422). With `body`, for
+    a route that reads its body itself (FastAPI): a JSON body nested too deep (400) or holding
+    NUL characters (422); a body that is not JSON is left to the route. `endpoint` checks the
+    parameters; `Request.parse`, the body of the routes that read one."""
+    refuse_nul(request.path_params, "path", (request.query, "query"))
+    if body and request.body.strip():
+        try:
+            data = loads(request.body)
+        except errors.BadRequest:
+            if _nests_too_deep(request.body):
+                raise
+            return
+        refuse_nul(data, "body")
+
+
 def validate(model: type[M], data: Mapping[str, Any], where: str) -> M:
     # lazy: pydantic loads only in functions that validate (never in liveness)
     from pydantic import ValidationError
 
+    refuse_nul(data, where)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -287,21 +369,26 @@ def endpoint(fn: Handler) -> LambdaHandler:
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         request = Request(event)
         observability.bind_request(request.request_id, getattr(context, "aws_request_id", None))
-        try:
-            result = fn(request)
-            response = result if isinstance(result, Response) else Response(body=result)
-        except errors.PlazaError as error:
-            if error.status >= 500:
-                observability.log_error("request failed", error=error, status=error.status)
-            response = problem_response(error, request)
-        except Exception as error:  # noqa: BLE001 - the one place that stops stack traces leaking
-            if type(error).__name__ == "ValidationError" and hasattr(error, "errors"):
-                response = problem_response(invalid_from(error), request)
-            else:
-                observability.log_exception("unhandled error", error=error)
-                response = problem_response(
-                    errors.PlazaError("An unexpected error occurred; it has been logged"), request
-                )
+        with budget.Invocation():
+            response = _respond(fn, request)
         return to_api_gateway(request, response)
 
     return handler
+
+
+def _respond(fn: Handler, request: Request) -> Response:
+    """`fn`'s answer to the request, or the problem it raised."""
+    try:
+        refuse_malformed(request)
+        result = fn(request)
+        return result if isinstance(result, Response) else Response(body=result)
+    except errors.PlazaError as error:
+        if error.status >= 500:
+            observability.log_error("request failed", error=error, status=error.status)
+        return problem_response(error, request)
+    except Exception as error:  # noqa: BLE001 - the one place that stops stack traces leaking
+        if type(error).__name__ == "ValidationError" and hasattr(error, "errors"):
+            return problem_response(invalid_from(error), request)
+        observability.log_exception("unhandled error", error=error)
+        return problem_response(
+            errors.PlazaError("An unexpected error occurred; it has been logged"), request)

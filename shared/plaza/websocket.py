@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from plaza import errors
+from plaza.http import loads
 
 
 def connection_id(event: dict[str, Any]) -> str:
@@ -14,10 +14,11 @@ def connection_id(event: dict[str, Any]) -> str:
 
 
 def message(event: dict[str, Any]) -> dict[str, Any]:
-    """The client's JSON message; an empty dict when the body is missing or not an object."""
+    """The client's JSON message; an empty dict when the body is missing or not an object
+    (not JSON, or nested too deep: plaza.http.loads), which each route answers as a bad request."""
     try:
-        body = json.loads(event.get("body") or "{}")
-    except ValueError:
+        body = loads(event.get("body") or "{}")
+    except errors.BadRequest:
         return {}
     return body if isinstance(body, dict) else {}
 

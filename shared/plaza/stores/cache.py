@@ -4,23 +4,26 @@ UPSTASH_REDIS_REST_URL wins when set: Upstash speaks HTTP, so a Lambda holds no 
 freezes. Otherwise REDIS_URL is used through redis-py. Both backends run the same raw commands,
 declared once in the `Commands` table (a call's arguments -> the command, and the decoder of its
 reply), so callers see one behaviour (strings, ints, floats), run alone or batched.
-A dead Redis fails fast (timeouts of ~1.5 s, at most one retry) with `Unavailable`.
+A dead or stalled Redis fails fast with `Unavailable`: short timeouts (settings), no retry after
+a timeout, and each request's Redis time bounded by its budget (plaza.stores.budget).
 """
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, ParamSpec, TypeVar, overload
 
 from plaza.config import settings
 from plaza.errors import Unavailable
+from plaza.stores import budget
 
 if TYPE_CHECKING:
     import redis
     import upstash_redis
 
-TIMEOUT_S = 1.5
+STORE = "redis"  # the name this store's time is counted under in plaza.stores.budget
 T = TypeVar("T")
 P = ParamSpec("P")
 Args = tuple[Any, ...]  # a raw command: its name, then its arguments
@@ -271,7 +274,18 @@ class Cache(Commands):
     def close(self) -> None: ...
 
     def run(self, command: Command[T]) -> T:
-        return command.parse(self._send(command.args))
+        return command.parse(self._within_budget(lambda: self._send(command.args)))
+
+    def _within_budget(self, send: Callable[[], T]) -> T:
+        """One round trip, charged to this invocation's Redis budget: once that is spent, the
+        call fails at once, as a stalled Redis would after its timeout."""
+        if budget.spent(STORE) >= settings().redis_request_budget_s:
+            raise Unavailable("Redis has spent this request's time budget", dependency="redis")
+        started = time.monotonic()
+        try:
+            return send()
+        finally:
+            budget.charge(STORE, time.monotonic() - started)
 
     _submit = run
 
@@ -309,7 +323,8 @@ class Batch(Commands):
         queued, self._queued = self._queued, []
         if not queued:
             return []
-        replies = self._cache._send_many([c.args for c in queued], self._atomic)
+        replies = self._cache._within_budget(
+            lambda: self._cache._send_many([c.args for c in queued], self._atomic))
         return [command.parse(reply) for command, reply in zip(queued, replies, strict=True)]
 
 
@@ -324,10 +339,14 @@ class RedisCache(Cache):
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
-        # One immediate retry covers a socket that went stale while the container was frozen.
+        config = settings()
+        # One immediate retry covers a socket that went stale while the container was frozen
+        # (refused or reset: a connection error, at once). A timeout is never retried: a stalled
+        # Redis would cost each call twice, and most callers fail open anyway.
         self._client: redis.Redis = redis.Redis.from_url(
-            url, decode_responses=True, socket_timeout=TIMEOUT_S,
-            socket_connect_timeout=TIMEOUT_S, retry=Retry(NoBackoff(), 1),
+            url, decode_responses=True, socket_timeout=config.redis_read_timeout_s,
+            socket_connect_timeout=config.redis_connect_timeout_s,
+            retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
         )
 
     def _send(self, args: Args) -> Any:
@@ -364,12 +383,15 @@ class UpstashCache(Cache):
         import httpx
         import upstash_redis
 
+        config = settings()
+        # No retry: the client retries on any error, timeouts included, and a stalled endpoint
+        # would cost each call twice. httpx drops pooled connections the server closed by itself.
         self._client: upstash_redis.Redis = upstash_redis.Redis(
-            url=url, token=token, rest_retries=1, rest_retry_interval=0.05,
-            allow_telemetry=False,
+            url=url, token=token, rest_retries=0, allow_telemetry=False,
         )
         # The client's httpx session waits forever by default; a dead endpoint must fail fast.
-        self._client._http._client.timeout = httpx.Timeout(TIMEOUT_S)
+        self._client._http._client.timeout = httpx.Timeout(
+            config.redis_read_timeout_s, connect=config.redis_connect_timeout_s)
 
     def _send(self, args: Args) -> Any:
         with self._errors():

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
 from collections.abc import Iterator
 
@@ -11,7 +14,7 @@ import redis
 from localcloud.embedded import free_port
 from plaza import config
 from plaza.errors import Unavailable
-from plaza.stores import cache
+from plaza.stores import budget, cache
 from tests.support.upstash_endpoint import UpstashEndpoint
 
 
@@ -231,3 +234,86 @@ def test_the_upstash_client_asks_for_base64_and_the_endpoint_encodes_strings(
     assert failed.json()[0] == {"result": "OK"}
     assert failed.json()[1]["error"].startswith("ERR")
     assert failed.json()[2] == {"result": "x"}
+
+
+class SilentServer:
+    """A TCP server that accepts connections and reads requests but never answers: a stalled
+    Redis (or Upstash endpoint) as a client sees it. Counts the connections clients open."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.connections = 0
+        self._held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = self._listener.accept()
+                self.connections += 1
+                self._held.append(conn)  # open and unanswered, like a SIGSTOPped server
+
+    def close(self) -> None:
+        self._listener.close()
+        for conn in self._held:
+            conn.close()
+
+
+@pytest.fixture
+def stalled(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+            clean_stores: object) -> Iterator[SilentServer]:
+    """The cache client of the parametrised backend, pointed at a server that never answers."""
+    server = SilentServer()
+    if request.param == "redis":
+        monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{server.port}/0")
+    else:
+        monkeypatch.setenv("UPSTASH_REDIS_REST_URL", f"http://127.0.0.1:{server.port}")
+        monkeypatch.setenv("UPSTASH_REDIS_REST_TOKEN", "t")
+    monkeypatch.setenv("REDIS_READ_TIMEOUT_S", "0.05")
+    config.reset_settings()
+    cache.reset()
+    yield server
+    cache.reset()
+    config.reset_settings()
+    server.close()
+
+
+@pytest.mark.parametrize("stalled", ["redis", "upstash"], indirect=True)
+def test_a_call_to_a_stalled_redis_times_out_once_and_is_not_retried(
+    stalled: SilentServer,
+) -> None:
+    for _ in range(3):
+        with pytest.raises(Unavailable) as raised:
+            cache.client().get("k")
+        assert raised.value.extra["dependency"] == "redis"
+    # One connection per call: a retry after the timeout would have opened a second each time.
+    assert stalled.connections == 3
+
+
+@pytest.mark.parametrize("stalled", ["redis", "upstash"], indirect=True)
+def test_once_a_request_spent_its_redis_budget_further_calls_fail_at_once(
+    stalled: SilentServer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REDIS_REQUEST_BUDGET_S", "0.01")  # less than one read timeout
+    config.reset_settings()
+    with budget.Invocation():
+        for _ in range(5):
+            with pytest.raises(Unavailable):
+                cache.client().get("k")
+        with pytest.raises(Unavailable):
+            cache.client().batch().get("k").get("j").execute()
+        assert stalled.connections == 1  # only the first call reached the server
+    with pytest.raises(Unavailable):
+        cache.client().get("k")  # the next request has a fresh budget
+    assert stalled.connections == 2
+
+
+def test_a_healthy_redis_spends_the_budget_of_the_request_it_serves(
+    store: cache.Cache,
+) -> None:
+    with budget.Invocation():
+        store.set("k", "v")
+        assert store.get("k") == "v"
+        assert budget.spent(cache.STORE) > 0
+    assert budget.spent(cache.STORE) == 0

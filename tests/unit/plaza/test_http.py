@@ -10,7 +10,8 @@ import pytest
 from pydantic import BaseModel, Field
 
 from plaza import errors
-from plaza.http import Request, Response, endpoint
+from plaza.http import MAX_JSON_DEPTH, Request, Response, endpoint
+from plaza.stores import budget
 from tests.support.lambdas import FakeContext, http_event
 
 
@@ -96,6 +97,60 @@ def test_invalid_base64_body_is_a_400() -> None:
     event["isBase64Encoded"] = True
     response, _ = call(create_thing, event)
     assert response["statusCode"] == 400
+
+
+def _nested(depth: int) -> str:
+    return '{"name": "lamp", "size": 1, "extra": ' + "[" * depth + "]" * depth + "}"
+
+
+def test_json_nested_past_the_bound_is_a_400_problem_not_a_recursion_error() -> None:
+    # 100,000 levels: Python's own parser would raise RecursionError (a 500) long before.
+    for depth in (MAX_JSON_DEPTH + 1, 100_000):
+        response, body = call(create_thing, http_event("POST", "/things", body=_nested(depth)))
+        assert response["statusCode"] == 400, depth
+        assert response["headers"]["content-type"] == "application/problem+json"
+        assert "nests deeper than 64" in body["detail"]
+
+
+def test_json_at_the_bound_and_brackets_inside_strings_are_accepted() -> None:
+    assert call(create_thing, http_event("POST", "/things", body=_nested(MAX_JSON_DEPTH - 1)))[
+        0]["statusCode"] == 201
+    text = {"name": "[" * 500 + '\\"{' * 100, "size": 1}
+    response, body = call(create_thing, http_event("POST", "/things", body=text))
+    assert response["statusCode"] == 201
+    assert body["name"] == text["name"]
+
+
+def test_nul_characters_in_body_strings_are_a_422_naming_each_field() -> None:
+    response, body = call(create_thing, http_event("POST", "/things", body={
+        "name": "lamp\u0000", "size": 1, "tags": ["ok", "bad\u0000"], "k\u0000": 1}))
+    assert response["statusCode"] == 422
+    assert [item["field"] for item in body["errors"]] == [
+        "body.name", "body.tags.1", "body.k\\u0000"]
+    assert {item["type"] for item in body["errors"]} == {"nul_character"}
+
+
+def test_nul_characters_in_path_or_query_parameters_are_a_422() -> None:
+    event = http_event("GET", "/fail", query={"kind": "missing", "q": "a\x00b"},
+                       path_params={"id": "\x00"})
+    response, body = call(fail_with, event)
+    assert response["statusCode"] == 422
+    assert [item["field"] for item in body["errors"]] == ["path.id", "query.q"]
+
+
+def test_each_request_gets_a_fresh_store_time_budget() -> None:
+    seen: list[float] = []
+
+    @endpoint
+    def spend(request: Request) -> None:
+        seen.append(budget.spent("redis"))
+        budget.charge("redis", 5.0)
+
+    for _ in range(2):
+        assert call(spend, http_event("GET", "/spend"))[0]["statusCode"] == 200
+    assert seen == [0.0, 0.0]
+    budget.charge("redis", 5.0)  # outside a request nothing is counted
+    assert budget.spent("redis") == 0.0
 
 
 @pytest.mark.parametrize(("kind", "status"), [("missing", 404), ("limited", 429), ("down", 503)])

@@ -226,6 +226,29 @@ def test_bad_input_is_a_422_problem_naming_the_field(call: Call, method: str, pa
     assert identity_repo.user_by_id(bob["user_id"])["role"] == "user"
 
 
+def test_a_body_nested_past_the_bound_is_a_400_problem_not_a_500(call: Call) -> None:
+    admin, bob = _account("boss", "admin"), _account("bob")
+    deep = '{"role": "admin", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    problem = _problem(call("PUT", f"/v1/admin/users/{bob['user_id']}/role", admin, body=deep), 400)
+    assert "nests deeper than 64" in problem["detail"]
+    assert identity_repo.user_by_id(bob["user_id"])["role"] == "user"
+
+
+@pytest.mark.parametrize(("body", "query", "field"), [
+    ({"role": "admin\u0000"}, None, "body.role"),
+    (None, {"query": "bo\x00b"}, "query.query"),
+])
+def test_a_nul_character_is_a_422_problem_naming_the_field(call: Call, body: Any,
+                                                          query: dict[str, str] | None,
+                                                          field: str) -> None:
+    admin, bob = _account("boss", "admin"), _account("bob")
+    if body is None:
+        reply = call("GET", "/v1/admin/users", admin, query=query)
+    else:
+        reply = call("PUT", f"/v1/admin/users/{bob['user_id']}/role", admin, body=body)
+    assert [error["field"] for error in _problem(reply, 422)["errors"]] == [field]
+
+
 def _fields_plaza_http_names(model: type[Any], data: dict[str, Any], where: str) -> list[Any]:
     """The `errors` list plaza.http answers for `data` as `model` read from `where`."""
     with pytest.raises(errors.Invalid) as raised:
