@@ -9,7 +9,7 @@ request pipeline (parameter validation, the event hooks, response parsing) costs
 than signing and sending the request. `post_to_connections` keeps many posts in flight from a
 small fixed set of threads, one per pooled connection, started once per container.
 
-botocore, urllib3 and ssl are imported on first use, for cold start: every function whose
+botocore and urllib3 are imported on first use, for cold start: every function whose
 domain service may publish carries this module, and most of their invocations never post.
 """
 
@@ -192,19 +192,17 @@ class ManagementApi:
         return pool
 
     def _new_pool(self) -> Any:
-        import ssl  # cold start: see the top
-
-        import urllib3
+        import urllib3  # cold start: see the top
 
         options: dict[str, Any] = {
             "maxsize": self.max_in_flight, "retries": False,
             "timeout": urllib3.Timeout(connect=self._timeouts[0], read=self._timeouts[1])}
         if self.scheme != "https":
             return urllib3.HTTPConnectionPool(self.host, self.port or 80, **options)
-        # Certificate and host name checked, as boto3 checks them.
-        context = ssl.create_default_context(cafile=self._ca_certs)
-        return urllib3.HTTPSConnectionPool(self.host, self.port or 443, ssl_context=context,
-                                           **options)
+        # The certificate must chain to a trusted CA (the system's unless ca_certs) and name the
+        # host; urllib3 checks both, on every version botocore allows.
+        return urllib3.HTTPSConnectionPool(self.host, self.port or 443, cert_reqs="CERT_REQUIRED",
+                                           ca_certs=self._ca_certs, **options)
 
     def _thread_pool(self) -> ThreadPoolExecutor:
         with self._lock:
