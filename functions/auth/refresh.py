@@ -1,5 +1,8 @@
 """POST /v1/auth/refresh: rotate a refresh token (same device) into a new token pair."""
 
+# Notifications registers, when imported, what an ended session does to its devices: its
+# sockets close, its push token goes.
+import plaza.notifications.sessions  # noqa: F401
 from plaza.http import Request, endpoint
 from plaza.identity import gateway, service
 from plaza.identity.models import RefreshIn, TokenPair

@@ -1,5 +1,8 @@
 """DELETE /v1/auth/sessions/{device_id}: sign the caller out on one of their devices."""
 
+# Notifications registers, when imported, what an ended session does to its devices: its
+# sockets close, its push token goes.
+import plaza.notifications.sessions  # noqa: F401
 from plaza.http import Request, Response, endpoint, no_content
 from plaza.identity import gateway, service
 from plaza.ratelimit import rate_limited

@@ -1,4 +1,5 @@
-"""PUT /v1/devices/{device_id}/push-token: register {token, platform} for pushes to that device."""
+"""PUT /v1/devices/{device_id}/push-token: register {token, platform} for pushes to the caller's
+own device (the one signed in; any other is 403)."""
 
 from plaza.http import Request, Response, endpoint, no_content
 from plaza.identity.gateway import caller
@@ -11,6 +12,6 @@ from plaza.ratelimit import rate_limited
 @rate_limited("core")
 def handler(request: Request) -> Response:
     body = request.parse(PushTokenIn)
-    service.register_push_token(caller(request).user_id, request.path_params.get("device_id", ""),
-                                body.platform, body.token)
+    service.register_own_push_token(caller(request), request.path_params.get("device_id", ""),
+                                    body.platform, body.token)
     return no_content()

@@ -14,5 +14,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if not user_id:
         # Only a stage deployed without the authorizer gets here: refuse the upgrade.
         return {"statusCode": 401}
-    hub.connected(websocket.connection_id(event), user_id, str(authorizer.get("device_id") or ""))
+    # The session too: when it ends (logout, a reset, a suspension ...) this connection closes.
+    hub.connected(websocket.connection_id(event), user_id, str(authorizer.get("device_id") or ""),
+                  str(authorizer.get("session_id") or ""))
     return websocket.ok()

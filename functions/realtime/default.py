@@ -2,11 +2,14 @@
 
 from typing import Any
 
+# Notifications registers, when imported, how an action tells its session is still live.
+import plaza.notifications.sessions  # noqa: F401
 from plaza import websocket
-from plaza.realtime import registry
+from plaza.realtime import actions, registry
 from plaza.stores import realtime
 
 
+@actions.websocket_action()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = websocket.message(event)
     registry.ensure_registered(websocket.connection_id(event),

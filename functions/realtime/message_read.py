@@ -2,11 +2,15 @@
 
 from typing import Any
 
+# Notifications registers, when imported, how an action tells its session is still live.
+import plaza.notifications.sessions  # noqa: F401
 from plaza import errors, websocket
 from plaza.chat import service
+from plaza.realtime import actions
 from plaza.stores import realtime
 
 
+@actions.websocket_action()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = websocket.message(event)
     try:

@@ -3,13 +3,17 @@
 import contextlib
 from typing import Any
 
+# Notifications registers, when imported, how an action tells its session is still live.
+import plaza.notifications.sessions  # noqa: F401
 from plaza import errors, websocket
 from plaza.chat import service
 from plaza.chat.models import MessageIn
 from plaza.http import validate
+from plaza.realtime import actions
 from plaza.stores import realtime
 
 
+@actions.websocket_action("core")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = websocket.message(event)
     connection_id = websocket.connection_id(event)

@@ -1,6 +1,8 @@
 """GET /v1/presence?user_ids=a,b: who of up to 100 users is online now."""
 
-# Social registers, when imported, who is hidden from a viewer's presence: blocks, either way.
+# Chat and social register, when imported, whose presence a viewer sees: conversation partners
+# (chat) and those the viewer follows (social), never across a block (social).
+import plaza.chat.service  # noqa: F401
 import plaza.social.service  # noqa: F401
 from plaza.http import Request, endpoint
 from plaza.identity.gateway import caller

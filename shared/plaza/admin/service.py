@@ -4,19 +4,22 @@ Every function checks the actor's role itself, whatever the route in front of it
 Moderators act on users ranked below them; only admins change roles, and never their own.
 Suspending or demoting someone revokes their sessions: refresh tokens stop working and the
 authorizer refuses their access tokens, so no token outlives the decision by more than the
-authorizer's cache (60 s).
+authorizer's cache (60 s); their open sockets close at once and refuse every frame meanwhile.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+# Notifications registers, when imported, what an ended session does to its devices (sockets
+# close, push tokens go): suspending and demoting end sessions wherever admin runs.
+import plaza.notifications.sessions  # noqa: F401
 from plaza import errors, observability
 from plaza.admin import repo
 from plaza.admin.models import AdminUserOut, AdminUserPage, UserQuery
 from plaza.identity import repo as identity_repo
 from plaza.identity import service as identity_service
-from plaza.identity import session_state
+from plaza.identity import session_endings
 from plaza.identity.gateway import ROLE_RANK, Caller, require_role
 from plaza.pagination import decode_cursor, page_of
 from plaza.stores import db
@@ -61,7 +64,7 @@ def suspend(actor: Caller, user_id: str) -> AdminUserOut:
     with db.transaction():
         identity_service.set_user_status(actor, user_id, "suspended")
         revoked = identity_repo.revoke_user_sessions(user_id, "suspended")
-    session_state.remember_revoked(revoked)
+    session_endings.sessions_ended(user_id, revoked, "suspended")
     observability.log_info("user suspended", user_id=user_id, by=actor.user_id,
                            sessions_revoked=len(revoked))
     observability.count("UserSuspended")
@@ -90,7 +93,7 @@ def set_role(actor: Caller, user_id: str, role: str) -> AdminUserOut:
             repo.set_role(user_id, role)
             if ROLE_RANK[role] < ROLE_RANK[target["role"]]:
                 revoked = identity_repo.revoke_user_sessions(user_id, "role_changed")
-        session_state.remember_revoked(revoked)
+        session_endings.sessions_ended(user_id, revoked, "role_changed")
         observability.log_info("role changed", user_id=user_id, by=actor.user_id,
                                old=target["role"], new=role)
     return get_user(actor, user_id)

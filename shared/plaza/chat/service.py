@@ -46,9 +46,16 @@ def partner_ids(user_id: str) -> set[str]:
     return repo.partner_ids(user) if user else set()
 
 
-# The hub asks chat who may follow a conversation's topic and who hears a member come and go.
+def partners_among(user_id: str, user_ids: list[str]) -> set[str]:
+    """Which of `user_ids` share a conversation with the user."""
+    return partner_ids(user_id) & set(user_ids)
+
+
+# The hub asks chat who may follow a conversation's topic, who hears a member come and go, and
+# whose presence a member may see: their partners'.
 rules.allow_topic("conversation", is_member)
 rules.hear_presence(partner_ids)
+rules.show_presence(partners_among)
 
 
 def _no_such_conversation() -> errors.NotFound:
@@ -202,21 +209,35 @@ def read_messages(user_id: str, conversation_id: str, message_id: str | None) ->
     last_read = repo.last_message_id(row["id"], position)
     event = {"type": "message.read", "conversation_id": row["id"], "user_id": user_id,
              "message_id": last_read, "seq": position}
-    for member in row["member_ids"]:
-        if member != user_id:
-            _send_to_user(member, event)
+    for member in _unblocked_others(user_id, row["member_ids"]):
+        _send_to_user(member, event)
     return event
 
 
 def typing(user_id: str, conversation_id: str) -> int:
-    """Tell the other members the user is typing, at most once per TYPING_INTERVAL_S; members told."""
-    row = _membership(user_id, conversation_id)
+    """Tell the other members the user is typing, at most once per TYPING_INTERVAL_S; members told.
+
+    The spacing comes first: a frame within the interval is dropped silently, with no database
+    read, however fast a client sends them."""
+    conversation = as_uuid(conversation_id)
+    if conversation is None:
+        raise _no_such_conversation()
     # Not stored: a key that expires only spaces the events out.
-    if not cache.client().set(f"typing:{row['id']}:{user_id}", 1, ex=TYPING_INTERVAL_S, nx=True):
+    if not cache.client().set(f"typing:{conversation}:{user_id}", 1, ex=TYPING_INTERVAL_S,
+                              nx=True):
         return 0
+    row = _membership(user_id, str(conversation))
     event = {"type": "typing", "conversation_id": row["id"], "user_id": user_id}
-    return sum(1 for member in row["member_ids"]
-               if member != user_id and _send_to_user(member, event))
+    return sum(1 for member in _unblocked_others(user_id, row["member_ids"])
+               if _send_to_user(member, event))
+
+
+def _unblocked_others(user_id: str, member_ids: list[str]) -> list[str]:
+    """The other members, but those with a block either way between them and the user: in a
+    group, typing and read receipts never cross a block."""
+    others = [member for member in member_ids if member != user_id]
+    hidden = social_repo.blocked_among(user_id, others) if others else set()
+    return [member for member in others if member not in hidden]
 
 
 # ---------------------------------------------------------------- side effects (fail-open)

@@ -14,7 +14,7 @@ from typing import Any
 
 from plaza import errors, observability
 from plaza.config import settings
-from plaza.identity import passwords, repo, session_state
+from plaza.identity import passwords, repo, session_endings, session_state
 from plaza.identity.gateway import Caller, require_role
 from plaza.identity.models import (
     LoginIn,
@@ -131,7 +131,7 @@ def reset_password(token: str, password: str) -> None:
         repo.set_password(user_id, new_hash)
         repo.expire_email_tokens(user_id, "reset_password")
         revoked = repo.revoke_user_sessions(user_id, "password_reset")
-    session_state.remember_revoked(revoked)
+    session_endings.sessions_ended(user_id, revoked, "password_reset")
 
 
 # ---------------------------------------------------------------- login and sessions
@@ -164,7 +164,7 @@ def _open_session(row: dict[str, Any], device_id: str, ip: str, user_agent: str)
         session_id = repo.insert_session(row["id"], device_id, user_agent[:256], ip,
                                          now + SESSION_MAX_AGE)
         repo.insert_refresh_token(digest, session_id, now + REFRESH_TOKEN_TTL)
-    session_state.remember_revoked(replaced)
+    session_endings.sessions_ended(row["id"], replaced, "replaced")
     return _token_pair(row, device_id, session_id, refresh_token)
 
 
@@ -173,13 +173,15 @@ def refresh(refresh_token: str, device_id: str) -> TokenPair:
     new_token, new_digest = _new_token()
     now = _now()
     revoked: str | None = None
+    reason = ""
     with db.transaction():
         row = repo.refresh_token_for_update(digest)
         if row is None or row["revoked_at"] is not None:
             raise InvalidRefreshToken("The refresh token is invalid or revoked")
         if row["used_at"] is not None or row["device_id"] != device_id:
             # Committed before the 401 goes out: the rollback of a raise would undo it.
-            repo.revoke_session(row["session_id"], "reuse" if row["used_at"] else "wrong_device")
+            reason = "reuse" if row["used_at"] else "wrong_device"
+            repo.revoke_session(row["session_id"], reason)
             revoked = row["session_id"]
         elif row["expires_at"] <= now or row["session_expires_at"] <= now:
             raise InvalidRefreshToken("The refresh token has expired")
@@ -191,7 +193,7 @@ def refresh(refresh_token: str, device_id: str) -> TokenPair:
                                       min(now + REFRESH_TOKEN_TTL, row["session_expires_at"]))
             repo.touch_session(row["session_id"])
     if revoked:
-        session_state.remember_revoked([revoked])
+        session_endings.sessions_ended(row["user_id"], [revoked], reason)
         observability.log_warning("refresh token reuse: family revoked", session_id=revoked)
         observability.count("RefreshTokenReuse")
         raise InvalidRefreshToken("The refresh token was already used; the session is revoked")
@@ -212,7 +214,7 @@ def _token_pair(user: dict[str, Any], device_id: str, session_id: str,
 
 def logout(caller: Caller) -> None:
     if repo.revoke_session(caller.session_id, "logout"):
-        session_state.remember_revoked([caller.session_id])
+        session_endings.sessions_ended(caller.user_id, [caller.session_id], "logout")
 
 
 def list_sessions(caller: Caller) -> list[SessionOut]:
@@ -225,7 +227,7 @@ def revoke_device(caller: Caller, device_id: str) -> None:
     revoked = repo.revoke_device(caller.user_id, device_id, "revoked_by_user")
     if not revoked:
         raise errors.NotFound("No session on that device")
-    session_state.remember_revoked(revoked)
+    session_endings.sessions_ended(caller.user_id, revoked, "revoked_by_user")
 
 
 # ---------------------------------------------------------------- the account

@@ -126,3 +126,10 @@ def set_endpoint(user_id: str, device_id: str, endpoint_arn: str) -> None:
 
 def delete_push_token(user_id: str, device_id: str) -> None:
     db.execute("DELETE FROM push_tokens WHERE user_id = %s AND device_id = %s", (user_id, device_id))
+
+
+def delete_session_push_tokens(session_ids: list[str]) -> int:
+    """Delete the push tokens of the devices these sessions were on (their user's, only)."""
+    return db.execute(
+        "DELETE FROM push_tokens p USING sessions s WHERE s.id = ANY(%s::uuid[])"
+        " AND p.user_id = s.user_id AND p.device_id = s.device_id", (session_ids,))

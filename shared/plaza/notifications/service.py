@@ -161,6 +161,14 @@ def register_push_token(user_id: str, device_id: str, platform: str, token: str)
     repo.save_push_token(user_id, device_id, platform, token)
 
 
+def register_own_push_token(caller: Caller, device_id: str, platform: str, token: str) -> None:
+    """Register the token of the device the caller is signed in on, and of no other: the token
+    lives as long as that device's session (plaza.notifications.sessions deletes it)."""
+    if device_id != caller.device_id:
+        raise errors.Forbidden("A push token can be registered only for the device signed in")
+    register_push_token(caller.user_id, device_id, platform, token)
+
+
 def announce(caller: Caller, body: AnnouncementIn) -> dict[str, Any]:
     """Broadcast an announcement to every connection subscribed to `announcements` (admins only).
 

@@ -1,5 +1,6 @@
-"""Connection lifecycle and topics: registering on `$connect`, presence to those who may hear it,
-who may subscribe to what (as the domains registered it in plaza.realtime.rules).
+"""Connection lifecycle and topics: registering on `$connect`, closing a session's connections,
+presence to those who may hear it, who may subscribe to what (as the domains registered it in
+plaza.realtime.rules).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 from plaza import observability
 from plaza.realtime import delivery, registry, rules
 from plaza.realtime.models import PresenceItem, PresenceOut
+from plaza.stores import realtime
 from plaza.websocket import error_frame, reply
 
 # `kind:id` (the kind's owner decides, see plaza.realtime.rules) or a bare topic name.
@@ -17,11 +19,24 @@ TOPIC = re.compile(r"(?:([a-z]{1,20}):([0-9A-Za-z-]{1,64}))|([a-z]{1,40})")
 MAX_TOPIC_LENGTH = 80
 
 
-def connected(connection_id: str, user_id: str, device_id: str) -> None:
+def connected(connection_id: str, user_id: str, device_id: str, session_id: str = "") -> None:
     was_online = registry.is_online(user_id)
-    registry.register(connection_id, user_id, device_id)
+    registry.register(connection_id, user_id, device_id, session_id)
     if not was_online:
         announce_presence(user_id, online=True)
+
+
+def close_session(session_id: str) -> int:
+    """Close the session's open connections through @connections; how many it closed. Their
+    `$disconnect` then unregisters them and tells partners, as for any close."""
+    closed = 0
+    for connection_id in registry.connections_of_session(session_id):
+        try:
+            realtime.delete_connection(connection_id)
+            closed += 1
+        except realtime.ConnectionGone:
+            registry.unregister(connection_id)
+    return closed
 
 
 def disconnected(connection_id: str) -> None:
@@ -76,7 +91,9 @@ def unsubscribe(connection_id: str, request: dict[str, Any]) -> dict[str, Any]:
 
 
 def presence(viewer_id: str, user_ids: list[str]) -> PresenceOut:
-    """Who is online; a user the registered filters hide from the viewer shows as offline."""
-    online = registry.online_users(user_ids) - rules.hidden_presence(viewer_id, user_ids)
+    """Who is online, of those the registered rules show the viewer (partners, followed users)
+    and do not hide (blocks); anyone else shows as offline, a stranger included."""
+    shown = rules.shown_presence(viewer_id, user_ids) - rules.hidden_presence(viewer_id, user_ids)
+    online = registry.online_users(user_ids) & shown
     return PresenceOut(items=[PresenceItem(user_id=user_id, online=user_id in online)
                               for user_id in user_ids])

@@ -63,13 +63,19 @@ return {user, left}
 # Register a connection the registry has lost (Redis restarted empty or was flushed) from what
 # the caller's frame says of it; 1 if it was missing, 0 (nothing written) if it was there.
 _ENSURE = """
-local prefix, id, user, device = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local prefix, id, user, device, session = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[7]
 local conn, users = prefix .. 'conn:' .. id, prefix .. 'user:' .. user
 if redis.call('EXISTS', conn) == 1 then return 0 end
-redis.call('HSET', conn, 'user_id', user, 'device_id', device, 'connected_at', ARGV[5])
+redis.call('HSET', conn, 'user_id', user, 'device_id', device, 'session_id', session,
+           'connected_at', ARGV[5])
 redis.call('EXPIRE', conn, ARGV[6])
 redis.call('SADD', users, id)
 redis.call('EXPIRE', users, ARGV[6])
+if session ~= '' then
+  local sessions = prefix .. 'session:' .. session
+  redis.call('SADD', sessions, id)
+  redis.call('EXPIRE', sessions, ARGV[6])
+end
 return 1
 """
 
@@ -137,7 +143,7 @@ def ensure_registered(connection_id: str, caller: Mapping[str, Any]) -> bool:
     try:
         missing = cache.client().eval(_ENSURE, (), (
             PREFIX, connection_id, user_id, str(caller.get("device_id") or ""),
-            int(time.time()), TTL_S))
+            int(time.time()), TTL_S, str(caller.get("session_id") or "")))
     except Unavailable as error:
         observability.log_warning("connection not re-registered", connection_id=connection_id,
                                   error=str(error))

@@ -1,5 +1,6 @@
 """What the domains above the hub tell it, each when it is imported: who may subscribe to the
-topics it owns, who hears that a user came or went, who is hidden from whose presence.
+topics it owns, who hears that a user came or went, whose presence a viewer may see (conversation
+partners, those the viewer follows) and who is hidden from it whatever else holds (blocks).
 
 The hub imports no domain (docs/architecture.md): a WebSocket function imports the domains whose
 rules it needs, and they register here. A topic nobody registered is refused.
@@ -14,7 +15,8 @@ from typing import NamedTuple
 TopicRule = Callable[[str, str], bool]
 # user_id -> the users told when that user comes online or goes offline.
 PresenceAudience = Callable[[str], Iterable[str]]
-# (viewer_id, user_ids) -> those of user_ids the viewer may not see online.
+# (viewer_id, user_ids) -> those of user_ids the viewer may not see online (hide_presence), or
+# may see (show_presence).
 PresenceFilter = Callable[[str, list[str]], set[str]]
 
 _topic_rules: dict[str, TopicRule] = {
@@ -24,6 +26,7 @@ _topic_rules: dict[str, TopicRule] = {
 _open_topics: set[str] = set()
 _audiences: list[PresenceAudience] = []
 _filters: list[PresenceFilter] = []
+_revealers: list[PresenceFilter] = []
 
 
 def allow_topic(kind: str, rule: TopicRule) -> None:
@@ -48,6 +51,13 @@ def hide_presence(hidden: PresenceFilter) -> None:
         _filters.append(hidden)
 
 
+def show_presence(shown: PresenceFilter) -> None:
+    """Let the viewer see `shown(viewer_id, user_ids)` online (unless a hide_presence hides them);
+    nobody else but the viewer themself."""
+    if shown not in _revealers:
+        _revealers.append(shown)
+
+
 def may_subscribe(user_id: str, kind: str | None, target: str) -> bool:
     """Whether the user may subscribe to `{kind}:{target}`, or to the topic `target` if no kind."""
     if kind is None:
@@ -68,6 +78,15 @@ def hidden_presence(viewer_id: str, user_ids: list[str]) -> set[str]:
     return set().union(*(hidden(viewer_id, user_ids) for hidden in _filters))
 
 
+def shown_presence(viewer_id: str, user_ids: list[str]) -> set[str]:
+    """Who of `user_ids` the viewer may see online, before hidden_presence; fails when no domain
+    said who that is, as hidden_presence does."""
+    if not _revealers:
+        raise LookupError("no presence audience is registered: import chat and social")
+    shown = {viewer_id} & set(user_ids)
+    return shown.union(*(reveal(viewer_id, user_ids) for reveal in _revealers))
+
+
 class Registered(NamedTuple):
     """What the hub knows now: what the imports of the running function have registered."""
 
@@ -75,7 +94,9 @@ class Registered(NamedTuple):
     open_topics: list[str]
     presence_audiences: int
     presence_filters: int
+    presence_revealers: int
 
 
 def registered() -> Registered:
-    return Registered(sorted(_topic_rules), sorted(_open_topics), len(_audiences), len(_filters))
+    return Registered(sorted(_topic_rules), sorted(_open_topics), len(_audiences), len(_filters),
+                      len(_revealers))

@@ -82,6 +82,14 @@ def hidden_user_ids(viewer_id: str) -> set[str]:
     return {row["id"] for row in rows}
 
 
+def followed_among(follower_id: str, user_ids: list[str]) -> set[str]:
+    """Those of `user_ids` the follower follows."""
+    rows = db.fetch_all(
+        "SELECT followee_id::text AS id FROM follows WHERE follower_id = %s"
+        " AND followee_id = ANY(%s::uuid[])", (follower_id, user_ids))
+    return {row["id"] for row in rows}
+
+
 def insert_follow(follower_id: str, followee_id: str) -> bool:
     """True when the follow is new; the trigger on follows counts it."""
     return db.execute(

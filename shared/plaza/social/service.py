@@ -81,7 +81,14 @@ def blocked_among(viewer_id: str, user_ids: list[str]) -> set[str]:
     return repo.blocked_among(viewer_id, ids) if ids else set()
 
 
-# Presence (plaza.realtime.hub) never crosses a block either.
+def followed_among(viewer_id: str, user_ids: list[str]) -> set[str]:
+    """Which of `user_ids` the viewer follows."""
+    ids = [user_id for user_id in user_ids if is_uuid_text(user_id)]
+    return repo.followed_among(viewer_id, ids) if ids else set()
+
+
+# Presence (plaza.realtime.hub) shows whom the viewer follows, and never crosses a block.
+rules.show_presence(followed_among)
 rules.hide_presence(blocked_among)
 
 

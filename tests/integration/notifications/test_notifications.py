@@ -13,7 +13,7 @@ from plaza.notifications import repo, service
 from plaza.notifications.models import PreferencesIn, ReadIn
 from plaza.social import service as social
 from tests.integration.notifications.conftest import MakeUser, pushes
-from tests.support.lambdas import FakeContext, http_event, load_function
+from tests.support.lambdas import FakeContext, http_event, load_function, problem_of
 
 consume = load_function("functions/notifications/consume.py")
 
@@ -175,3 +175,20 @@ def test_a_disabled_push_endpoint_forgets_the_token(make_user: MakeUser, sns: An
     assert len(service.page(bob, PageQuery()).items) == 2  # stored even when the push fails
     assert repo.push_tokens(bob) == []
     assert len(pushes()) == 1
+
+
+def test_a_push_token_is_registered_only_for_the_callers_own_device(make_user: MakeUser) -> None:
+    push_token = load_function("functions/notifications/push_token.py")
+    bob = make_user("bob")
+    caller = _authorized(bob)  # signed in on device-0001
+
+    def put(device_id: str) -> dict[str, Any]:
+        return dict(push_token.handler(http_event(
+            "PUT", f"/v1/devices/{device_id}/push-token", path_params={"device_id": device_id},
+            body={"platform": "fcm", "token": f"token-of-{device_id}"}, authorizer=caller),
+            FakeContext()))
+
+    assert problem_of(put("someone-elses-phone"), 403)["type"].endswith("/forbidden")
+    assert repo.push_tokens(bob) == []
+    assert put("device-0001")["statusCode"] == 204
+    assert [t["device_id"] for t in repo.push_tokens(bob)] == ["device-0001"]

@@ -4,23 +4,14 @@ checked here in a fresh interpreter, as a Lambda container starts."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from tests.unit.plaza.test_import_cost import ROOT
+from tests.support.fresh_interpreter import after_import
 
 
 def _registered_by(function: str) -> dict[str, object]:
-    paths = [str(ROOT / "functions" / "realtime"), str(ROOT / "shared")]
-    script = (f"import sys; sys.path[:0] = {paths!r}\nimport {function}\n"
-              "from plaza.realtime import rules\n"
-              "import json; print(json.dumps(rules.registered()._asdict()))")
-    done = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True,
-                          timeout=60, check=True)
-    return dict(json.loads(done.stdout))
+    return dict(after_import("functions/realtime", function, "from plaza.realtime import rules",
+                             "rules.registered()._asdict()"))
 
 
 def test_subscribe_knows_every_topic_the_readme_lists() -> None:
@@ -36,3 +27,18 @@ def test_presence_changes_reach_conversation_partners(function: str) -> None:
 
 def test_the_presence_snapshot_hides_blocked_users() -> None:
     assert _registered_by("presence")["presence_filters"] == 1
+
+
+def test_the_presence_snapshot_shows_only_partners_and_followed_users() -> None:
+    assert _registered_by("presence")["presence_revealers"] == 2
+
+
+def _session_checks_of(function: str) -> int:
+    return int(after_import("functions/realtime", function, "from plaza.realtime import actions",
+                            "actions.session_checks()"))
+
+
+@pytest.mark.parametrize("function", ["default", "message_read", "message_send", "ping",
+                                      "subscribe", "typing_indicator", "unsubscribe"])
+def test_every_websocket_action_checks_its_session(function: str) -> None:
+    assert _session_checks_of(function) == 1
