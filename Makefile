@@ -22,7 +22,7 @@ export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv uv lock upgrade lockcheck test lint unit pytest dev build validate migrate bench clean docs e2e
+.PHONY: help venv uv lock upgrade lockcheck test lint unit pytest dev build validate migrate bench soak clean docs e2e
 
 help:
 	@echo "make dev      run the whole template locally (local cloud, demo data)"
@@ -114,6 +114,9 @@ migrate: venv
 
 bench: venv
 	$(BIN)/python -m bench
+
+soak: venv
+	$(BIN)/python -m bench.soak
 
 docs: venv
 	$(BIN)/python -m docs.openapi
