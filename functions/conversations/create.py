@@ -1,5 +1,7 @@
-"""POST /v1/conversations: a direct conversation (one username, reused) or a group (up to 50)."""
+"""POST /v1/conversations: a direct conversation (one username, reused) or a group (up to 50);
+with Idempotency-Key a retry gets the first response back."""
 
+from plaza import idempotency
 from plaza.chat import service
 from plaza.chat.models import ConversationIn
 from plaza.http import Request, Response, endpoint
@@ -10,7 +12,8 @@ from plaza.ratelimit import rate_limited
 @endpoint
 @rate_limited("core")
 def handler(request: Request) -> Response:
-    conversation, created = service.create_conversation(caller(request).user_id,
-                                                        request.parse(ConversationIn))
-    return Response(201 if created else 200, conversation,
-                    {"location": f"/v1/conversations/{conversation.id}"})
+    created = service.create_conversation(caller(request).user_id, request.parse(ConversationIn),
+                                          request.header(idempotency.HEADER))
+    return Response(created.status, created.value, {
+        "location": f"/v1/conversations/{created.value.id}",
+        **idempotency.replayed_headers(created.replayed)})

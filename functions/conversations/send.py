@@ -1,5 +1,7 @@
-"""POST /v1/conversations/{id}/messages: send as over the WebSocket; a repeated client_msg_id replays."""
+"""POST /v1/conversations/{id}/messages: send as over the WebSocket; a repeated client_msg_id or
+Idempotency-Key replays."""
 
+from plaza import idempotency
 from plaza.chat import service
 from plaza.chat.models import MessageIn
 from plaza.http import Request, Response, endpoint
@@ -11,6 +13,6 @@ from plaza.ratelimit import rate_limited
 @rate_limited("core")
 def handler(request: Request) -> Response:
     sent = service.send_message(caller(request).user_id, request.path_params.get("id", ""),
-                                request.parse(MessageIn))
-    headers = {"idempotent-replayed": "true"} if sent.replayed else {}
-    return Response(200 if sent.replayed else 201, sent.message, headers)
+                                request.parse(MessageIn),
+                                idempotency_key=request.header(idempotency.HEADER))
+    return Response(sent.status, sent.message, idempotency.replayed_headers(sent.replayed))

@@ -1,13 +1,13 @@
-"""Every hour (EventBridge schedule): drop the Idempotency-Key records of POST /v1/posts older than
-their 24 h, so the table holds about one day of keys. Idempotent: it deletes only expired rows."""
+"""Every hour (EventBridge schedule): drop the Idempotency-Key records of the create routes (posts,
+comments, messages, conversations) older than their 24 h, so the table holds about one day of
+keys. Idempotent: it deletes only expired rows."""
 
 from typing import Any
 
-from plaza import observability
-from plaza.posts import service
+from plaza import idempotency, observability
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
-    deleted = service.sweep_idempotency_keys()
+    deleted = idempotency.sweep()
     observability.count("IdempotencyKeysSwept", deleted)
     return {"deleted": deleted}

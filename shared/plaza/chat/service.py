@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from plaza import errors, observability
+from plaza import errors, idempotency, observability
 from plaza.chat import repo
 from plaza.chat.models import (
     ConversationIn,
@@ -77,8 +77,15 @@ def _blocked() -> errors.Forbidden:
 
 # ---------------------------------------------------------------- conversations
 
-def create_conversation(user_id: str, body: ConversationIn) -> tuple[ConversationOut, bool]:
-    """A new conversation (or the pair's existing direct one); whether it was created."""
+def create_conversation(user_id: str, body: ConversationIn, idempotency_key: str | None = None,
+                        ) -> idempotency.Outcome[ConversationOut]:
+    """A new conversation (201) or the pair's existing direct one (200), read back before the
+    commit; with a key, a retry gets the first answer back."""
+    return idempotency.once(user_id, idempotency_key, {"conversation": body.model_dump(mode="json")},
+                            ConversationOut, lambda: _created_conversation(user_id, body))
+
+
+def _created_conversation(user_id: str, body: ConversationIn) -> tuple[int, ConversationOut]:
     names = list(dict.fromkeys(name.lower() for name in body.usernames))
     found = repo.user_ids_by_username(names)
     missing = [name for name in names if name not in found]
@@ -103,7 +110,7 @@ def create_conversation(user_id: str, body: ConversationIn) -> tuple[Conversatio
         created = repo.insert_conversation("group", body.title, None, user_id, [user_id, *others])
         conversation_id = created
     assert conversation_id is not None  # a direct insert only loses to a row that now exists
-    return conversation_out(user_id, conversation_id), created is not None
+    return 201 if created else 200, conversation_out(user_id, conversation_id)
 
 
 def conversation_out(user_id: str, conversation_id: str) -> ConversationOut:
@@ -131,13 +138,15 @@ def message_page(user_id: str, conversation_id: str, limit: int, cursor: str | N
 # ---------------------------------------------------------------- messages
 
 class Sent:
-    """The stored message, and whether it was stored earlier by a send with the same client id."""
+    """The stored message, whether it was stored earlier by a send with the same client id (or
+    Idempotency-Key), and the HTTP status that answers it (the first answer's, on a key's replay)."""
 
-    __slots__ = ("message", "replayed")
+    __slots__ = ("message", "replayed", "status")
 
-    def __init__(self, message: MessageOut, replayed: bool) -> None:
+    def __init__(self, message: MessageOut, replayed: bool, status: int | None = None) -> None:
         self.message = message
         self.replayed = replayed
+        self.status = status if status is not None else 200 if replayed else 201
 
     def ack(self) -> dict[str, Any]:
         return {"type": "message.ack", "client_msg_id": self.message.client_msg_id,
@@ -146,33 +155,48 @@ class Sent:
 
 def send_message(user_id: str, conversation_id: str, body: MessageIn,
                  acknowledge: Callable[[Sent], None] | None = None,
-                 origin_connection_id: str | None = None) -> Sent:
-    """Store the message once per client_msg_id and deliver it to the other members.
+                 origin_connection_id: str | None = None,
+                 idempotency_key: str | None = None) -> Sent:
+    """Store the message once per client_msg_id (and Idempotency-Key) and deliver it to the other
+    members.
 
     `acknowledge` runs once the message is stored and before delivery, so a WebSocket sender
     gets its ack ahead of the delivery receipts. The sender's other connections (other devices)
     get `message.new` too, all but `origin_connection_id`, which has the ack. A resend (a
-    reconnect, a retried request) gets the first message back and delivers nothing.
+    reconnect, a retried request) gets the first message back and delivers nothing. What
+    follows the commit (delivery, receipts, notifications) fails open.
     """
     row = _membership(user_id, conversation_id)
     others = [member for member in row["member_ids"] if member != user_id]
-    existing = repo.message_by_client_id(row["id"], user_id, body.client_msg_id)
-    if existing:
-        return _acknowledged(Sent(MessageOut(**existing), replayed=True), acknowledge)
-    if social_repo.blocked_among(user_id, others):
-        raise _blocked()
-    stored = repo.insert_message(row["id"], user_id, body.client_msg_id, body.text)
-    if stored is None:
-        existing = repo.message_by_client_id(row["id"], user_id, body.client_msg_id)
-        assert existing is not None  # the send that won the race committed it
-        return _acknowledged(Sent(MessageOut(**existing), replayed=True), acknowledge)
-    sent = _acknowledged(Sent(MessageOut(**stored), replayed=False), acknowledge)
+    outcome = idempotency.once(
+        user_id, idempotency_key, {"message_in": row["id"], **body.model_dump(mode="json")},
+        MessageOut, lambda: _stored_message(row["id"], user_id, others, body))
+    replayed = outcome.replayed or outcome.status == 200
+    sent = _acknowledged(Sent(outcome.value, replayed, outcome.status), acknowledge)
+    if replayed:
+        return sent
     observability.count("MessageSent")
     new = {"type": "message.new", "message": sent.message.model_dump(mode="json")}
     # Every device shows the conversation as it is; the sending connection has the ack instead.
     _send_to_user(user_id, new, skip=origin_connection_id)
     _deliver(user_id, others, sent.message, new)
     return sent
+
+
+def _stored_message(conversation_id: str, user_id: str, others: list[str],
+                    body: MessageIn) -> tuple[int, MessageOut]:
+    """201 and the message stored now, or 200 and the one a send with its client id stored."""
+    existing = repo.message_by_client_id(conversation_id, user_id, body.client_msg_id)
+    if existing:
+        return 200, MessageOut(**existing)
+    if social_repo.blocked_among(user_id, others):
+        raise _blocked()
+    stored = repo.insert_message(conversation_id, user_id, body.client_msg_id, body.text)
+    if stored is None:
+        existing = repo.message_by_client_id(conversation_id, user_id, body.client_msg_id)
+        assert existing is not None  # the send that won the race committed it
+        return 200, MessageOut(**existing)
+    return 201, MessageOut(**stored)
 
 
 def _acknowledged(sent: Sent, acknowledge: Callable[[Sent], None] | None) -> Sent:
@@ -185,7 +209,12 @@ def _deliver(sender_id: str, others: list[str], message: MessageOut,
              payload: dict[str, Any]) -> None:
     reached = [member for member in others if _send_to_user(member, payload)]
     if reached:
-        repo.record_deliveries(message.id, reached)
+        try:
+            repo.record_deliveries(message.id, reached)
+        except errors.Unavailable as error:
+            # The message is stored: a lost receipt must not fail its send and invite a resend.
+            observability.log_warning("delivery receipts not recorded", message_id=message.id,
+                                      error=str(error))
         for member in reached:
             _send_to_user(sender_id, {"type": "message.delivered", "conversation_id":
                                       message.conversation_id, "message_id": message.id,

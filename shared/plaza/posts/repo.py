@@ -1,4 +1,4 @@
-"""Posts SQL: posts, their hashtags and mentions, likes, comments, keyset pages, idempotency keys."""
+"""Posts SQL: posts, their hashtags and mentions, likes, comments, keyset pages."""
 
 from __future__ import annotations
 
@@ -214,41 +214,3 @@ def hashtag_page(tag: str, viewer_id: str, limit: int, after: Key | None) -> lis
     return _page("post_hashtags h JOIN posts p ON p.id = h.post_id", "h.tag = %(tag)s",
                  {"tag": tag, "viewer": viewer_id, "limit": limit}, after,
                  at="h.created_at", item="h.post_id")
-
-
-def claim_idempotency_key(user_id: str, key: str, request_hash: str, ttl_s: int) -> Row | None:
-    """Claim `key` for this request (None) or the live record already holding it.
-
-    Run inside the transaction that creates the post: a concurrent request with the same key
-    waits on the primary key until that transaction ends, then sees its stored response. An
-    expired record is taken over as if absent.
-    """
-    claimed = db.fetch_one(
-        "INSERT INTO idempotency_keys (user_id, key, request_hash, expires_at)"
-        " VALUES (%(user)s, %(key)s, %(hash)s, now() + make_interval(secs => %(ttl)s))"
-        " ON CONFLICT (user_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
-        " status = NULL, response = NULL, created_at = now(), expires_at = EXCLUDED.expires_at"
-        " WHERE idempotency_keys.expires_at <= now() RETURNING true AS claimed",
-        {"user": user_id, "key": key, "hash": request_hash, "ttl": ttl_s},
-    )
-    if claimed is not None:
-        return None
-    return db.fetch_one(
-        "SELECT request_hash, status, response FROM idempotency_keys"
-        " WHERE user_id = %s AND key = %s", (user_id, key))
-
-
-def store_idempotent_response(user_id: str, key: str, status: int, response: str) -> None:
-    db.execute("UPDATE idempotency_keys SET status = %s, response = %s::jsonb"
-               " WHERE user_id = %s AND key = %s", (status, response, user_id, key))
-
-
-SWEEP_BATCH = 5000
-
-
-def delete_expired_idempotency_keys() -> int:
-    """Drop up to SWEEP_BATCH expired records, walking idempotency_keys_expiry_idx."""
-    return db.execute(
-        "DELETE FROM idempotency_keys k USING (SELECT user_id, key FROM idempotency_keys"
-        " WHERE expires_at <= now() ORDER BY expires_at LIMIT %s) old"
-        " WHERE k.user_id = old.user_id AND k.key = old.key", (SWEEP_BATCH,))

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
 import re
 from typing import Any, NamedTuple
 
-from plaza import errors, observability
+from plaza import errors, idempotency, observability
 from plaza.feeds.home_cache import forget_home_pages
 from plaza.identity.gateway import ROLE_RANK
 from plaza.ids import as_uuid
@@ -32,8 +31,6 @@ from plaza.stores import aws, cache, db
 from plaza.trending import service as trending
 
 EDIT_WINDOW = dt.timedelta(minutes=15)
-# Long enough to cover a client's retries over a flaky network, short enough to keep the table small.
-IDEMPOTENCY_TTL_S = 24 * 3600
 # Bounds how long a read that raced a write can serve the older version it cached.
 CACHE_TTL_S = 60
 MAX_HASHTAGS = 30
@@ -43,7 +40,6 @@ MAX_MENTIONS = 50
 _HASHTAG = re.compile(r"(?<![\w#&])#(\w+)")
 _MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_]{1,30})(?![\w@])")
 _TAG = re.compile(r"\w{1,100}")
-_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
 
 class EditWindowClosed(errors.Conflict):
@@ -161,19 +157,6 @@ def _may_follow(user_id: str, post_id: str) -> bool:
 rules.allow_topic("post", _may_follow)
 
 
-def _request_hash(body: PostIn) -> str:
-    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _checked_key(key: str | None) -> str | None:
-    if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
-        raise errors.Invalid("The Idempotency-Key header is not valid", errors=[{
-            "field": "header.idempotency-key", "type": "idempotency_key",
-            "message": "1 to 255 printable ASCII characters, no spaces"}])
-    return key
-
-
 def _write_tags_and_mentions(post_id: str, author_id: str, text: str,
                              created_at: dt.datetime) -> list[str]:
     repo.replace_hashtags(post_id, hashtags_in(text), created_at)
@@ -200,25 +183,24 @@ def _insert(author_id: str, body: PostIn) -> PostOut:
 def create_post(author_id: str, body: PostIn, idempotency_key: str | None = None) -> Created:
     """Store a post and start its fan-out; with a key, a retry gets the first response back.
 
-    The key is claimed in the post's own transaction: of two concurrent requests with one key,
-    the second blocks until the first commits and then replays it (or gets 409 for another body).
+    The key is claimed in the post's own transaction (plaza.idempotency), after the author's
+    lock: of two concurrent requests with one key, the second blocks until the first commits and
+    then replays it (or gets 409 for another body).
     """
-    key = _checked_key(idempotency_key)
-    request_hash = _request_hash(body)
+    key = idempotency.checked_key(idempotency_key)
     replayed = False
     with db.transaction():
         if not repo.lock_active_author(author_id):
             raise errors.Unauthorized("The account no longer exists")
-        held = repo.claim_idempotency_key(author_id, key, request_hash, IDEMPOTENCY_TTL_S) \
-            if key else None
+        # The body alone, as it always was: keys claimed before other routes took them still match.
+        held = idempotency.claim(author_id, key, idempotency.fingerprint(body.model_dump(
+            mode="json"))) if key else None
         if held is not None:
-            if held["request_hash"] != request_hash:
-                raise errors.Conflict("This Idempotency-Key was used with another request body")
-            post, replayed = PostOut.model_validate(held["response"]), True
+            post, replayed = PostOut.model_validate(held.body), True
         else:
             post = _insert(author_id, body)
             if key:
-                repo.store_idempotent_response(author_id, key, 201, post.model_dump_json())
+                idempotency.remember(author_id, key, 201, post)
     if not replayed:
         # The author's own posts are merged into their home page at read time, not fanned out.
         forget_home_pages([author_id])
@@ -228,17 +210,6 @@ def create_post(author_id: str, body: PostIn, idempotency_key: str | None = None
     # execution's name makes a second start of a started fan-out a no-op.
     start_fanout(post.id, author_id)
     return Created(post, replayed)
-
-
-def sweep_idempotency_keys(max_batches: int = 100) -> int:
-    """Delete expired Idempotency-Key records in bounded batches (short locks); how many."""
-    deleted = 0
-    for _ in range(max_batches):
-        batch = repo.delete_expired_idempotency_keys()
-        deleted += batch
-        if batch < repo.SWEEP_BATCH:
-            break
-    return deleted
 
 
 def start_fanout(post_id: str, author_id: str) -> None:
@@ -340,14 +311,25 @@ def unlike(viewer_id: str, post_id: str) -> None:
         publish_counts(post.id)
 
 
-def add_comment(viewer_id: str, post_id: str, body: CommentIn) -> CommentOut:
+def add_comment(viewer_id: str, post_id: str, body: CommentIn,
+                idempotency_key: str | None = None) -> idempotency.Outcome[CommentOut]:
+    """Comment on a post the viewer can see; with a key, a retry gets the first comment back.
+
+    What follows the insert fails open (trending, live counts, the notification): the comment
+    is stored, and an error now would invite a retry that stores it twice.
+    """
     post = visible_post(viewer_id, post_id)
-    comment = CommentOut(**repo.insert_comment(post.id, viewer_id, body.text))
+    outcome = idempotency.once(
+        viewer_id, idempotency_key, {"comment_on": post.id, **body.model_dump(mode="json")},
+        CommentOut, lambda: (201, CommentOut(**repo.insert_comment(post.id, viewer_id, body.text))))
+    if outcome.replayed:
+        return outcome
+    comment = outcome.value
     trending.record_engagement(post.id, "comment", post.hashtags)
     publish_counts(post.id)
     producer.notify("comment", post.author.id, viewer_id,
                     {"post_id": post.id, "comment_id": comment.id}, dedupe_key=f"comment:{comment.id}")
-    return comment
+    return outcome
 
 
 def comment_page(viewer_id: str, post_id: str, query: PageQuery) -> CommentPage:

@@ -15,7 +15,7 @@ from tests.integration.chat.conftest import MakeUser
 
 
 def _direct(user_id: str, username: str) -> str:
-    return service.create_conversation(user_id, ConversationIn(usernames=[username]))[0].id
+    return service.create_conversation(user_id, ConversationIn(usernames=[username])).value.id
 
 
 def _send(user_id: str, conversation_id: str, client_msg_id: str, text: str = "hi") -> service.Sent:
@@ -31,9 +31,10 @@ def _stored(conversation_id: str) -> int:
 
 def test_the_direct_conversation_of_two_users_is_reused_from_either_side(make_user: MakeUser) -> None:
     ann, bob = make_user("ann"), make_user("bob")
-    first, created = service.create_conversation(ann, ConversationIn(usernames=["bob"]))
-    again, created_again = service.create_conversation(bob, ConversationIn(usernames=["ANN"]))
-    assert created and not created_again
+    first, again = (service.create_conversation(ann, ConversationIn(usernames=["bob"])),
+                    service.create_conversation(bob, ConversationIn(usernames=["ANN"])))
+    assert (first.status, again.status) == (201, 200)
+    first, again = first.value, again.value
     assert first.id == again.id
     assert first.kind == "direct"
     assert {member.id for member in first.members} == {ann, bob}
@@ -43,8 +44,9 @@ def test_a_group_has_everyone_named_and_refuses_more_than_fifty(make_user: MakeU
     ann = make_user("ann")
     names = [f"user{i}" for i in range(3)]
     ids = {make_user(name) for name in names}
-    group, created = service.create_conversation(ann, ConversationIn(usernames=names, title="Trip"))
-    assert created and group.kind == "group" and group.title == "Trip"
+    created = service.create_conversation(ann, ConversationIn(usernames=names, title="Trip"))
+    group = created.value
+    assert created.status == 201 and group.kind == "group" and group.title == "Trip"
     assert {member.id for member in group.members} == ids | {ann}
     with pytest.raises(ValueError, match="at most 50"):
         ConversationIn(usernames=[f"u{i}" for i in range(51)])
@@ -155,7 +157,7 @@ def test_the_list_shows_last_message_and_unread_count_most_recent_first(make_use
 def test_blocks_refuse_conversations_and_messages_either_way(make_user: MakeUser) -> None:
     ann, bob, _ = make_user("ann"), make_user("bob"), make_user("cat")
     conversation = _direct(ann, "bob")
-    group, _ = service.create_conversation(ann, ConversationIn(usernames=["bob", "cat"]))
+    group = service.create_conversation(ann, ConversationIn(usernames=["bob", "cat"])).value
     social.block(bob, "ann")
     with pytest.raises(errors.Forbidden):
         _send(ann, conversation, "x")

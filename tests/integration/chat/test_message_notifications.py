@@ -34,7 +34,7 @@ def test_an_offline_member_gets_one_message_notification(make_user: MakeUser,
                                                          queue: tuple[Any, str]) -> None:
     sqs, url = queue
     ann, bob = make_user("ann"), make_user("bob")
-    conversation, _ = service.create_conversation(ann, ConversationIn(usernames=["bob"]))
+    conversation = service.create_conversation(ann, ConversationIn(usernames=["bob"])).value
     body = MessageIn(client_msg_id="c-1", text="are you there?")
     sent = service.send_message(ann, conversation.id, body)
     service.send_message(ann, conversation.id, body)

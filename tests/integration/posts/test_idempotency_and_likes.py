@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
-from plaza import errors
+from plaza import errors, idempotency
 from plaza.posts import service
 from plaza.posts.models import PostIn
 from plaza.stores import db
 from tests.integration.posts.conftest import MakeUser
+from tests.support.concurrency import at_once
 
 
 def _post_count(author: str) -> int:
     row = db.fetch_one("SELECT count(*) AS n FROM posts WHERE author_id = %s", (author,))
     return int(row["n"]) if row else 0
-
-
-def _together(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run the calls at once, each on its own thread (and so its own connection)."""
-    start = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], Any]) -> Any:
-        start.wait()
-        try:
-            return call()
-        finally:
-            db.close()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 def test_the_same_key_and_body_replay_the_first_response_without_a_second_post(
@@ -78,7 +62,7 @@ def test_a_key_that_is_not_printable_ascii_is_invalid(make_user: MakeUser) -> No
 
 def test_two_concurrent_identical_requests_create_one_post(make_user: MakeUser) -> None:
     ann = make_user("ann")
-    results = _together([lambda: service.create_post(ann, PostIn(text="race"), "race-key")] * 2)
+    results = at_once([lambda: service.create_post(ann, PostIn(text="race"), "race-key")] * 2)
     assert sorted(result.replayed for result in results) == [False, True]
     assert results[0].post == results[1].post
     assert _post_count(ann) == 1
@@ -96,7 +80,7 @@ def test_like_counts_are_exact_under_50_concurrent_likes_and_unlikes(make_user: 
     for fan in fans:
         action = service.unlike if fan in fans[:10] else service.like
         calls += [lambda fan=fan, action=action: action(fan, post_id)] * 2
-    _together(calls)
+    at_once(calls)
 
     assert service.get_post(author, post_id).like_count == 15
     row = db.fetch_one("SELECT count(*) AS n FROM likes WHERE post_id = %s", (post_id,))
@@ -106,7 +90,7 @@ def test_like_counts_are_exact_under_50_concurrent_likes_and_unlikes(make_user: 
 def test_the_like_count_never_goes_negative(make_user: MakeUser) -> None:
     author, fan = make_user("author"), make_user("fan")
     post_id = service.create_post(author, PostIn(text="x")).post.id
-    _together([lambda: service.unlike(fan, post_id)] * 10)
+    at_once([lambda: service.unlike(fan, post_id)] * 10)
     assert service.get_post(author, post_id).like_count == 0
 
 
@@ -116,6 +100,6 @@ def test_the_sweep_drops_expired_keys_only(make_user: MakeUser) -> None:
         service.create_post(ann, PostIn(text=key), key)
     db.execute("UPDATE idempotency_keys SET expires_at = now() - interval '1 second'"
                " WHERE key LIKE 'old-%'")
-    assert service.sweep_idempotency_keys() == 2
+    assert idempotency.sweep() == 2
     assert [r["key"] for r in db.fetch_all("SELECT key FROM idempotency_keys")] == ["live"]
-    assert service.sweep_idempotency_keys() == 0
+    assert idempotency.sweep() == 0

@@ -26,7 +26,7 @@ def _walk(fetch, limit: int) -> list[list[str]]:  # noqa: ANN001
 def test_comments_page_oldest_first_and_count_on_the_post(make_user: MakeUser) -> None:
     ann, bob = make_user("ann"), make_user("bob")
     post_id = service.create_post(ann, PostIn(text="talk")).post.id
-    ids = [service.add_comment(bob if i % 2 else ann, post_id, CommentIn(text=f"c{i}")).id
+    ids = [service.add_comment(bob if i % 2 else ann, post_id, CommentIn(text=f"c{i}")).value.id
            for i in range(5)]
 
     pages = _walk(lambda q: service.comment_page(ann, post_id, q), 2)
@@ -39,7 +39,7 @@ def test_comments_of_blocked_users_are_hidden(make_user: MakeUser) -> None:
     ann, bob, cat = make_user("ann"), make_user("bob"), make_user("cat")
     post_id = service.create_post(ann, PostIn(text="talk")).post.id
     service.add_comment(bob, post_id, CommentIn(text="from bob"))
-    mine = service.add_comment(cat, post_id, CommentIn(text="from cat")).id
+    mine = service.add_comment(cat, post_id, CommentIn(text="from cat")).value.id
     social.block(cat, "bob")
     assert [c.id for c in service.comment_page(cat, post_id, PageQuery()).items] == [mine]
 

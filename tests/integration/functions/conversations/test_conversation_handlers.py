@@ -11,6 +11,7 @@ import pytest
 from localcloud.embedded import EmbeddedStores
 from plaza.identity import repo as identity_repo
 from plaza.stores import cache
+from tests.support.concurrency import at_once
 from tests.support.lambdas import FakeContext, http_event, json_of, load_function, problem_of
 
 Call = Callable[..., dict[str, Any]]
@@ -24,17 +25,17 @@ def _user(username: str) -> dict[str, str]:
 
 @pytest.fixture
 def call(clean_stores: EmbeddedStores) -> Call:
-    """call(action, method, path, caller, body=..., query=..., params=...)."""
+    """call(action, method, path, caller, body=..., query=..., params=..., headers=...)."""
     cache.reset()
     modules: dict[str, Any] = {}
 
     def invoke(action: str, method: str, path: str, caller: dict[str, str], *, body: Any = None,
-               query: dict[str, str] | None = None,
-               params: dict[str, str] | None = None) -> dict[str, Any]:
+               query: dict[str, str] | None = None, params: dict[str, str] | None = None,
+               headers: dict[str, str] | None = None) -> dict[str, Any]:
         if action not in modules:
             modules[action] = load_function(f"functions/conversations/{action}.py")
         event = http_event(method, path, body=body, query=query, authorizer=caller,
-                           path_params=params)
+                           path_params=params, headers=headers)
         return modules[action].handler(event, FakeContext())
 
     return invoke
@@ -89,3 +90,41 @@ def test_bad_input_is_problem_json_and_outsiders_get_404(call: Call) -> None:
     problem_of(call("messages", "GET", "/v1/conversations/nope/messages", ann,
                   params={"id": "nope"}), 404)
 
+
+
+def test_a_group_created_with_an_idempotency_key_is_created_once(call: Call) -> None:
+    ann, _, _ = _user("ann"), _user("bob"), _user("cat")
+    key = {"Idempotency-Key": "group-1"}
+
+    def create(title: str = "Trip") -> dict[str, Any]:
+        return call("create", "POST", "/v1/conversations", ann, headers=key,
+                    body={"usernames": ["bob", "cat"], "title": title})
+
+    call("list", "GET", "/v1/conversations", ann)
+    call("create", "POST", "/v1/conversations", ann, body={"usernames": ["bob"]})  # loads it
+    answers = at_once([create] * 4)
+    assert [answer["statusCode"] for answer in answers] == [201] * 4
+    assert sum(answer["headers"].get("idempotent-replayed") == "true" for answer in answers) == 3
+    assert len({json_of(answer)["id"] for answer in answers}) == 1
+    groups = [item for item in json_of(call("list", "GET", "/v1/conversations", ann))["items"]
+              if item["kind"] == "group"]
+    assert len(groups) == 1
+    problem_of(create("Another trip"), 409)
+
+
+def test_a_message_sent_with_an_idempotency_key_replays_its_first_answer(call: Call) -> None:
+    ann, _ = _user("ann"), _user("bob")
+    conversation = json_of(call("create", "POST", "/v1/conversations", ann,
+                                body={"usernames": ["bob"]}))["id"]
+    path, params = f"/v1/conversations/{conversation}/messages", {"id": conversation}
+    key = {"Idempotency-Key": "message-1"}
+    body = {"client_msg_id": "c-1", "text": "hi"}
+    sent = call("send", "POST", path, ann, body=body, params=params, headers=key)
+    again = call("send", "POST", path, ann, body=body, params=params, headers=key)
+    assert (sent["statusCode"], again["statusCode"]) == (201, 201)  # the first answer, again
+    assert again["headers"]["idempotent-replayed"] == "true"
+    assert json_of(again) == json_of(sent)
+    problem_of(call("send", "POST", path, ann, params=params, headers=key,
+                    body={"client_msg_id": "c-2", "text": "hi"}), 409)
+    page = json_of(call("messages", "GET", path, ann, params=params))
+    assert [item["id"] for item in page["items"]] == [json_of(sent)["id"]]

@@ -10,7 +10,8 @@ import pytest
 
 from localcloud.embedded import EmbeddedStores
 from plaza.identity import repo as identity_repo
-from plaza.stores import cache
+from plaza.stores import cache, db
+from tests.support.concurrency import at_once
 from tests.support.lambdas import FakeContext, http_event, json_of, load_event, load_function, problem_of
 
 Call = Callable[..., dict[str, Any]]
@@ -74,6 +75,28 @@ def test_an_idempotent_replay_says_so_and_another_body_is_409(call: Call) -> Non
     assert again["headers"]["idempotent-replayed"] == "true"
     assert "idempotent-replayed" not in first["headers"]
     problem_of(call("create", "POST", "/v1/posts", ann, body={"text": "other"}, headers=key), 409)
+
+
+def test_a_comment_with_an_idempotency_key_is_stored_once_whoever_retries_it(call: Call) -> None:
+    ann, bob = _user("ann"), _user("bob")
+    ids = {"id": json_of(call("create", "POST", "/v1/posts", ann, body={"text": "talk"}))["id"]}
+    key = {"Idempotency-Key": "comment-1"}
+
+    def comment(text: str = "hi", caller: dict[str, str] = bob) -> dict[str, Any]:
+        return call("comment", "POST", "/x", caller, params=ids, body={"text": text}, headers=key)
+
+    comment("warm", ann)  # loads the function once, before the threads race for it
+    answers = at_once([comment] * 4)
+    assert [answer["statusCode"] for answer in answers] == [201] * 4
+    assert sorted(answer["headers"].get("idempotent-replayed", "") for answer in answers) == [
+        "", "true", "true", "true"]
+    assert len({json_of(answer)["id"] for answer in answers}) == 1
+    stored = db.fetch_one("SELECT count(*) AS n FROM comments WHERE author_id = %s",
+                          (bob["user_id"],))
+    assert stored == {"n": 1}
+    problem_of(comment("another text"), 409)
+    # A key names one request: the same key on another route is not a retry of it.
+    problem_of(call("create", "POST", "/v1/posts", bob, body={"text": "hi"}, headers=key), 409)
 
 
 @pytest.mark.parametrize(("body", "field"), [
