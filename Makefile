@@ -41,6 +41,15 @@ $(STAMP): pyproject.toml uv.lock
 
 venv: $(STAMP)
 
+# checkov resolves apart from dev (tool.uv.conflicts in pyproject.toml): its own venv, from the
+# same lock.
+CHECKOV := $(VENV)/checkov
+$(CHECKOV)/.installed: pyproject.toml uv.lock
+	@$(MAKE) --no-print-directory uv
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(CHECKOV) $(UV) sync --locked --only-group checkov \
+		--python $(BIN)/python
+	@touch $@
+
 uv:
 	@test -n "$(PYTHON)" || { echo "no Python >= 3.11 found"; exit 1; }
 	@test -x $(BIN)/python || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
@@ -81,12 +90,13 @@ lockcheck: venv
 	@for file in $(LOCK_EXPORTS); do diff -u $$file $(VENV)/exports/$$file || \
 		{ echo "$$file is not what uv.lock exports: run make lock"; exit 1; }; done
 
-lint: venv lockcheck
+lint: venv lockcheck $(CHECKOV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint --region $(AWS_DEFAULT_REGION)
+	$(CHECKOV)/bin/checkov --config-file .checkov.yaml
 
 # The order is shuffled from TEST_SEED (printed in pytest's header; pytest-randomly): rerun a red
 # order with `make pytest TEST_SEED=<seed>`. Fixed by default so CI runs are repeatable.

@@ -49,8 +49,15 @@ def _function(stack: Stack, resolver: Resolver, logical_id: str,
         memory=int(resolver.resolve(props.get("MemorySize", 128))),
         environment={k: "" if v is None else str(v) for k, v in environment.items()},
         layers=resolver.resolve(props.get("Layers") or []),
-        reserved_concurrency=props.get("ReservedConcurrentExecutions"),
+        reserved_concurrency=_reserved_concurrency(resolver, props),
     )
+
+
+def _reserved_concurrency(resolver: Resolver, props: dict[str, Any]) -> int | None:
+    """The function's reserved concurrency; None when unreserved (absent, or an `!If` that
+    resolves to AWS::NoValue, as the template's per-group parameters do at 0)."""
+    value = resolver.resolve(props.get("ReservedConcurrentExecutions"))
+    return int(value) if isinstance(value, int | str) else None
 
 
 def _queue(resolver: Resolver, logical_id: str, props: dict[str, Any]) -> QueueSpec:

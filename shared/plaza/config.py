@@ -75,13 +75,13 @@ class Settings:
     # functions that sign tokens get JWT_KEYS (private keys); the ones that only verify get
     # JWT_PUBLIC_KEYS, the JWKS of the same keys.
     jwt_keys: str = ""
+    jwt_public_keys: str = ""
     jwt_algorithm: Literal["ES256", "HS256"] = "ES256"
     jwt_issuer: str = "plaza"
     jwt_audience: str = "plaza-api"
     allowed_email_domains: str = ""
     mail_from: str = "Plaza <no-reply@plaza.dev>"
     public_web_url: str = "http://localhost:3000"
-    jwt_public_keys: str = ""
     # Overrides plaza.ratelimit.POLICIES, e.g. "auth=1000/60,core=5000/60" (load tests, e2e).
     rate_limits: str = ""
 

@@ -43,15 +43,23 @@ def _http_routes() -> set[str]:
             if event["Type"] == "HttpApi"}
 
 
-@pytest.mark.parametrize(("variable", "prefix", "parameter"), [
-    ("DATABASE_URL", "ssm:", "DatabaseUrlParameter"),
-    ("UPSTASH_REDIS_REST_URL", "ssm:", "UpstashRestUrlParameter"),
-    ("UPSTASH_REDIS_REST_TOKEN", "ssm:", "UpstashRestTokenParameter"),
-    ("JWT_KEYS", "secretsmanager:", "JwtKeysSecretName"),
+def _environment(function: str | None, variable: str) -> Any:
+    """A variable from Globals (function None) or from one function's own Environment."""
+    if function is None:
+        return ENVIRONMENT[variable]
+    return _props(function)["Environment"]["Variables"][variable]
+
+
+@pytest.mark.parametrize(("function", "variable", "prefix", "parameter"), [
+    (None, "DATABASE_URL", "ssm:", "DatabaseUrlParameter"),
+    (None, "UPSTASH_REDIS_REST_URL", "ssm:", "UpstashRestUrlParameter"),
+    (None, "UPSTASH_REDIS_REST_TOKEN", "ssm:", "UpstashRestTokenParameter"),
+    ("AuthLoginFunction", "JWT_KEYS", "secretsmanager:", "JwtKeysSecretName"),
+    ("AuthAuthorizerFunction", "JWT_PUBLIC_KEYS", "ssm:", "JwtPublicKeysParameter"),
 ])
-def test_secrets_reach_functions_as_references_never_as_values(variable: str, prefix: str,
-                                                                parameter: str) -> None:
-    assert _sub(ENVIRONMENT[variable]) == f"{prefix}${{{parameter}}}"
+def test_secrets_reach_functions_as_references_never_as_values(function: str | None, variable: str,
+                                                                prefix: str, parameter: str) -> None:
+    assert _sub(_environment(function, variable)) == f"{prefix}${{{parameter}}}"
     assert PARAMETERS[parameter]["Type"] == "String"
     assert "NoEcho" not in PARAMETERS[parameter]  # a path or a name, not the secret itself
 
@@ -60,14 +68,17 @@ def test_secrets_reach_functions_as_references_never_as_values(variable: str, pr
                                              ("MEILI_API_KEY", "/plaza/prod/meili-api-key")])
 def test_meilisearch_settings_are_references_or_empty_for_postgres_search(variable: str,
                                                                           path: str) -> None:
-    with_meili = _resolved(ENVIRONMENT[variable], MeiliUrlParameter="/plaza/prod/meili-url",
+    # Only the function that runs search (it carries the SearchLayer) resolves them.
+    setting = _environment("HealthReadyFunction", variable)
+    with_meili = _resolved(setting, MeiliUrlParameter="/plaza/prod/meili-url",
                            MeiliApiKeyParameter="/plaza/prod/meili-api-key")
     assert with_meili == f"ssm:{path}"
-    # An SSM parameter cannot hold "", so "no Meilisearch" is an empty parameter name.
-    assert _resolved(ENVIRONMENT[variable], MeiliUrlParameter="") == ""
-    policy = RESOURCES["ReadSettingsPolicy"]["Properties"]["PolicyDocument"]
-    readable = _resolved(policy, MeiliUrlParameter="")["Statement"][0]["Resource"]
-    assert not any(item.endswith(":parameter") for item in readable)
+    # An SSM parameter cannot hold "", so "no Meilisearch" is an empty parameter name: then no
+    # policy names a parameter at all.
+    assert _resolved(setting, MeiliUrlParameter="") == ""
+    assert RESOURCES["ReadSearchSettingsPolicy"]["Condition"] == "UseMeilisearch"
+    policies = _resolved(_props("HealthReadyFunction")["Policies"], MeiliUrlParameter="")
+    assert policies == [_resolved({"Ref": "ReadSettingsPolicy"})]
 
 
 def test_the_stage_parameter_names_the_three_environments() -> None:
@@ -94,7 +105,7 @@ def test_the_http_api_throttles_by_default_and_tighter_on_chosen_routes() -> Non
     assert routes, "at least one route should be throttled tighter than the default"
     for route_key, settings in routes.items():
         assert route_key in _http_routes(), f"RouteSettings names {route_key}, which is not a route"
-        assert settings["ThrottlingRateLimit"] <= default["ThrottlingRateLimit"]
+        assert int(_resolved(settings["ThrottlingRateLimit"])) <= default["ThrottlingRateLimit"]
 
 
 def test_the_http_api_authorizer_is_a_lambda_in_this_stack() -> None:
