@@ -77,9 +77,11 @@ ROUTES: dict[str, RouteDoc] = {
     "POST /v1/conversations": RouteDoc(
         "Start a conversation: one username is a direct conversation (the pair's existing one is"
         " returned, 200), 2-50 a group with an optional title (201); 404 for unknown users and"
-        " users blocked either way", "chat", request="plaza.chat.models:ConversationIn",
+        " users blocked either way. Idempotency-Key: the same key and body within 24 h return the"
+        " first response (Idempotent-Replayed: true) and create nothing; another body is a 409",
+        "chat", request="plaza.chat.models:ConversationIn", headers=("Idempotency-Key",),
         responses={200: "plaza.chat.models:ConversationOut", 201: "plaza.chat.models:ConversationOut",
-                   404: None, 422: None}),
+                   404: None, 409: None, 422: None}),
     "GET /v1/conversations": RouteDoc(
         "The caller's conversations, most recently active first, with the last message and the"
         " unread count; keyset pages (limit 1-100, opaque cursor)", "chat",
@@ -93,9 +95,11 @@ ROUTES: dict[str, RouteDoc] = {
         "Send a message (text 1-4000 characters) as over the WebSocket: online members get"
         " message.new, offline ones a notification; a repeated client_msg_id returns the first"
         " message (200, Idempotent-Replayed: true) and stores nothing; 403 when a block stands"
-        " between the sender and a member", "chat", request="plaza.chat.models:MessageIn",
+        " between the sender and a member. Idempotency-Key: the same key and body within 24 h"
+        " return the first response (Idempotent-Replayed: true); another body is a 409", "chat",
+        request="plaza.chat.models:MessageIn", headers=("Idempotency-Key",),
         responses={200: "plaza.chat.models:MessageOut", 201: "plaza.chat.models:MessageOut",
-                   403: None, 404: None, 422: None}),
+                   403: None, 404: None, 409: None, 422: None}),
     "POST /v1/conversations/{id}/read": RouteDoc(
         "Read up to a message (default: the last); the read position only moves forward and the"
         " other members get message.read", "chat", request="plaza.chat.models:ReadIn",
@@ -164,9 +168,11 @@ ROUTES: dict[str, RouteDoc] = {
         query="plaza.models:PageQuery",
         responses={200: "plaza.posts.models:CommentPage", 404: None, 422: None}),
     "POST /v1/posts/{id}/comments": RouteDoc(
-        "Comment on a post the caller can see (1-2000 characters)", "posts",
-        request="plaza.posts.models:CommentIn",
-        responses={201: "plaza.posts.models:CommentOut", 404: None, 422: None}),
+        "Comment on a post the caller can see (1-2000 characters). Idempotency-Key: the same key"
+        " and body within 24 h return the first response (Idempotent-Replayed: true) and store"
+        " nothing; another body is a 409", "posts",
+        request="plaza.posts.models:CommentIn", headers=("Idempotency-Key",),
+        responses={201: "plaza.posts.models:CommentOut", 404: None, 409: None, 422: None}),
     "GET /v1/users/{username}/posts": RouteDoc(
         "A user's posts the caller may see, newest first; keyset pages (limit 1-100, opaque"
         " cursor); 404 when either has blocked the other", "posts",
