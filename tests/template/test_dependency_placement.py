@@ -8,15 +8,12 @@ template, the lock's exports and the layer's import graph instead.
 
 from __future__ import annotations
 
-import ast
 import re
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import grimp
-
 from localcloud.template.reading import load_yaml
+from tests.support.function_imports import import_graph, reaches
 
 ROOT = Path(__file__).resolve().parents[2]
 RESOURCES: dict[str, dict[str, Any]] = load_yaml(ROOT / "template.yaml")["Resources"]
@@ -34,26 +31,8 @@ def _locked(requirements: Path) -> set[str]:
             re.findall(r"^([A-Za-z0-9._-]+)==", requirements.read_text(), re.MULTILINE)}
 
 
-@cache
-def _graph() -> grimp.ImportGraph:
-    return grimp.build_graph("plaza", include_external_packages=True)
-
-
-def _plaza_modules_imported_by(props: dict[str, Any]) -> set[str]:
-    handler = ROOT / props["CodeUri"] / f"{props['Handler'].split('.')[0]}.py"
-    named: set[str] = set()
-    for node in ast.walk(ast.parse(handler.read_text())):
-        if isinstance(node, ast.Import):
-            named.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            named.add(node.module)
-            named.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return named & _graph().modules
-
-
 def _runs_search(props: dict[str, Any]) -> bool:
-    return any(module == SEARCH or _graph().chain_exists(importer=module, imported=SEARCH)
-               for module in _plaza_modules_imported_by(props))
+    return reaches(props, SEARCH)
 
 
 def _carries_search_layer(props: dict[str, Any]) -> bool:
@@ -81,7 +60,7 @@ def test_the_search_layer_adds_the_meilisearch_client_and_nothing_the_plaza_laye
 
 
 def test_only_the_search_store_imports_the_meilisearch_client_and_no_layer_module_imports_fastapi() -> None:
-    graph = _graph()
+    graph = import_graph()
     assert graph.find_modules_that_directly_import("meilisearch") == {SEARCH}
     for package in ADMIN_PACKAGES:
         assert package not in graph.modules

@@ -1,0 +1,175 @@
+"""Least privilege (README, Security): each function's role, as SAM translates template.yaml, names
+only the secrets, parameters, queues and APIs that function uses. Only the signers read the
+private signing keys; the verifiers read the public JWKS; `execute-api:ManageConnections` and
+`sqs:SendMessage` go only to functions whose code can reach the client that uses them."""
+
+from __future__ import annotations
+
+import ast
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localcloud.template.reading import load_yaml, read_template
+from tests.support.function_imports import reaches
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE: dict[str, Any] = load_yaml(ROOT / "template.yaml")["Resources"]
+FUNCTIONS = {name: resource["Properties"] for name, resource in SOURCE.items()
+             if resource["Type"] == "AWS::Serverless::Function"}
+# The functions that issue access tokens (identity.service.login / refresh sign with JWT_KEYS).
+SIGNERS = {"AuthLoginFunction", "AuthRefreshFunction"}
+# The functions that verify access tokens or publish the public keys.
+VERIFIERS = {"AuthAuthorizerFunction", "AuthJwksFunction"}
+# Who may post to or close WebSocket connections: the WebSocket routes and everything that
+# delivers to sockets (chat, live counts, notifications, announcements, broadcasts), and the
+# functions that end sessions (they close the session's sockets).
+MANAGE_CONNECTIONS = {
+    "RealtimeDefaultFunction", "RealtimePingFunction", "RealtimeConnectFunction",
+    "RealtimeDisconnectFunction", "RealtimeSubscribeFunction", "RealtimeUnsubscribeFunction",
+    "RealtimeBroadcastFunction", "RealtimeMessageSendFunction", "RealtimeTypingFunction",
+    "RealtimeMessageReadFunction", "ConversationsCreateFunction", "ConversationsListFunction",
+    "ConversationsMessagesFunction", "ConversationsSendFunction", "ConversationsReadFunction",
+    "PostsLikeFunction", "PostsUnlikeFunction", "PostsCommentFunction",
+    "NotificationsConsumeFunction", "NotificationsAnnounceFunction",
+    "AuthLoginFunction", "AuthRefreshFunction", "AuthLogoutFunction", "AuthSessionDeleteFunction",
+    "AuthPasswordResetFunction", "AdminApiFunction",
+}
+# The module through which a function uses each grant (any path to it will do).
+CONNECTIONS_CLIENT = "plaza.stores.realtime"
+QUEUE_CLIENTS = {"NotificationsQueue": "plaza.notifications.producer",
+                 "BroadcastQueue": "plaza.realtime.delivery"}
+
+
+@cache
+def _translated() -> dict[str, Any]:
+    return dict(read_template(ROOT / "template.yaml", {}).document["Resources"])
+
+
+def _policy_documents(function: str) -> list[Any]:
+    """Every policy the function's role has: inline ones and the stack's managed ones it lists."""
+    resources = _translated()
+    role = resources[resources[function]["Properties"]["Role"]["Fn::GetAtt"][0]]["Properties"]
+    documents: list[Any] = [policy["PolicyDocument"] for policy in role.get("Policies") or []]
+    for arn in role.get("ManagedPolicyArns") or []:
+        # A conditional one is `!If [cond, !Ref Policy, !Ref AWS::NoValue]`: count it as granted.
+        refs = arn["Fn::If"][1:] if isinstance(arn, dict) and "Fn::If" in arn else [arn]
+        for ref in refs:
+            name = ref.get("Ref") if isinstance(ref, dict) else None
+            if name in resources and resources[name]["Type"] == "AWS::IAM::ManagedPolicy":
+                documents.append(resources[name]["Properties"]["PolicyDocument"])
+            elif not (isinstance(ref, dict) and ref.get("Ref") == "AWS::NoValue"):
+                documents.append(ref)  # an AWS managed policy's ARN
+    return documents
+
+
+def _statements(function: str) -> list[dict[str, Any]]:
+    return [statement for document in _policy_documents(function) if isinstance(document, dict)
+            for statement in document["Statement"]]
+
+
+def _actions(statement: dict[str, Any]) -> set[str]:
+    action = statement["Action"]
+    return {action} if isinstance(action, str) else set(action)
+
+
+def _granted(action: str) -> set[str]:
+    return {name for name in FUNCTIONS
+            if any(action in _actions(statement) for statement in _statements(name))}
+
+
+def _mentions(function: str, text: str) -> bool:
+    return text in json.dumps(_policy_documents(function))
+
+
+def _environment(function: str) -> dict[str, Any]:
+    return dict(((_translated()[function]["Properties"].get("Environment") or {})
+                 .get("Variables")) or {})
+
+
+def _calls(props: dict[str, Any]) -> set[str]:
+    """`service.<name>` calls in a function's handler module."""
+    handler = ROOT / props["CodeUri"] / f"{props['Handler'].split('.')[0]}.py"
+    return {node.func.attr for node in ast.walk(ast.parse(handler.read_text()))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "service"}
+
+
+def test_the_signers_are_the_functions_that_issue_tokens() -> None:
+    assert {name for name, props in FUNCTIONS.items()
+            if _calls(props) & {"login", "refresh"}} == SIGNERS
+
+
+def test_only_the_signers_may_read_the_private_signing_keys() -> None:
+    assert {name for name in FUNCTIONS if _mentions(name, "${JwtKeysSecretName}")} == SIGNERS
+    assert _granted("secretsmanager:GetSecretValue") == SIGNERS
+
+
+def test_only_the_signers_have_jwt_keys_in_their_environment() -> None:
+    holding = {name for name in FUNCTIONS if "JWT_KEYS" in _environment(name)}
+    assert holding == SIGNERS
+    for name in SIGNERS:
+        assert _environment(name)["JWT_KEYS"] == {
+            "Fn::Sub": "secretsmanager:${JwtKeysSecretName}"}
+
+
+def test_the_verifiers_read_the_public_keys_and_nothing_else_does() -> None:
+    assert {name for name in FUNCTIONS if "JWT_PUBLIC_KEYS" in _environment(name)} == VERIFIERS
+    assert {name for name in FUNCTIONS
+            if _mentions(name, "${JwtPublicKeysParameter}")} == VERIFIERS
+    assert all("JWT_KEYS" not in _environment(name) for name in VERIFIERS)
+
+
+def test_meilisearch_settings_are_readable_only_where_search_runs() -> None:
+    readers = {name for name in FUNCTIONS if _mentions(name, "${MeiliApiKeyParameter}")}
+    carrying_search = {name for name, props in FUNCTIONS.items()
+                       if {"Ref": "SearchLayer"} in (props.get("Layers") or [])}
+    assert readers == carrying_search == {
+        name for name in FUNCTIONS if "MEILI_API_KEY" in _environment(name)}
+
+
+def test_manage_connections_goes_only_to_the_expected_functions() -> None:
+    assert _granted("execute-api:ManageConnections") == MANAGE_CONNECTIONS
+
+
+@pytest.mark.parametrize("name", sorted(MANAGE_CONNECTIONS))
+def test_a_function_that_may_manage_connections_can_reach_the_connections_client(
+        name: str) -> None:
+    assert reaches(FUNCTIONS[name], CONNECTIONS_CLIENT), (
+        f"{name} may post to connections but never imports {CONNECTIONS_CLIENT}")
+
+
+def _queues_sent_to(function: str) -> set[str]:
+    sent = set()
+    for statement in _statements(function):
+        if _actions(statement) & {"sqs:SendMessage", "sqs:SendMessage*"}:
+            sent.update(queue for queue in QUEUE_CLIENTS | {"SearchIndexQueue": ""}
+                        if queue in json.dumps(statement["Resource"]))
+    return sent
+
+
+def test_the_producers_send_to_their_queues() -> None:
+    assert _queues_sent_to("UsersFollowFunction") == {"NotificationsQueue"}
+    assert _queues_sent_to("PostsLikeFunction") == {"NotificationsQueue", "BroadcastQueue"}
+    assert _queues_sent_to("PostsGetFunction") == set()
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_a_function_sends_only_to_queues_its_code_can_reach(name: str) -> None:
+    for queue in _queues_sent_to(name):
+        assert queue in QUEUE_CLIENTS, f"{name} may send to {queue}, which no function produces to"
+        assert reaches(FUNCTIONS[name], QUEUE_CLIENTS[queue]), (
+            f"{name} may send to {queue} but never imports {QUEUE_CLIENTS[queue]}")
+
+
+def test_no_function_reads_every_secret_and_parameter_through_wildcards() -> None:
+    for name in FUNCTIONS:
+        for statement in _statements(name):
+            resources = statement["Resource"]
+            for resource in resources if isinstance(resources, list) else [resources]:
+                assert resource != "*" or not (_actions(statement) & {
+                    "ssm:GetParameter", "secretsmanager:GetSecretValue", "sqs:SendMessage",
+                    "sqs:SendMessage*", "execute-api:ManageConnections"}), f"{name}: {statement}"
