@@ -2,6 +2,12 @@
 
 Used by the test harness and by the local cloud, so both run on the same stores. A URL given in
 DATABASE_URL / REDIS_URL wins: nothing is started then.
+
+On a shared machine any user can reach a loopback port, so each store requires a password
+generated for the run (it is in the URLs handed out, never on a command line, which `ps` shows
+to everyone), and its files sit in a directory only its owner can open (0700). As root, the
+cluster runs as the `postgres` user with the `postgres` group only: initdb refuses root, and a
+process left with root's groups could read whatever root's group can.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import contextlib
 import glob
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
@@ -18,12 +25,27 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DATABASE_NAME = "plaza"
 
 
 class StoreStartError(RuntimeError):
     """A store could not be found, installed or started."""
+
+
+def new_password() -> str:
+    """A password for one run's store: URL-safe, so it goes into a URL as it is."""
+    return secrets.token_urlsafe(24)
+
+
+def write_private_file(path: Path, text: str, owner: pwd.struct_passwd | None = None) -> None:
+    """Create `path` readable by its owner only (fails if it exists), then hand it to `owner`."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
+    if owner is not None:
+        os.chown(path, owner.pw_uid, owner.pw_gid)
 
 
 def free_port() -> int:
@@ -72,33 +94,53 @@ def _postgres_bindir() -> Path:
     return found
 
 
+def cluster_owner() -> pwd.struct_passwd | None:
+    """The user the cluster runs as when we are root (initdb refuses root); None: ourselves."""
+    return pwd.getpwnam("postgres") if os.geteuid() == 0 else None
+
+
+def _run_as(owner: pwd.struct_passwd | None) -> dict[str, Any]:
+    """subprocess options that run a command as `owner`, with its own group and no other (by
+    default only the user changes, and the process keeps root's group and supplementary groups)."""
+    if owner is None:
+        return {}
+    return {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []}
+
+
 @dataclass
 class EmbeddedPostgres:
-    """A private PostgreSQL cluster in a temporary directory, on a free loopback port."""
+    """A private PostgreSQL cluster in a temporary directory, on a free loopback port, that
+    takes the superuser's password only (SCRAM), over TCP and over its socket alike."""
 
     port: int = field(default_factory=free_port)
+    password: str = field(default_factory=new_password, repr=False)
     directory: Path | None = None
     process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{DATABASE_NAME}"
+        return f"postgresql://postgres:{self.password}@127.0.0.1:{self.port}/{DATABASE_NAME}"
 
     def start(self) -> str:
         bindir = _postgres_bindir()
-        self.directory = Path(tempfile.mkdtemp(prefix="plaza-pg-"))
+        self.directory = Path(tempfile.mkdtemp(prefix="plaza-pg-"))  # mode 0700
         data = self.directory / "data"
-        # initdb refuses to run as root, so the cluster belongs to the postgres user then.
-        user = "postgres" if os.geteuid() == 0 else None
-        if user:
-            entry = pwd.getpwnam(user)
-            os.chown(self.directory, entry.pw_uid, entry.pw_gid)
+        owner = cluster_owner()
+        if owner is not None:
+            os.chown(self.directory, owner.pw_uid, owner.pw_gid)
+        # initdb reads the password from a file, so it is never on a command line.
+        password_file = self.directory / "password"
+        write_private_file(password_file, self.password, owner)
         log = (self.directory / "initdb.log").open("wb")
-        done = subprocess.run(
-            [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-             "-E", "UTF8", "--locale=C", "--no-sync"],
-            stdout=log, stderr=subprocess.STDOUT, user=user,
-        )
+        try:
+            done = subprocess.run(
+                [str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
+                 "--auth=scram-sha-256", f"--pwfile={password_file}",
+                 "-E", "UTF8", "--locale=C", "--no-sync"],
+                stdout=log, stderr=subprocess.STDOUT, **_run_as(owner),
+            )
+        finally:
+            password_file.unlink()
         if done.returncode != 0:
             raise StoreStartError(
                 f"initdb failed: {(self.directory / 'initdb.log').read_text()[-2000:]}"
@@ -118,12 +160,13 @@ class EmbeddedPostgres:
              "-c", "fsync=off", "-c", "full_page_writes=off",
              "-c", "max_connections=200", "-c", "shared_buffers=128MB"],
             stdout=(self.directory / "postgres.log").open("ab"), stderr=subprocess.STDOUT,
-            user="postgres" if os.geteuid() == 0 else None, start_new_session=True,
+            start_new_session=True, **_run_as(cluster_owner()),
         )
         _wait_for_port(self.port, self.process, "postgres", 30)
 
     def restart(self) -> str:
-        """Start the cluster again on its port and data directory, after its postmaster died.
+        """Start the cluster again on its port and data directory, after its postmaster died
+        (the password lives in the cluster, so the URL stays right).
 
         Backends the dead postmaster left may still hold the shared memory, which the new one
         refuses to share: they are killed (they would exit on their own soon) and the start is
@@ -146,6 +189,7 @@ class EmbeddedPostgres:
             done = subprocess.run(
                 [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
                  DATABASE_NAME], capture_output=True, text=True,
+                env={**os.environ, "PGPASSWORD": self.password},
             )
             if done.returncode == 0 or "already exists" in done.stderr:
                 return
@@ -203,18 +247,27 @@ def ensure_redis_server() -> str:
 
 @dataclass
 class EmbeddedRedis:
-    """A private redis-server without persistence, on a free loopback port."""
+    """A private redis-server without persistence, on a free loopback port, that answers only
+    clients that give its password."""
 
     port: int = field(default_factory=free_port)
+    password: str = field(default_factory=new_password, repr=False)
     directory: Path | None = None
     process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
+
+    @property
+    def config_file(self) -> Path:
+        assert self.directory is not None
+        return self.directory / "redis.conf"
 
     def start(self) -> str:
-        self.directory = Path(tempfile.mkdtemp(prefix="plaza-redis-"))
+        self.directory = Path(tempfile.mkdtemp(prefix="plaza-redis-"))  # mode 0700
+        # In a file, not after --requirepass: a command line is anyone's to read.
+        write_private_file(self.config_file, f"requirepass {self.password}\n")
         return self.restart()
 
     def restart(self) -> str:
@@ -223,7 +276,8 @@ class EmbeddedRedis:
         assert self.directory is not None
         _kill_leftovers(self.process)
         self.process = subprocess.Popen(
-            [ensure_redis_server(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+            [ensure_redis_server(), str(self.config_file), "--port", str(self.port),
+             "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(self.directory), "--daemonize", "no",
              "--protected-mode", "no"],
             stdout=(self.directory / "redis.log").open("ab"), stderr=subprocess.STDOUT,
