@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from plaza.config import settings
 from plaza.errors import Unavailable
+from plaza.stores import postgres_tls
 
 if TYPE_CHECKING:
     import psycopg
@@ -38,7 +39,7 @@ def connect(url: str | None = None) -> psycopg.Connection[dict[str, Any]]:
         raise Unavailable("The database is not configured (DATABASE_URL)", dependency="postgres")
     try:
         return psycopg.connect(
-            url,
+            postgres_tls.conninfo(url),
             autocommit=True,
             prepare_threshold=None,
             row_factory=dict_row,
