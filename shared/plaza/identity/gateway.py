@@ -1,9 +1,11 @@
 """The identity side of API Gateway: the Lambda authorizer's decisions and the caller it vouches for.
 
 HTTP API (payload 2.0, simple responses): `{isAuthorized, context}`; API Gateway answers 401 by
-itself when Authorization or X-Device-Id is missing, and 403 when the authorizer says no.
+itself when Authorization or X-Device-Id is missing, and 403 when the authorizer says no. A
+failed store is no "no": the authorizer raises, and the gateway answers 500 without caching it.
 WebSocket `$connect` (REQUEST, `?token=...&device_id=...`): an IAM policy for the route.
-Either way the context is `{user_id, role, device_id, session_id}`, which handlers read back
+Either way the context is `{user_id, role, device_id, session_id, email_verified}`
+("true"/"false": API Gateway may turn context values into strings), which handlers read back
 with `caller(request)` (cheap to import: the token machinery loads only in the authorizer).
 """
 
@@ -11,9 +13,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from plaza import errors, observability
+from plaza.config import settings
 
 if TYPE_CHECKING:
     from plaza.http import Request
@@ -30,6 +34,7 @@ class Caller:
     role: str
     device_id: str
     session_id: str
+    email_verified: bool = True
 
 
 def require_role(caller: Caller, role: str) -> None:
@@ -49,12 +54,14 @@ def authenticate(authorization: str | None, device_id: str | None) -> Caller:
 
     claims = verifying_keyset().verify(token.strip(), device_id)
     session_state.ensure_active(claims.user_id, claims.session_id)
-    return Caller(claims.user_id, claims.role, claims.device_id, claims.session_id)
+    return Caller(claims.user_id, claims.role, claims.device_id, claims.session_id,
+                  claims.email_verified)
 
 
 def _context(caller: Caller) -> dict[str, str]:
     return {"user_id": caller.user_id, "role": caller.role, "device_id": caller.device_id,
-            "session_id": caller.session_id}
+            "session_id": caller.session_id,
+            "email_verified": "true" if caller.email_verified else "false"}
 
 
 def _header(event: dict[str, Any], name: str) -> str | None:
@@ -109,10 +116,18 @@ def _policy(principal: str, effect: str, resource: str, context: dict[str, str])
 
 
 def _denied(error: errors.PlazaError, route: Any) -> None:
+    """Log a refused token; raise `error` again when it is a failed store, not a bad token.
+
+    API Gateway caches a deny per token and device (60 s), so a store outage answered as a deny
+    would keep refusing users after the store is back. An authorizer that raises instead makes
+    the gateway answer 500 and cache nothing (HTTP API and WebSocket `$connect` alike): the first
+    request after the outage is authorized afresh.
+    """
     if error.status >= 500:
         observability.log_error("authorizer failed", error=error, route=str(route))
-    else:
-        observability.log_info("request denied", reason=error.detail, route=str(route))
+        observability.count("AuthorizerFailed", reason=error.code)
+        raise error
+    observability.log_info("request denied", reason=error.detail, route=str(route))
     observability.count("AuthorizerDenied", reason=error.code)
 
 
@@ -134,4 +149,17 @@ def caller(request: Request) -> Caller:
     strings = [value for value in values if isinstance(value, str) and value]
     if len(strings) != len(values):
         raise errors.Unauthorized("This route needs an authenticated caller")
-    return Caller(*strings)
+    return Caller(*strings, email_verified=email_verified(context))
+
+
+def email_verified(context: Mapping[str, Any]) -> bool:
+    """Whether the authorizer's context vouches for a verified email (absent: verified, as a
+    context from before the claim existed)."""
+    return str(context.get("email_verified", "true")).lower() != "false"
+
+
+def require_verified_email(verified: bool) -> None:
+    """EmailUnverified when this deployment requires a verified email and the caller's (`verified`:
+    `Caller.email_verified`, or `email_verified` of a context) is not."""
+    if not verified and settings().require_verified_email:
+        raise errors.EmailUnverified()
