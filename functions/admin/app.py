@@ -21,11 +21,10 @@ from mangum import Mangum
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 from starlette.exceptions import HTTPException
 
-from plaza import errors, http, observability, ratelimit
+from plaza import budget, errors, http, observability, ratelimit
 from plaza.admin import service
 from plaza.admin.models import AdminUserEnvelope, AdminUserPage, RoleIn, UserQuery
 from plaza.identity.gateway import Caller, caller, require_role
-from plaza.stores import budget
 
 app = FastAPI(title="Plaza admin", openapi_url=None, docs_url=None, redoc_url=None)
 

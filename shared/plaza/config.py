@@ -59,7 +59,7 @@ class Settings:
     upstash_redis_rest_token: str = ""
     # Redis fails fast: most callers on a request path fail open, so a stalled Redis costs a call
     # these timeouts and no retry after one, and a request at most about the budget in all
-    # (plaza.stores.budget) before further calls give up at once: well under a function's 10 s.
+    # (plaza.budget) before further calls give up at once: well under a function's 10 s.
     redis_connect_timeout_s: float = 0.2
     redis_read_timeout_s: float = 0.3
     redis_request_budget_s: float = 1.0

@@ -20,8 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from plaza import errors, observability
-from plaza.stores import budget
+from plaza import budget, errors, observability
 
 if TYPE_CHECKING:
     from pydantic import BaseModel

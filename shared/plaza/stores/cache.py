@@ -5,7 +5,7 @@ freezes. Otherwise REDIS_URL is used through redis-py. Both backends run the sam
 declared once in the `Commands` table (a call's arguments -> the command, and the decoder of its
 reply), so callers see one behaviour (strings, ints, floats), run alone or batched.
 A dead or stalled Redis fails fast with `Unavailable`: short timeouts (settings), no retry after
-a timeout, and each request's Redis time bounded by its budget (plaza.stores.budget).
+a timeout, and each request's Redis time bounded by its budget (plaza.budget).
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, ParamSpec, TypeVar, overload
 
+from plaza import budget
 from plaza.config import settings
 from plaza.errors import Unavailable
-from plaza.stores import budget
 
 if TYPE_CHECKING:
     import redis
     import upstash_redis
 
-STORE = "redis"  # the name this store's time is counted under in plaza.stores.budget
+STORE = "redis"  # the name this store's time is counted under in plaza.budget
 T = TypeVar("T")
 P = ParamSpec("P")
 Args = tuple[Any, ...]  # a raw command: its name, then its arguments

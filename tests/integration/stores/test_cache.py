@@ -12,9 +12,9 @@ import pytest
 import redis
 
 from localcloud.embedded import free_port
-from plaza import config
+from plaza import budget, config
 from plaza.errors import Unavailable
-from plaza.stores import budget, cache
+from plaza.stores import cache
 from tests.support.upstash_endpoint import UpstashEndpoint
 
 

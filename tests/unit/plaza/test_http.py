@@ -9,9 +9,8 @@ import json
 import pytest
 from pydantic import BaseModel, Field
 
-from plaza import errors
+from plaza import budget, errors
 from plaza.http import MAX_JSON_DEPTH, Request, Response, endpoint
-from plaza.stores import budget
 from tests.support.lambdas import FakeContext, http_event
 
 
