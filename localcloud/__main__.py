@@ -30,6 +30,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
     parser.add_argument("--env", default="dev", help="samconfig.toml environment for parameters")
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                        help="also answer requests for this Host (a proxy's name; .example.com "
+                             "for it and its subdomains; * for any), besides localhost, "
+                             "127.0.0.0/8 and [::1]; repeatable")
     parser.add_argument("--http-port", type=int, default=3000, help="0 picks a free port")
     parser.add_argument("--ws-port", type=int, default=3001, help="0 picks a free port")
     parser.add_argument("--aws-port", type=int, default=4566, help="0 picks a free port")
@@ -106,6 +110,7 @@ async def serve(args: argparse.Namespace) -> int:
     preloading = preload_aws_services()
     cloud = LocalCloud(LocalCloudConfig(
         template=args.template, environment=args.env, host=args.host,
+        allowed_hosts=args.allow_host,
         http_port=args.http_port, websocket_port=args.ws_port, aws_port=args.aws_port,
         watch=not args.no_watch, echo_logs=not args.quiet,
         prepare=[apply_migrations, lambda _: asyncio.to_thread(preloading.join)],

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from localcloud.allowed_hosts import AllowedHosts
 from localcloud.aws import retention
 from localcloud.embedded import EmbeddedStores, free_port
 from localcloud.recorder import Recorder
@@ -49,6 +50,8 @@ class LocalCloudConfig:
     template: Path
     environment: str = "dev"
     host: str = "127.0.0.1"
+    # Host headers answered besides loopback and `host` (a proxy's name; "*": any).
+    allowed_hosts: list[str] = field(default_factory=list)
     http_port: int = 3000  # 0 picks a free port (tests)
     websocket_port: int = 3001
     aws_port: int = 4566
@@ -71,6 +74,8 @@ class LocalCloud:
         self.config = config
         self.root = config.template.resolve().parent
         host = config.host
+        # One for every gateway, /_local included: DNS rebinding is refused at each door.
+        self.allowed_hosts = AllowedHosts.for_server(host, config.allowed_hosts)
         self.http_port = config.http_port or free_port()
         self.websocket_port = config.websocket_port or free_port()
         self.aws_port = config.aws_port or free_port()

@@ -9,7 +9,8 @@ The HTTP API hands every request under `/_local` to this ASGI app (`cloud.consol
   POST /_local/api/queues/{name}/redrive          move a queue's dead letters back
   POST /_local/api/state-machines/{name}/start    start an execution on the JSON body
 The recorder is subscribed to only while a page is open, so an idle console costs the invoke
-path nothing.
+path nothing. The HTTP API has refused any request whose Host is not loopback (or allowed) before
+it gets here, so a page elsewhere cannot reach this one by DNS rebinding.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ One raw ASGI app under uvicorn: it matches the request to a route the way API Ga
 (identity sources, simple or IAM responses, caching by identity for the TTL), builds the 2.0
 event, invokes the function in the runtime and maps its result back (status, headers, cookies,
 base64). CORS preflights are answered here when the API has a CorsConfiguration, as API Gateway
-does. Requests under `/_local` go to `cloud.console_app` when the console is mounted.
+does. Requests under `/_local` go to `cloud.console_app` when the console is mounted. Before
+any of that, a request whose Host is not loopback (or allowed) gets 421: DNS rebinding.
 
 Where the gateway itself answers, the bodies are API Gateway's (`{"message": "Forbidden"}`),
 except for an unknown route and an oversized body: real API Gateway says `{"message":"Not
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, unquote_plus
 
+from localcloud import allowed_hosts
 from localcloud.runtime import FunctionError, FunctionTimeout
 from localcloud.template.account import ACCOUNT_ID, REGION
 from localcloud.template.stack import Authorizer, Cors, HttpApiSpec, HttpRoute
@@ -214,6 +216,9 @@ class HttpApi:
     # ------------------------------------------------------------ requests
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.cloud.allowed_hosts.allows_headers(scope["headers"]):
+            await allowed_hosts.refuse(scope, receive, send)
+            return
         path: str = scope["path"]
         if path.startswith("/_local") and path[7:8] in ("", "/"):
             console = getattr(self.cloud, "console_app", None)

@@ -4,7 +4,8 @@ Clients connect to `ws://host:port/<stage>` (or `/`); the same port answers the 
 (`POST/GET/DELETE [/<stage>]/@connections/{id}`) that handlers reach through boto3's
 `apigatewaymanagementapi` client. Events, ids and the replies the gateway makes itself follow
 API Gateway's WebSocket API, and so do its limits: a message over 128 KB closes the connection
-with 1009, a connection idle for 10 minutes or open for 2 hours is closed with 1001.
+with 1009, a connection idle for 10 minutes or open for 2 hours is closed with 1001. A handshake
+or management call whose Host is not loopback (or allowed) gets 421: DNS rebinding.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+from localcloud import allowed_hosts
 from localcloud.http_api import _policy_allows
 from localcloud.runtime import FunctionError
 from localcloud.template.account import ACCOUNT_ID, REGION
@@ -185,7 +187,9 @@ class WebSocketApi:
     # ------------------------------------------------------------ ASGI
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
+        if not self.cloud.allowed_hosts.allows_headers(scope["headers"]):
+            await allowed_hosts.refuse(scope, receive, send)
+        elif scope["type"] == "websocket":
             await self._client(scope, receive, send)
         elif scope["type"] == "http":
             await self._management(scope, receive, send)
@@ -466,13 +470,14 @@ def _gateway_protocol(gateway: WebSocketApi) -> type[asyncio.Protocol]:
     A broadcast is a thousand posts in a burst, and uvicorn's per-request machinery (a task,
     an event, the scope) cost more than posting the frame. A POST to @connections on a
     kept-alive connection is read here and answered by `post_to_connection`, the same method
-    the ASGI path uses; anything else (other methods, upgrades, Expect: 100-continue) takes
-    uvicorn's path. SDKs send one request at a time on a connection; answers to requests sent
-    without waiting (pipelined) still go out in order among these posts.
+    the ASGI path uses; anything else (other methods, upgrades, Expect: 100-continue, a Host
+    that is not allowed) takes uvicorn's path. SDKs send one request at a time on a connection;
+    answers to requests sent without waiting (pipelined) still go out in order among these posts.
     """
     from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
     limit = gateway.max_message_bytes
+    hosts = gateway.cloud.allowed_hosts
 
     class GatewayProtocol(HttpToolsProtocol):
         post_body: bytearray | None = None
@@ -483,7 +488,8 @@ def _gateway_protocol(gateway: WebSocketApi) -> type[asyncio.Protocol]:
             if (self.parser.get_method() == b"POST" and _CONNECTIONS_BYTES in self.url
                     and not self.expect_100_continue and not self.parser.should_upgrade()
                     and self.parser.should_keep_alive()
-                    and (self.cycle is None or self.cycle.response_complete)):
+                    and (self.cycle is None or self.cycle.response_complete)
+                    and hosts.allows_headers(self.headers)):
                 self.post_body, self.post_size = bytearray(), 0
                 return
             super().on_headers_complete()

@@ -260,7 +260,8 @@ def test_posts_sent_without_waiting_are_answered_in_order_on_one_connection(
     with open_socket(cloud) as socket:
         connection_id = quote(connection_id_of(socket), safe="")
         requests = b"".join(
-            f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n{body}"
+            f"POST {path} HTTP/1.1\r\nHost: {target.netloc}\r\nContent-Length: {len(body)}\r\n"
+            f"\r\n{body}"
             .encode() for path, body in [
                 (f"/test/@connections/{connection_id}", '{"n":1}'),
                 ("/test/@connections/gone-id", '{"n":2}'),
