@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import hmac
 import json
-import os
 import secrets
-import tempfile
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -32,6 +30,7 @@ from typing import Any
 
 from plaza.config import settings
 from plaza.errors import Unauthorized
+from plaza.identity import dev_keyset
 
 ACCESS_TOKEN_TTL_S = 15 * 60
 LEEWAY_S = 30
@@ -220,21 +219,9 @@ def generate_keyset_json(alg: str) -> str:
 
 
 def _dev_keyset_json(alg: str) -> str:
-    """A keyset generated once per machine and shared by every local process (file, mode 600)."""
-    path = Path(os.environ.get("PLAZA_DEV_JWT_KEYS_FILE")
-                or Path(tempfile.gettempdir()) / f"plaza-dev-jwt-keys-{alg.lower()}.json")
-    if not path.exists():
-        scratch = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        scratch.write_text(generate_keyset_json(alg))
-        scratch.chmod(0o600)
-        try:
-            # link() fails if another process won the race; then everybody reads the winner's.
-            os.link(scratch, path)
-        except FileExistsError:
-            pass
-        finally:
-            scratch.unlink()
-    return path.read_text()
+    """A keyset generated once per user and shared by every local process (a private file)."""
+    return dev_keyset.read_or_create(dev_keyset.keyset_path(alg),
+                                     lambda: generate_keyset_json(alg))
 
 
 @cache
