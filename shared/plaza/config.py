@@ -82,7 +82,28 @@ class Settings:
     allowed_email_domains: str = ""
     mail_from: str = "Plaza <no-reply@plaza.dev>"
     public_web_url: str = "http://localhost:3000"
-    # Overrides plaza.ratelimit.POLICIES, e.g. "auth=1000/60,core=5000/60" (load tests, e2e).
+    # Unverified accounts may sign in and read, but not write or open a WebSocket (the template's
+    # RequireVerifiedEmail: on whenever AllowedEmailDomains is set, and in staging and prod).
+    require_verified_email: bool = False
+    # The queue the password-reset email goes through (functions/auth/send_email.py sends it),
+    # so POST /v1/auth/password/forgot does the same work whether or not the account exists.
+    email_queue_url: str = ""
+
+    # Budgets (plaza.ratelimit), each a template parameter of the same name in CamelCase.
+    # Register, verify-email, forgot and reset: requests per IP per minute.
+    auth_requests_per_ip_per_minute: int = 10
+    # Wrong passwords from one address, whatever the accounts, per hour (a correct sign-in costs
+    # nothing, so a campus NAT stays open); past it the address is refused for any account.
+    login_failures_per_ip_per_hour: int = 100
+    # Wrong passwords for one account from one address before each further one locks that pair
+    # for twice as long as the last (2 s, 4 s ... up to login_lock_max_s); never the account.
+    login_failures_per_account_and_ip: int = 5
+    login_lock_max_s: int = 900
+    core_requests_per_user_per_minute: int = 100
+    media_requests_per_user_per_minute: int = 50
+    # Reports (POST /v1/reports) per user per hour.
+    reports_per_user_per_hour: int = 10
+    # Overrides plaza.ratelimit's policies, e.g. "auth=1000/60,core=5000/60" (load tests, e2e).
     rate_limits: str = ""
 
     # Feeds: authors with more followers are not fanned out on write; their posts are merged
@@ -105,6 +126,8 @@ class Settings:
 def _parse(name: str, raw: str, kind: Any) -> Any:
     if name in SECRET_FIELDS:
         return resolve_secret(raw) if raw else raw
+    if kind is bool:
+        return raw.strip().lower() in ("1", "true", "yes", "on")
     try:
         if kind is int:
             return int(raw)

@@ -49,6 +49,17 @@ class Forbidden(PlazaError):
     status, title, code = 403, "Forbidden", "forbidden"
 
 
+class EmailUnverified(Forbidden):
+    """403 for a write (or a WebSocket) by an account whose email is not verified yet, where the
+    deployment requires it (RequireVerifiedEmail)."""
+
+    code = "email-unverified"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or "Verify your email address first (POST /v1/auth/verify-email"
+                                   " with the emailed token), then refresh your session", **extra)
+
+
 class NotFound(PlazaError):
     status, title, code = 404, "Not Found", "not-found"
 

@@ -5,6 +5,9 @@ PlazaError and pydantic validation errors into RFC 9457 problem+json, never leak
 trace, adds CORS headers for allowed origins and gzips large bodies the client accepts.
 Malformed input is the client's error, never a 500: JSON nested deeper than MAX_JSON_DEPTH is a
 400, a NUL character (which no Postgres text can hold) in any parameter or body string a 422.
+Where the deployment requires a verified email, a write (any method but GET/HEAD/OPTIONS) by a
+caller whose token says it is unverified is a 403 `email-unverified`, unless the route is
+`open_to_unverified` (signing out): read from the authorizer's context, it costs no store call.
 Deliberately tiny: it is on every function's cold-start path.
 """
 
@@ -38,6 +41,7 @@ _JSON_NESTING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 _OPENERS = frozenset(b"[{")
 _CLOSERS = frozenset(b"]}")
 NUL = "\x00"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 NUL_SHOWN = "\\u0000"  # how a field name shows a NUL it holds
 
 
@@ -375,10 +379,31 @@ def endpoint(fn: Handler) -> LambdaHandler:
     return handler
 
 
+def open_to_unverified(fn: Handler) -> Handler:
+    """Mark a route an account with an unverified email may call even where writes need a
+    verified one (signing out must always work)."""
+    fn.open_to_unverified = True  # type: ignore[attr-defined]
+    return fn
+
+
+def refuse_unverified(fn: Handler, request: Request) -> None:
+    """EmailUnverified for a write by a caller whose email is unverified, where it must be."""
+    if request.method in READ_METHODS or getattr(fn, "open_to_unverified", False):
+        return
+    if str(request.authorizer.get("email_verified", "true")).lower() != "false":
+        return
+    # lazy: settings load only for an unverified caller's write (never in liveness)
+    from plaza.config import settings
+
+    if settings().require_verified_email:
+        raise errors.EmailUnverified()
+
+
 def _respond(fn: Handler, request: Request) -> Response:
     """`fn`'s answer to the request, or the problem it raised."""
     try:
         refuse_malformed(request)
+        refuse_unverified(fn, request)
         result = fn(request)
         return result if isinstance(result, Response) else Response(body=result)
     except errors.PlazaError as error:

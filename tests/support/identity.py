@@ -1,4 +1,5 @@
-"""Reading the emails identity sends: moto's SES backend keeps every accepted message."""
+"""Reading the emails identity sends: moto's SES backend keeps every accepted message, and
+moto's SQS the EmailQueue that password resets go through."""
 
 from __future__ import annotations
 
@@ -17,7 +18,32 @@ _TOKEN = re.compile(r"token=([A-Za-z0-9_-]+)")
 
 
 class Outbox:
-    """The emails SES accepted, newest last."""
+    """The emails SES accepted, newest last; with `queue_url`, the EmailQueue in front of it."""
+
+    def __init__(self, queue_url: str | None = None) -> None:
+        self.queue_url = queue_url
+
+    def queued(self) -> list[dict[str, Any]]:
+        """Take every message waiting in the EmailQueue (they are gone from it afterwards)."""
+        import boto3
+
+        assert self.queue_url, "this outbox has no EmailQueue"
+        sqs = boto3.client("sqs", region_name=REGION)
+        taken: list[dict[str, Any]] = []
+        while True:
+            batch = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10,
+                                        WaitTimeSeconds=0).get("Messages", [])
+            if not batch:
+                return taken
+            for message in batch:
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+            taken += batch
+
+    def deliver(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        """Run the EmailQueue's consumer (functions/auth/send_email.py) on `messages`."""
+        records = [{"messageId": m["MessageId"], "body": m["Body"]} for m in messages]
+        consumer = load_function("functions/auth/send_email.py")
+        return dict(consumer.handler({"Records": records}, FakeContext()))
 
     def messages(self, to: str | None = None) -> list[Any]:
         sent = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages

@@ -12,8 +12,8 @@ with `caller(request)` (cheap to import: the token machinery loads only in the a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from plaza import errors, observability
@@ -149,7 +149,8 @@ def caller(request: Request) -> Caller:
     strings = [value for value in values if isinstance(value, str) and value]
     if len(strings) != len(values):
         raise errors.Unauthorized("This route needs an authenticated caller")
-    return Caller(*strings, email_verified=email_verified(context))
+    user_id, role, device, session_id = strings
+    return Caller(user_id, role, device, session_id, email_verified(context))
 
 
 def email_verified(context: Mapping[str, Any]) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 
 from plaza import errors, observability
 from plaza.config import settings
-from plaza.identity import passwords, repo, session_endings, session_state
+from plaza.identity import email_queue, passwords, repo, session_endings, session_state, throttle
 from plaza.identity.gateway import Caller, require_role
 from plaza.identity.models import (
     LoginIn,
@@ -23,7 +23,6 @@ from plaza.identity.models import (
     TokenPair,
     UserOut,
 )
-from plaza.identity.throttle import LoginThrottle
 from plaza.identity.tokens import ACCESS_TOKEN_TTL_S, keyset
 from plaza.stores import db, mail
 
@@ -80,8 +79,9 @@ def register(data: RegisterIn) -> UserOut:
     return user_out(row)
 
 
-def _send_email_token(row: dict[str, Any], purpose: str) -> None:
-    """Store a single-use token and email it; a mail outage is logged, never fatal."""
+def _send_email_token(row: dict[str, Any], purpose: str, *, retried: bool = False) -> None:
+    """Store a single-use token and email it; a mail outage is logged, never fatal, unless the
+    sender is `retried` (the email queue's consumer): then it raises Unavailable."""
     token, digest = _new_token()
     ttl = VERIFY_EMAIL_TTL if purpose == "verify_email" else RESET_PASSWORD_TTL
     repo.insert_email_token(digest, row["id"], purpose, _now() + ttl)
@@ -98,6 +98,8 @@ def _send_email_token(row: dict[str, Any], purpose: str) -> None:
     try:
         mail.send(row["email"], subject, text)
     except errors.Unavailable as exc:
+        if retried:
+            raise
         observability.log_error("email not sent", purpose=purpose, error=exc)
         observability.count("EmailFailed", purpose=purpose)
 
@@ -116,10 +118,18 @@ def _bad_token() -> errors.Invalid:
 
 
 def forgot_password(email: str) -> None:
-    """Email a reset link when the account exists; the caller never learns whether it does."""
-    row = repo.user_by_email(email)
-    if row is not None and row["status"] == "active":
-        _send_email_token(row, "reset_password")
+    """Queue a reset link for `email`; the same one queue message whether or not the account
+    exists, so neither the answer nor its timing tells the caller which."""
+    email_queue.enqueue(email_queue.PASSWORD_RESET, {"email": email})
+
+
+def send_queued_email(message: dict[str, Any]) -> None:
+    """Send what the email queue holds: a reset link when the account exists and is active.
+    Unavailable when the mail service fails (the queue retries)."""
+    if message["kind"] == email_queue.PASSWORD_RESET:
+        row = repo.user_by_email(str(message.get("email") or ""))
+        if row is not None and row["status"] == "active":
+            _send_email_token(row, "reset_password", retried=True)
 
 
 def reset_password(token: str, password: str) -> None:
@@ -132,23 +142,27 @@ def reset_password(token: str, password: str) -> None:
         repo.expire_email_tokens(user_id, "reset_password")
         revoked = repo.revoke_user_sessions(user_id, "password_reset")
     session_endings.sessions_ended(user_id, revoked, "password_reset")
+    user = repo.user_by_id(user_id)
+    if user is not None:
+        # Old wrong guesses no longer count against the new password, from any address.
+        throttle.forget_account([user["username"], user["email"]])
 
 
 # ---------------------------------------------------------------- login and sessions
 
 def login(data: LoginIn, device_id: str, ip: str, user_agent: str = "") -> TokenPair:
     identifier = data.identifier
-    throttle = LoginThrottle(identifier, ip)
-    throttle.check()
+    attempt = throttle.LoginThrottle(identifier, ip)
+    attempt.check()
     by = "email" if data.email is not None else "username"
     row = repo.user_with_hash(identifier, by)
     # Always one Argon2 verification, so an unknown account costs the same time as a known one.
     if not passwords.verify_password(row["password_hash"] if row else None, data.password):
-        throttle.failed()
+        attempt.failed()
         observability.count("LoginFailed")
         raise errors.Unauthorized("Wrong email, username or password")
     assert row is not None
-    throttle.succeeded()
+    attempt.succeeded()
     if row["status"] != "active":
         raise errors.Forbidden("The account is suspended")
     if passwords.needs_rehash(row["password_hash"]):
@@ -207,7 +221,8 @@ def _token_pair(user: dict[str, Any], device_id: str, session_id: str,
     """A fresh access token for the session, with the refresh token and the user."""
     return TokenPair(
         access_token=keyset().issue(user_id=user["id"], role=user["role"], device_id=device_id,
-                                    session_id=session_id),
+                                    session_id=session_id,
+                                    email_verified=user["email_verified_at"] is not None),
         refresh_token=refresh_token, expires_in=ACCESS_TOKEN_TTL_S, user=user_out(user),
     )
 

@@ -58,6 +58,8 @@ class AccessClaims:
     session_id: str
     issued_at: int
     expires_at: int
+    # The `ev` claim; a token issued before it existed (15 minutes at most) counts as verified.
+    email_verified: bool = True
 
 
 @dataclass(frozen=True)
@@ -142,11 +144,13 @@ class KeySet:
         return KeySet.from_public_json(json.dumps(self.jwks()), self.issuer, self.audience)
 
     def issue(self, *, user_id: str, role: str, device_id: str, session_id: str,
-              now: int | None = None, ttl_s: int = ACCESS_TOKEN_TTL_S) -> str:
+              now: int | None = None, ttl_s: int = ACCESS_TOKEN_TTL_S,
+              email_verified: bool = True) -> str:
         issued_at = int(time.time()) if now is None else now
         claims = {
             "sub": user_id, "role": role, "did": device_id, "sid": session_id,
-            "iat": issued_at, "exp": issued_at + ttl_s, "iss": self.issuer, "aud": self.audience,
+            "ev": email_verified, "iat": issued_at, "exp": issued_at + ttl_s, "iss": self.issuer,
+            "aud": self.audience,
         }
         # lazy: PyJWT and cryptography load only where tokens are signed or verified
         import jwt
@@ -187,8 +191,10 @@ class KeySet:
             raise InvalidToken("The access token's role is unknown")
         if not device_id or not hmac.compare_digest(claims["did"].encode(), device_id.encode()):
             raise InvalidToken("The access token belongs to another device")
+        if not isinstance(claims.get("ev", True), bool):
+            raise InvalidToken("The access token's ev claim is invalid")
         return AccessClaims(claims["sub"], claims["role"], claims["did"], claims["sid"],
-                            int(claims["iat"]), int(claims["exp"]))
+                            int(claims["iat"]), int(claims["exp"]), claims.get("ev", True))
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": [key.public_jwk for key in self.by_kid.values() if key.public_jwk]}

@@ -1,4 +1,5 @@
-"""Identity tests: clean stores, SES in moto (its sent messages are the outbox), a dev keyset."""
+"""Identity tests: clean stores, SES and the EmailQueue in moto (SES's sent messages are the
+outbox), a dev keyset."""
 
 from __future__ import annotations
 
@@ -35,7 +36,11 @@ def identity_env(clean_stores: EmbeddedStores, monkeypatch: pytest.MonkeyPatch,
     aws.reset()
     with mock_aws():
         boto3.client("ses", region_name=REGION).verify_domain_identity(Domain="plaza.dev")
-        yield Outbox()
+        queue_url = boto3.client("sqs", region_name=REGION).create_queue(
+            QueueName="EmailQueue")["QueueUrl"]
+        monkeypatch.setenv("EMAIL_QUEUE_URL", queue_url)
+        config.reset_settings()
+        yield Outbox(queue_url)
     aws.reset()
     cache.reset()
     tokens.reset_keyset()

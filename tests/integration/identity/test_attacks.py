@@ -54,7 +54,8 @@ def test_the_genuine_token_passes_with_the_callers_context(api: Api) -> None:
     assert decision["isAuthorized"] is True
     assert decision["context"] == {"user_id": pair["user"]["id"], "role": "user",
                                    "device_id": PHONE,
-                                   "session_id": _claims(pair["access_token"])["sid"]}
+                                   "session_id": _claims(pair["access_token"])["sid"],
+                                   "email_verified": "false"}
 
 
 def test_alg_none_is_refused(api: Api) -> None:

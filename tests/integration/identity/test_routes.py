@@ -178,6 +178,7 @@ def test_forgot_is_202_for_anyone_and_reset_revokes_every_session(
     for email in ("alice@example.edu", "ghost@example.edu"):
         assert api.call("password_forgot", "POST", "/v1/auth/password/forgot",
                         body={"email": email}).status == 202
+    identity_env.deliver(identity_env.queued())
     assert identity_env.messages("ghost@example.edu") == []
     token = identity_env.last_token("alice@example.edu", "reset")
     new_password = "a brand new passphrase"
