@@ -1,0 +1,44 @@
+"""A query as search runs it: its words, stop words dropped, each with its synonyms."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from plaza.search import languages
+
+MAX_TERMS = 12
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    text: str  # normalised, as counted by insights
+    terms: list[list[str]]  # per term: the word first, then its synonyms (words or phrases)
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Every word of every variant: what a highlight marks."""
+        return frozenset(word for term in self.terms for variant in term
+                         for word in _WORD.findall(variant))
+
+    @property
+    def fuzzy_text(self) -> str:
+        return " ".join(term[0] for term in self.terms)
+
+
+def parse(q: str, lang: str | None = None) -> Parsed:
+    """Words of `q` (symbols are separators, never operators), minus the stop words of the
+    language(s) unless that would leave nothing, each with the synonyms the language lists."""
+    text = languages.normalise(q)
+    words = list(dict.fromkeys(_WORD.findall(text)))[:MAX_TERMS]
+    chosen = languages.chosen(lang)
+    stop = frozenset().union(*(each.stop_words for each in chosen))
+    kept = [word for word in words if word not in stop] or words
+    terms = []
+    for word in kept:
+        variants = [word]
+        for each in chosen:
+            variants += [other for other in each.synonyms.get(word, ()) if other not in variants]
+        terms.append(variants)
+    return Parsed(text, terms)

@@ -1,0 +1,175 @@
+"""Search SQL over the domain tables (migration 0040): generated tsvectors, trigrams, and every
+visibility rule in the WHERE clause, so a page holds only what its viewer may see and is full.
+
+A query is its terms' tsqueries ANDed (plaza_search_term: a word or any synonym, stemmed as
+English or Spanish, or as a prefix); when no row matches them, trigram similarity of the words
+finds the typos ("fuzzy"). Ordered by rank, then recency, then id: keyset pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from plaza.posts.repo import visible_to
+from plaza.search.cursor import Position
+from plaza.sql import not_hidden, post_columns
+from plaza.stores import db
+
+Row = dict[str, Any]
+COUNT_CAP = 1000
+_USER_NAMES = "plaza_unaccent(lower(u.username::text || ' ' || u.display_name))"
+_POST_TEXT = "plaza_unaccent(lower(p.text))"
+
+
+@dataclass
+class Match:
+    """The parsed query as SQL parameters, and the post filters."""
+
+    terms: list[list[str]]
+    fuzzy_text: str
+    viewer: str
+    author: str | None = None
+    hashtag: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def tsquery(self) -> str:
+        """`t0 && t1 && …` with each term's variants as a bound array: never tsquery syntax."""
+        parts = []
+        for number, variants in enumerate(self.terms):
+            self.params[f"t{number}"] = variants
+            parts.append(f"plaza_search_term(%(t{number})s::text[])")
+        return "(" + " && ".join(parts) + ")"
+
+    def base_params(self) -> dict[str, Any]:
+        return {**self.params, "viewer": self.viewer, "fuzzy": self.fuzzy_text,
+                "author": self.author, "hashtag": self.hashtag, "since": self.since,
+                "until": self.until}
+
+
+def _after(rank: str, at: str, key: str, position: Position | None, params: dict[str, Any],
+           key_type: str = "uuid") -> str:
+    if position is None:
+        return ""
+    params.update(after_rank=position.rank, after_at=position.at, after_key=position.key)
+    return (f" AND ({rank}, {at}, {key}) < (%(after_rank)s::float8, %(after_at)s,"
+            f" %(after_key)s::{key_type})")
+
+
+def _matching(match: Match, fuzzy: bool, tsv: str, text: str) -> tuple[str, str]:
+    """The rank and the condition: the words against `tsv`, or trigrams of them in `text`."""
+    if fuzzy:
+        return f"word_similarity(%(fuzzy)s, {text})::float8", f"%(fuzzy)s <%% {text}"
+    tsquery = match.tsquery()
+    return f"ts_rank_cd({tsv}, {tsquery})::float8", f"{tsv} @@ {tsquery}"
+
+
+def _page(select: str, source: str, order: str, after: str, params: dict[str, Any],
+          limit: int) -> tuple[list[Row], int]:
+    rows = db.fetch_all(f"SELECT {select} {source}{after} ORDER BY {order} LIMIT %(limit)s",  # noqa: S608
+                        {**params, "limit": limit + 1})
+    total = db.fetch_one(f"SELECT count(*) AS n FROM (SELECT 1 {source} LIMIT {COUNT_CAP}) c",  # noqa: S608
+                         params)
+    return rows, int(total["n"]) if total else 0
+
+
+# -- users ------------------------------------------------------------------------------------
+
+def users(match: Match, fuzzy: bool, position: Position | None, limit: int) -> tuple[list[Row], int]:
+    rank, matches = _matching(match, fuzzy, "u.search_tsv", _USER_NAMES)
+    params = match.base_params()
+    source = (f"FROM users u WHERE u.status = 'active' AND {matches}"  # noqa: S608
+              f" AND {not_hidden('u.id')}")
+    select = ("u.id::text AS id, u.username::text AS username, u.display_name, u.bio,"  # noqa: S608
+              " u.avatar_media_id, u.follower_count, u.following_count, u.created_at,"
+              " EXISTS (SELECT 1 FROM follows mf WHERE mf.follower_id = %(viewer)s"
+              " AND mf.followee_id = u.id) AS followed_by_me,"
+              " EXISTS (SELECT 1 FROM follows fm WHERE fm.follower_id = u.id"
+              f" AND fm.followee_id = %(viewer)s) AS follows_me, {rank} AS rank")
+    after = _after(rank, "u.created_at", "u.id", position, params)
+    return _page(select, source, "rank DESC, u.created_at DESC, u.id DESC", after, params, limit)
+
+
+# -- posts ------------------------------------------------------------------------------------
+
+def posts(match: Match, fuzzy: bool, position: Position | None, limit: int) -> tuple[list[Row], int]:
+    rank, matches = _matching(match, fuzzy, "p.search_tsv", _POST_TEXT)
+    params = match.base_params()
+    filters = ""
+    if match.author is not None:
+        filters += " AND u.username = %(author)s"
+    if match.hashtag is not None:
+        filters += " AND p.hashtags @> ARRAY[%(hashtag)s::text]"
+    if match.since is not None:
+        filters += " AND p.created_at >= %(since)s"
+    if match.until is not None:
+        filters += " AND p.created_at < %(until)s"
+    source = (f"FROM posts p JOIN users u ON u.id = p.author_id"  # noqa: S608
+              f" WHERE p.deleted_at IS NULL AND u.status = 'active' AND {matches}{filters}"
+              f" AND {visible_to('p')} AND {not_hidden('p.author_id')}")
+    select = f"{post_columns(viewer='%(viewer)s')}, {rank} AS rank"
+    after = _after(rank, "p.created_at", "p.id", position, params)
+    return _page(select, source, "rank DESC, p.created_at DESC, p.id DESC", after, params, limit)
+
+
+# -- hashtags ---------------------------------------------------------------------------------
+
+# A hashtag counts the live public posts of active authors that carry it; one with none is not
+# found, so a tag used only in followers-only posts never shows.
+_HASHTAG_USE = ("CROSS JOIN LATERAL (SELECT count(*) AS post_count, max(ph.created_at) AS last_used_at"
+                " FROM post_hashtags ph JOIN posts hp ON hp.id = ph.post_id"
+                " JOIN users ha ON ha.id = hp.author_id"
+                " WHERE ph.tag = h.tag AND hp.deleted_at IS NULL AND hp.visibility = 'public'"
+                " AND ha.status = 'active') use")
+_TAG_WORDS = "to_tsvector('simple', replace(h.tag, '_', ' '))"
+
+
+def hashtags(match: Match, fuzzy: bool, position: Position | None,
+             limit: int) -> tuple[list[Row], int]:
+    if fuzzy:
+        rank = "similarity(%(fuzzy)s, h.tag)::float8"
+        matches = "%(fuzzy)s %% h.tag"
+    else:
+        tsquery = match.tsquery()
+        rank = f"ts_rank_cd({_TAG_WORDS}, {tsquery})::float8"
+        matches = f"{_TAG_WORDS} @@ {tsquery}"
+    params = match.base_params()
+    source = f"FROM hashtags h {_HASHTAG_USE} WHERE {matches} AND use.post_count > 0"  # noqa: S608
+    select = f"h.tag, use.post_count, use.last_used_at, {rank} AS rank"
+    after = _after(rank, "use.last_used_at", "h.tag", position, params, "text")
+    return _page(select, source, "rank DESC, use.last_used_at DESC, h.tag DESC", after, params,
+                 limit)
+
+
+# -- suggestions ------------------------------------------------------------------------------
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def suggested_users(prefix: str, viewer: str, limit: int) -> list[Row]:
+    """Active users, not across a block, whose username or display name starts with `prefix`."""
+    return db.fetch_all(
+        "SELECT u.id::text AS id, u.username::text AS username FROM users u"  # noqa: S608
+        " WHERE u.status = 'active' AND (lower(u.username::text) LIKE %(prefix)s"
+        " OR plaza_unaccent(lower(u.display_name)) LIKE %(prefix)s)"
+        f" AND {not_hidden('u.id')}"
+        " ORDER BY lower(u.username::text) LIKE %(prefix)s DESC, u.follower_count DESC,"
+        " u.username LIMIT %(limit)s",
+        {"prefix": _like_prefix(prefix), "viewer": viewer, "limit": limit},
+    )
+
+
+def suggested_hashtags(prefix: str, limit: int) -> list[Row]:
+    """Hashtags starting with `prefix` that a live public post of an active author carries."""
+    return db.fetch_all(
+        "SELECT h.tag FROM hashtags h WHERE h.tag LIKE %(prefix)s AND EXISTS ("
+        " SELECT 1 FROM post_hashtags ph JOIN posts hp ON hp.id = ph.post_id"
+        " JOIN users ha ON ha.id = hp.author_id"
+        " WHERE ph.tag = h.tag AND hp.deleted_at IS NULL AND hp.visibility = 'public'"
+        " AND ha.status = 'active') ORDER BY h.tag LIMIT %(limit)s",
+        {"prefix": _like_prefix(prefix), "limit": limit},
+    )
