@@ -112,6 +112,9 @@ class Settings:
     # batches (`make bench`: ~40% faster than 1,000, whose 10 batches take three waves).
     fanout_follower_threshold: int = 10000
     fanout_batch_size: int = 2500
+    # The fan-out reconciler restarts an unfinished fan-out once its post is this old (seconds):
+    # younger ones may still be starting (plaza.feeds.reconcile).
+    fanout_reconcile_after_s: int = 60
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:

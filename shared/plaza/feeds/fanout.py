@@ -1,8 +1,9 @@
 """Fan-out on write: the rules of the post_fanout state machine's tasks.
 
 The machine plans batches of follower key ranges (plan_fanout), writes each in a bounded Map
-(write_batch) and plans again while followers remain. Apart from the read side (service.py) so
-the task functions load no pydantic: ~0.3 s less on their cold start, which a new post waits for.
+(write_batch), plans again while followers remain, and records the end (record_completed) for
+the reconciler (reconcile.py). Apart from the read side (service.py) so the task functions load
+no pydantic: ~0.3 s less on their cold start, which a new post waits for.
 """
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ class FanoutPlan(TypedDict):
     mentions: list[str]
     batches: list[FanoutBatch]
     next: str | None
+
+
+def execution_name(post_id: str, restart: int = 0) -> str:
+    """The name of a post's fan-out execution: post-<id> when the post is made, post-<id>-r<n>
+    for the reconciler's n-th restart (Step Functions never reuses a name)."""
+    return f"post-{post_id}" if restart == 0 else f"post-{post_id}-r{restart}"
 
 
 def _post_id(value: object) -> str:
@@ -90,3 +97,8 @@ def write_batch(post_id: object, batch: FanoutBatch) -> int:
     home_cache.forget_home_pages(followers)
     observability.count("FanoutRowsWritten", len(followers))
     return len(followers)
+
+
+def record_completed(post_id: object) -> None:
+    """The machine's last step: the post's fan-out (feeds, indexing, mentions) is done."""
+    repo.mark_fanout_completed(_post_id(post_id))

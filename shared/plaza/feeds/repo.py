@@ -84,6 +84,39 @@ def insert_batch(post_id: str, after: Key | None, upto: Key | None) -> list[str]
     return [row["user_id"] for row in rows]
 
 
+def mark_fanout_completed(post_id: str) -> None:
+    """Record that the post's fan-out ran to its end (a rerun records nothing new)."""
+    db.execute("UPDATE posts SET fanout_completed_at = now()"
+               " WHERE id = %s AND fanout_completed_at IS NULL", (post_id,))
+
+
+def unfinished_fanouts(older_than: dt.timedelta, newer_than: dt.timedelta,
+                       limit: int) -> list[Row]:
+    """Live posts of active authors, made between `newer_than` and `older_than` ago, whose
+    fan-out never completed: oldest first, with the restarts made so far.
+
+    Off posts_fanout_pending_idx, which holds only unfinished fan-outs of live posts.
+    """
+    return db.fetch_all(
+        "SELECT p.id::text AS post_id, p.author_id::text AS author_id,"
+        " p.fanout_restarts AS restarts FROM posts p JOIN users a ON a.id = p.author_id"
+        " WHERE p.fanout_completed_at IS NULL AND p.deleted_at IS NULL AND a.status = 'active'"
+        " AND p.created_at < now() - %(older)s AND p.created_at > now() - %(newer)s"
+        " ORDER BY p.created_at LIMIT %(limit)s",
+        {"older": older_than, "newer": newer_than, "limit": limit},
+    )
+
+
+def claim_fanout_restart(post_id: str, restarts: int) -> int | None:
+    """Count one more restart of an unfinished fan-out that has had `restarts`: the new count,
+    or None when it completed or another reconciler claimed this restart first."""
+    row = db.fetch_one(
+        "UPDATE posts SET fanout_restarts = fanout_restarts + 1 WHERE id = %s"
+        " AND fanout_restarts = %s AND fanout_completed_at IS NULL"
+        " RETURNING fanout_restarts", (post_id, restarts))
+    return None if row is None else int(row["fanout_restarts"])
+
+
 def home_page(viewer_id: str, threshold: int, limit: int, after: Key | None) -> list[Row]:
     """Up to `limit` posts of the viewer's home feed, newest first, strictly after `after`.
 
