@@ -12,13 +12,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from plaza.feeds import fanout, reconcile, repo
-from plaza.stores import aws, db
+from plaza.stores import db
 from tests.integration.feeds.conftest import FanOut, Graph
+from tests.support.step_functions import stand_in_fanout_machine
 
 
 @dataclass
@@ -47,17 +46,8 @@ def machine(graph: Graph, monkeypatch: pytest.MonkeyPatch,
             feed_settings: Callable[..., None]) -> Iterator[Machine]:
     """A post_fanout stand-in the reconciler talks to; posts count as unfinished at once."""
     feed_settings(fanout_reconcile_after_s=0)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    aws.reset()
-    with mock_aws():
-        client = boto3.client("stepfunctions")
-        arn = client.create_state_machine(
-            name="post-fanout", roleArn="arn:aws:iam::123456789012:role/sfn",
-            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
-        )["stateMachineArn"]
-        monkeypatch.setenv("POST_FANOUT_STATE_MACHINE_ARN", arn)
+    with stand_in_fanout_machine(monkeypatch) as (client, arn):
         yield Machine(client, arn)
-    aws.reset()
 
 
 def test_only_unfinished_fanouts_of_live_posts_within_the_horizon_are_restarted(

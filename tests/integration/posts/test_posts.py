@@ -10,8 +10,9 @@ from plaza import errors
 from plaza.posts import service
 from plaza.posts.models import PostEdit, PostIn
 from plaza.social import service as social
-from plaza.stores import aws, cache, db
+from plaza.stores import cache, db
 from tests.integration.posts.conftest import MakeUser
+from tests.support.step_functions import stand_in_fanout_machine
 
 
 def _post(author: str, text: str = "hello", **fields: object) -> str:
@@ -191,18 +192,7 @@ def test_create_starts_the_fanout_execution_named_after_the_post(
         make_user: MakeUser, monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
-    import boto3
-    from moto import mock_aws
-
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    aws.reset()
-    with mock_aws():
-        sfn = boto3.client("stepfunctions")
-        arn = sfn.create_state_machine(
-            name="fanout", roleArn="arn:aws:iam::123456789012:role/sfn",
-            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
-        )["stateMachineArn"]
-        monkeypatch.setenv("POST_FANOUT_STATE_MACHINE_ARN", arn)
+    with stand_in_fanout_machine(monkeypatch) as (sfn, arn):
         ann = make_user("ann")
         created = service.create_post(ann, PostIn(text="fan me out"), "key-1").post
         service.create_post(ann, PostIn(text="fan me out"), "key-1")  # a replay starts nothing new
@@ -211,7 +201,6 @@ def test_create_starts_the_fanout_execution_named_after_the_post(
         assert [e["name"] for e in executions] == [f"post-{created.id}"]
         described = sfn.describe_execution(executionArn=executions[0]["executionArn"])
         assert json.loads(described["input"]) == {"post_id": created.id, "author_id": ann}
-    aws.reset()
 
 
 def test_without_a_state_machine_the_fanout_is_skipped_with_a_log_line(
