@@ -3,14 +3,16 @@
 The endpoint comes from WEBSOCKET_MANAGEMENT_ENDPOINT (the stage URL over https); locally the
 local cloud serves the same API, so handlers run unchanged.
 
-Requests are signed by botocore's own SigV4 signer and sent by urllib3 (botocore's HTTP client,
-so the layer carries nothing new) over kept-alive connections. A boto3 client is not used: its
-request pipeline (parameter validation, the event hooks, response parsing) costs more per call
-than signing and sending the request. `post_to_connections` keeps many posts in flight from a
-small fixed set of threads, one per pooled connection, started once per container.
+Requests are signed by botocore's own SigV4 signer (plaza.stores.realtime_signer) and sent by
+libcurl through pycurl (plaza.stores.realtime_curl) over kept-alive connections. A boto3 client
+is not used: its request pipeline (parameter validation, the event hooks, response parsing)
+costs more per call than signing and sending the request, and so did urllib3's. Each libcurl
+handle holds one kept-alive connection; `post_to_connections` keeps many posts in flight from a
+small fixed set of threads, one per handle, started once per container (libcurl waits for the
+answers with the GIL released).
 
-botocore and urllib3 are imported on first use, for cold start: every function whose
-domain service may publish carries this module, and most of their invocations never post.
+botocore and pycurl are imported on first use, for cold start: every function whose domain
+service may publish carries this module, and most of their invocations never post.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 SERVICE = "execute-api"
@@ -44,8 +46,8 @@ class ManagementApi:
     """The @connections API of one WebSocket stage.
 
     Region and credentials default to botocore's (environment, config files, container role),
-    resolved on first use. `ca_certs` replaces the system's trusted CAs (a test's own
-    certificate); the certificate and the host name are checked either way.
+    resolved on first use. `ca_certs` replaces the CAs boto3 trusts (certifi's bundle) with a
+    test's own certificate; the certificate and the host name are checked either way.
     """
 
     def __init__(self, endpoint: str, region: str | None = None, credentials: Any = None, *,
@@ -56,16 +58,16 @@ class ManagementApi:
         self.scheme = parts.scheme
         self.host = parts.hostname or ""
         self.port = parts.port
-        self._origin = f"{parts.scheme}://{parts.netloc}"
-        self.base_url = self._origin + parts.path
+        self.base_url = f"{parts.scheme}://{parts.netloc}{parts.path}"
         self.base_path = parts.path
         self.max_in_flight = max_in_flight
         self._ca_certs = ca_certs
         self._timeouts = (connect_timeout, read_timeout)
         self._region = region
         self._credentials = credentials
-        self._signer: Any = None  # SigV4Auth for the current frozen credentials
-        self._pool: Any = None
+        self._signer: Any = None  # ConnectionsSigner for the current frozen credentials
+        self._exchanges: list[Any] = []  # every libcurl handle made, idle or lent
+        self._idle: list[Any] = []
         self._workers: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
@@ -74,15 +76,15 @@ class ManagementApi:
     @property
     def connections_opened(self) -> int:
         """How many connections this client has opened so far (kept-alive ones are reused)."""
-        return self._pool.num_connections if self._pool is not None else 0
+        return sum(exchange.connections_opened for exchange in self._exchanges)
 
     def post_to_connection(self, connection_id: str, data: bytes) -> None:
-        error = self._call("POST", connection_id, data)
+        error = self._call_once("POST", connection_id, data)
         if error is not None:
             raise error
 
     def delete_connection(self, connection_id: str) -> None:
-        error = self._call("DELETE", connection_id, b"")
+        error = self._call_once("DELETE", connection_id, b"")
         if error is not None:
             raise error
 
@@ -102,72 +104,59 @@ class ManagementApi:
     def _post_each(self, waiting: deque[tuple[str, bytes]]) -> list[tuple[str, Exception]]:
         """Take posts off `waiting` (shared by every lane) until none is left."""
         failures: list[tuple[str, Exception]] = []
-        while True:
-            try:
-                connection_id, data = waiting.popleft()
-            except IndexError:
-                return failures
-            try:
-                error = self._call("POST", connection_id, data)
-            except Exception as unexpected:  # noqa: BLE001 - no credentials, say: this post fails
-                error = unexpected
-            if error is not None:
-                failures.append((connection_id, error))
+        exchange = self._lend()
+        try:
+            while True:
+                try:
+                    connection_id, data = waiting.popleft()
+                except IndexError:
+                    return failures
+                try:
+                    error = self._call(exchange, "POST", connection_id, data)
+                except Exception as unexpected:  # noqa: BLE001 - no credentials, say: this post fails
+                    error = unexpected
+                if error is not None:
+                    failures.append((connection_id, error))
+        finally:
+            self._idle.append(exchange)
 
     # ------------------------------------------------------------ one call
 
-    def _call(self, method: str, connection_id: str, data: bytes) -> Exception | None:
-        """Send the call, again after throttling, a 5xx or a lost connection; what it failed
-        with (ConnectionGone for 410), None when it succeeded."""
-        from urllib3.exceptions import HTTPError, ProtocolError  # cold start: see the top
+    def _call_once(self, method: str, connection_id: str, data: bytes) -> Exception | None:
+        exchange = self._lend()
+        try:
+            return self._call(exchange, method, connection_id, data)
+        finally:
+            self._idle.append(exchange)
 
-        path = f"{self.base_path}/@connections/{quote(connection_id, safe='')}"
+    def _call(self, exchange: Any, method: str, connection_id: str,
+              data: bytes) -> Exception | None:
+        """Send the call, again after throttling, a 5xx or no answer; what it failed with
+        (ConnectionGone for 410), None when it succeeded. A request lost with a kept-alive
+        connection the server had closed libcurl sends again itself, at once."""
+        from plaza.stores.realtime_curl import ExchangeFailed  # cold start: see the top
+
+        url = f"{self.base_url}/@connections/{quote(connection_id, safe='')}"
         operation = "PostToConnection" if method == "POST" else "DeleteConnection"
         error: Exception | None = None
-        at_once = False
         for attempt in range(ATTEMPTS):
-            if attempt and not at_once:
+            if attempt:
                 time.sleep(0.05 * 2 ** (attempt - 1))
             # Signed per attempt: the signature carries the time.
-            headers = self._signed_headers(method, path, data)
+            headers = self._current_signer().headers(method, url, data)
             try:
-                status, error_type, body = self._exchange(method, path, data, headers)
-            except (HTTPError, OSError) as failure:
-                error = _endpoint_error(self.base_url, failure)
-                # Mostly a kept-alive connection the server has since closed: a new one at once.
-                at_once = isinstance(failure, ProtocolError) and not at_once
+                status, error_type, body = exchange.send(method, url, headers, data)
+            except ExchangeFailed as failure:
+                error = _endpoint_error(self.base_url, failure.error, failure.timed_out)
                 continue
             if status < 300:
                 return None
             if status == 410:
                 return ConnectionGone(connection_id)
-            error, at_once = _client_error(status, error_type, body, operation), False
+            error = _client_error(status, error_type, body, operation)
             if status not in _RETRY_STATUSES:
                 return error
         return error
-
-    def _signed_headers(self, method: str, path: str, data: bytes) -> dict[str, str]:
-        from botocore.awsrequest import AWSRequest  # cold start: see the top
-
-        request = AWSRequest(method=method, url=self._origin + path, data=data,
-                             headers={"User-Agent": _USER_AGENT})
-        self._current_signer().add_auth(request)
-        return dict(request.headers.items())
-
-    def _exchange(self, method: str, path: str, data: bytes,
-                  headers: dict[str, str]) -> tuple[int, str | None, bytes]:
-        """Status, x-amzn-errortype and at most MAX_ANSWER_BYTES of the body."""
-        response = self._connection_pool().urlopen(
-            method, path, body=data if method == "POST" else None, headers=headers,
-            retries=False, redirect=False, preload_content=False, decode_content=False)
-        try:
-            body = response.read(MAX_ANSWER_BYTES + 1, decode_content=False)
-            if len(body) > MAX_ANSWER_BYTES:
-                body = body[:MAX_ANSWER_BYTES]
-                response.close()  # the rest stays unread: this connection cannot be reused
-            return response.status, response.headers.get("x-amzn-errortype"), body
-        finally:
-            response.release_conn()
 
     # ------------------------------------------------------------ per container
 
@@ -177,32 +166,26 @@ class ManagementApi:
         frozen = self._resolved_credentials().get_frozen_credentials()
         signer = self._signer
         if signer is None or signer.credentials != frozen:
-            from botocore.auth import SigV4Auth  # cold start: see the top
+            from plaza.stores.realtime_signer import ConnectionsSigner  # cold start: see the top
 
-            signer = self._signer = SigV4Auth(frozen, SERVICE, self._resolved_region())
+            signer = self._signer = ConnectionsSigner(frozen, SERVICE, self._resolved_region(),
+                                                      self.base_url)
         return signer
 
-    def _connection_pool(self) -> Any:
-        pool = self._pool
-        if pool is None:
-            with self._lock:
-                if self._pool is None:
-                    self._pool = self._new_pool()
-                pool = self._pool
-        return pool
+    def _lend(self) -> Any:
+        """An idle libcurl handle (its connection kept alive), else a new one."""
+        try:
+            return self._idle.pop()
+        except IndexError:
+            pass
+        from plaza.stores.realtime_curl import Exchange  # cold start: see the top
 
-    def _new_pool(self) -> Any:
-        import urllib3  # cold start: see the top
-
-        options: dict[str, Any] = {
-            "maxsize": self.max_in_flight, "retries": False,
-            "timeout": urllib3.Timeout(connect=self._timeouts[0], read=self._timeouts[1])}
-        if self.scheme != "https":
-            return urllib3.HTTPConnectionPool(self.host, self.port or 80, **options)
-        # The certificate must chain to a trusted CA (the system's unless ca_certs) and name the
-        # host; urllib3 checks both, on every version botocore allows.
-        return urllib3.HTTPSConnectionPool(self.host, self.port or 443, cert_reqs="CERT_REQUIRED",
-                                           ca_certs=self._ca_certs, **options)
+        exchange = Exchange(user_agent=_USER_AGENT, connect_timeout=self._timeouts[0],
+                            read_timeout=self._timeouts[1], max_answer_bytes=MAX_ANSWER_BYTES,
+                            ca_certs=self._ca_certs or _trusted_cas())
+        with self._lock:
+            self._exchanges.append(exchange)
+        return exchange
 
     def _thread_pool(self) -> ThreadPoolExecutor:
         with self._lock:
@@ -223,12 +206,12 @@ class ManagementApi:
 
     def close(self) -> None:
         with self._lock:
-            pool, self._pool = self._pool, None
             workers, self._workers = self._workers, None
+            exchanges, self._exchanges, self._idle = self._exchanges, [], []
         if workers is not None:
             workers.shutdown(wait=True)
-        if pool is not None:
-            pool.close()
+        for exchange in exchanges:
+            exchange.close()
 
 
 def default_credentials() -> Any:
@@ -276,17 +259,24 @@ def _client_error(status: int, error_type: str | None, body: bytes, operation: s
     return ClientError(response, operation)
 
 
-def _endpoint_error(url: str, error: Exception) -> Exception:
-    """The botocore exception boto3 raised for the same failure to get an answer."""
+def _endpoint_error(url: str, error: Exception,
+                    timed_out: Literal["connect", "read"] | None = None) -> Exception:
+    """The botocore exception boto3 raised for the same failure to get an answer: a timeout
+    waiting to connect or for the answer, else no connection (refused, unreachable, TLS)."""
     from botocore import exceptions  # cold start: see the top
-    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 
-    if isinstance(error, ReadTimeoutError):
+    if timed_out == "read":
         return exceptions.ReadTimeoutError(endpoint_url=url, error=error)
-    # urllib3's NewConnectionError (refused, unreachable) is a ConnectTimeoutError too.
-    if isinstance(error, ConnectTimeoutError) and not isinstance(error, NewConnectionError):
+    if timed_out == "connect":
         return exceptions.ConnectTimeoutError(endpoint_url=url, error=error)
     return exceptions.EndpointConnectionError(endpoint_url=url, error=error)
+
+
+def _trusted_cas() -> str:
+    """The CA bundle boto3 verifies AWS endpoints with (certifi's, else botocore's own)."""
+    from botocore.httpsession import get_cert_path  # cold start: see the top
+
+    return str(get_cert_path(True))
 
 
 _api: ManagementApi | None = None

@@ -165,7 +165,8 @@ def test_a_post_lost_with_a_kept_alive_connection_is_sent_again_on_a_new_one(
         api: Start) -> None:
     # The server reads the second request and closes without answering, as one whose idle
     # timeout struck just as the request arrived.
-    client, server = api([(OK, False), (NO_ANSWER, True), (OK, False), (OK, False)])
+    client, server = api([(OK, False), (NO_ANSWER, True), (OK, False), (OK, False)],
+                         connect_timeout=0.2, read_timeout=0.5)
     assert client.post_to_connections([("a", b"1"), ("b", b"2")], parallel=1) == []
     assert client.post_to_connections([("c", b"3")], parallel=1) == []
 
@@ -193,7 +194,7 @@ def test_an_answer_longer_than_the_bound_is_cut_and_its_connection_dropped(
 
 
 def test_a_server_that_never_answers_fails_the_post_after_every_attempt(api: Start) -> None:
-    client, server = api([(NO_ANSWER, True)] * 3, read_timeout=0.2)
+    client, server = api([(NO_ANSWER, True)] * 3, connect_timeout=0.2, read_timeout=0.2)
     with pytest.raises(ReadTimeoutError):
         client.post_to_connection("a", b"1")
 
