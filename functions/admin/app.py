@@ -22,9 +22,13 @@ from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 from starlette.exceptions import HTTPException
 
 from plaza import budget, errors, http, observability, ratelimit
-from plaza.admin import service
-from plaza.admin.models import AdminUserEnvelope, AdminUserPage, RoleIn, UserQuery
+from plaza.admin import resolutions, service
+from plaza.admin.models import AdminUserEnvelope, AdminUserPage, ReasonIn, RoleIn, UserQuery
+from plaza.audit import service as audit
+from plaza.audit.models import AuditPage, AuditQuery
 from plaza.identity.gateway import Caller, caller, require_role
+from plaza.moderation import service as moderation
+from plaza.moderation.models import QueuePage, QueueQuery, Resolution, ResolveIn
 
 app = FastAPI(title="Plaza admin", openapi_url=None, docs_url=None, redoc_url=None)
 
@@ -94,18 +98,38 @@ async def get_user(who: Moderator, user_id: UUID) -> AdminUserEnvelope:
 
 
 @app.post("/v1/admin/users/{user_id}/suspend")
-async def suspend(who: Moderator, user_id: UUID) -> AdminUserEnvelope:
-    return AdminUserEnvelope(user=service.suspend(who, str(user_id)))
+async def suspend(who: Moderator, user_id: UUID, body: ReasonIn | None = None) -> AdminUserEnvelope:
+    return AdminUserEnvelope(user=service.suspend(who, str(user_id), _reason(body)))
 
 
 @app.post("/v1/admin/users/{user_id}/reinstate")
-async def reinstate(who: Moderator, user_id: UUID) -> AdminUserEnvelope:
-    return AdminUserEnvelope(user=service.reinstate(who, str(user_id)))
+async def reinstate(who: Moderator, user_id: UUID,
+                    body: ReasonIn | None = None) -> AdminUserEnvelope:
+    return AdminUserEnvelope(user=service.reinstate(who, str(user_id), _reason(body)))
 
 
 @app.put("/v1/admin/users/{user_id}/role")
 async def set_role(who: Admin, user_id: UUID, body: RoleIn) -> AdminUserEnvelope:
-    return AdminUserEnvelope(user=service.set_role(who, str(user_id), body.role))
+    return AdminUserEnvelope(user=service.set_role(who, str(user_id), body.role, body.reason))
+
+
+def _reason(body: ReasonIn | None) -> str | None:
+    return body.reason if body else None
+
+
+@app.get("/v1/admin/reports")
+async def report_queue(who: Moderator, query: Annotated[QueueQuery, Query()]) -> QueuePage:
+    return moderation.queue_page(who, query)
+
+
+@app.post("/v1/admin/reports/{report_id}/resolve")
+async def resolve_report(who: Moderator, report_id: UUID, body: ResolveIn) -> Resolution:
+    return resolutions.resolve(who, str(report_id), body)
+
+
+@app.get("/v1/admin/audit")
+async def audit_log(who: Admin, query: Annotated[AuditQuery, Query()]) -> AuditPage:
+    return audit.audit_page(who, query)
 
 
 # Problems are text too: Mangum would base64 a content type it does not know.

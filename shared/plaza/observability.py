@@ -45,6 +45,11 @@ def bind_request(request_id: str | None, lambda_request_id: str | None = None) -
         _logger.set_correlation_id(_correlation_id)
 
 
+def request_id() -> str | None:
+    """The request id bound to this invocation (the audit log records it), None outside one."""
+    return _correlation_id
+
+
 def log_info(message: str, **fields: Any) -> None:
     logger().info(message, extra=_plain(fields))
 

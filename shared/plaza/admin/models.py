@@ -25,11 +25,23 @@ class UserQuery(BaseModel):
                                description="next_cursor of the previous page, as given")
 
 
+Reason = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(clean_text)]
+
+
 class RoleIn(BaseModel):
     # strict: "role": 1 is a type error, not a silently coerced role.
     model_config = ConfigDict(extra="forbid", strict=True)
 
     role: Role
+    reason: Reason | None = Field(None, description="why, for the audit log")
+
+
+class ReasonIn(BaseModel):
+    """The optional body of a suspension or reinstatement: why, for the audit log."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason | None = None
 
 
 class AdminUserOut(UserOut):

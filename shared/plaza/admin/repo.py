@@ -12,7 +12,7 @@ Row = dict[str, Any]
 
 _ADMIN_COLUMNS = (
     f"{USER_COLUMNS}, (SELECT count(*) FROM sessions s WHERE s.user_id = u.id"  # noqa: S608
-    " AND s.revoked_at IS NULL AND s.expires_at > now())::int AS live_sessions"
+    " AND s.revoked_at IS NULL AND s.expires_at > now())::int AS live_sessions, u.banned_at"
 )
 
 
@@ -57,3 +57,9 @@ def user_detail(user_id: str) -> Row | None:
 def set_role(user_id: str, role: str) -> bool:
     return db.execute("UPDATE users SET role = %s, updated_at = now() WHERE id = %s",
                       (role, user_id)) == 1
+
+
+def set_banned(user_id: str, banned: bool) -> None:
+    """Mark a ban (a suspension only an admin lifts), or lift it."""
+    db.execute("UPDATE users SET banned_at = CASE WHEN %s THEN COALESCE(banned_at, now()) END,"
+               " updated_at = now() WHERE id = %s", (banned, user_id))

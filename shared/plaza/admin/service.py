@@ -1,7 +1,8 @@
-"""Moderation rules: who may list, suspend, reinstate and re-role whom.
+"""Moderation rules: who may list, suspend, ban, reinstate and re-role whom.
 
 Every function checks the actor's role itself, whatever the route in front of it checked.
-Moderators act on users ranked below them; only admins change roles, and never their own.
+Moderators act on users ranked below them; only admins change roles, and never their own, and
+only admins lift a ban. Each action writes its audit record in its own transaction.
 Suspending or demoting someone revokes their sessions: refresh tokens stop working and the
 authorizer refuses their access tokens, so no token outlives the decision by more than the
 authorizer's cache (60 s); their open sockets close at once and refuse every frame meanwhile.
@@ -17,6 +18,7 @@ import plaza.notifications.sessions  # noqa: F401
 from plaza import errors, observability
 from plaza.admin import repo
 from plaza.admin.models import AdminUserOut, AdminUserPage, UserQuery
+from plaza.audit import service as audit
 from plaza.identity import repo as identity_repo
 from plaza.identity import service as identity_service
 from plaza.identity import session_endings
@@ -56,31 +58,51 @@ def get_user(actor: Caller, user_id: str) -> AdminUserOut:
     return _admin_user(row)
 
 
-def suspend(actor: Caller, user_id: str) -> AdminUserOut:
-    """Suspend the account and revoke every session it has (idempotent)."""
+def suspend(actor: Caller, user_id: str, reason: str | None = None,
+            ban: bool = False) -> AdminUserOut:
+    """Suspend (or ban: a suspension only an admin lifts) the account and revoke every session
+    it has (idempotent)."""
     require_role(actor, "moderator")
     target = _target(user_id)
     _outranks(actor, target)
     with db.transaction():
         identity_service.set_user_status(actor, user_id, "suspended")
+        if ban:
+            repo.set_banned(user_id, True)
         revoked = identity_repo.revoke_user_sessions(user_id, "suspended")
+        audit.record(actor, "user.ban" if ban else "user.suspend", "user", user_id, reason=reason,
+                     before=_standing(target),
+                     after={"status": "suspended", "banned": ban or target["banned_at"] is not None,
+                            "sessions_revoked": len(revoked)})
     session_endings.sessions_ended(user_id, revoked, "suspended")
-    observability.log_info("user suspended", user_id=user_id, by=actor.user_id,
-                           sessions_revoked=len(revoked))
-    observability.count("UserSuspended")
+    observability.log_info("user banned" if ban else "user suspended", user_id=user_id,
+                           by=actor.user_id, sessions_revoked=len(revoked))
+    observability.count("UserBanned" if ban else "UserSuspended")
     return get_user(actor, user_id)
 
 
-def reinstate(actor: Caller, user_id: str) -> AdminUserOut:
-    """Make a suspended account active again; its owner logs in anew (idempotent)."""
+def reinstate(actor: Caller, user_id: str, reason: str | None = None) -> AdminUserOut:
+    """Make a suspended account active again; its owner logs in anew (idempotent). Lifting a
+    ban takes an admin."""
     require_role(actor, "moderator")
-    _outranks(actor, _target(user_id))
-    identity_service.set_user_status(actor, user_id, "active")
+    target = _target(user_id)
+    _outranks(actor, target)
+    if target["banned_at"] is not None:
+        require_role(actor, "admin")
+    with db.transaction():
+        identity_service.set_user_status(actor, user_id, "active")
+        repo.set_banned(user_id, False)
+        audit.record(actor, "user.reinstate", "user", user_id, reason=reason,
+                     before=_standing(target), after={"status": "active", "banned": False})
     observability.log_info("user reinstated", user_id=user_id, by=actor.user_id)
     return get_user(actor, user_id)
 
 
-def set_role(actor: Caller, user_id: str, role: str) -> AdminUserOut:
+def _standing(row: dict[str, Any]) -> dict[str, Any]:
+    return {"status": row["status"], "banned": row["banned_at"] is not None}
+
+
+def set_role(actor: Caller, user_id: str, role: str, reason: str | None = None) -> AdminUserOut:
     """Give an account a role (admins only). A demotion revokes the account's sessions, since
     its access tokens still carry the old role; a promotion shows in the next refreshed token."""
     require_role(actor, "admin")
@@ -93,6 +115,9 @@ def set_role(actor: Caller, user_id: str, role: str) -> AdminUserOut:
             repo.set_role(user_id, role)
             if ROLE_RANK[role] < ROLE_RANK[target["role"]]:
                 revoked = identity_repo.revoke_user_sessions(user_id, "role_changed")
+            audit.record(actor, "user.role", "user", user_id, reason=reason,
+                         before={"role": target["role"]},
+                         after={"role": role, "sessions_revoked": len(revoked)})
         session_endings.sessions_ended(user_id, revoked, "role_changed")
         observability.log_info("role changed", user_id=user_id, by=actor.user_id,
                                old=target["role"], new=role)

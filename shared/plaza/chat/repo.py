@@ -76,7 +76,11 @@ def conversation(conversation_id: str) -> Row | None:
 
 
 _MESSAGE = ("m.id::text AS id, m.conversation_id::text AS conversation_id, m.seq,"
-            " m.sender_id::text AS sender_id, m.client_msg_id, m.text, m.created_at")
+            " m.sender_id::text AS sender_id, m.client_msg_id,"
+            # Moderation hides a message in history rather than deleting it (migration 0050).
+            " CASE m.moderation WHEN 'removed' THEN 'removed by moderation'"
+            " WHEN 'hidden' THEN 'hidden pending moderation review' ELSE m.text END AS text,"
+            " m.created_at")
 
 
 def message_by_client_id(conversation_id: str, sender_id: str, client_msg_id: str) -> Row | None:

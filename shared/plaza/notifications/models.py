@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Kind = Literal["follow", "like", "comment", "mention", "message"]
-KINDS: tuple[str, ...] = ("follow", "like", "comment", "mention", "message")
+# "moderation": the outcome of a report, for its reporter and the reported content's author.
+Kind = Literal["follow", "like", "comment", "mention", "message", "moderation"]
+KINDS: tuple[str, ...] = ("follow", "like", "comment", "mention", "message", "moderation")
 MAX_READ_IDS = 100
 
 
@@ -59,6 +60,7 @@ class Preferences(BaseModel):
     comment: bool = True
     mention: bool = True
     message: bool = True
+    moderation: bool = True
 
 
 class PreferencesIn(BaseModel):
@@ -71,6 +73,7 @@ class PreferencesIn(BaseModel):
     comment: bool | None = None
     mention: bool | None = None
     message: bool | None = None
+    moderation: bool | None = None
 
 
 class PushTokenIn(BaseModel):

@@ -39,6 +39,8 @@ _TEXT = {
     "comment": "{actor} commented on your post",
     "mention": "{actor} mentioned you",
     "message": "{actor} sent you a message",
+    # No {actor}: moderators act for Plaza, not in their own name.
+    "moderation": "Plaza moderation: an update on a report or on your content",
 }
 
 
