@@ -173,3 +173,38 @@ def suggested_hashtags(prefix: str, limit: int) -> list[Row]:
         " AND ha.status = 'active') ORDER BY h.tag LIMIT %(limit)s",
         {"prefix": _like_prefix(prefix), "limit": limit},
     )
+
+
+# -- Meilisearch documents --------------------------------------------------------------------
+
+def claim_version(index: str, key: str) -> int:
+    """Lock the document's version row for this transaction and advance it: microseconds now."""
+    row = db.fetch_one(
+        "INSERT INTO search_sync_versions (index_name, doc_id, version)"
+        " VALUES (%s, %s, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)"
+        " ON CONFLICT (index_name, doc_id) DO UPDATE SET version = GREATEST("
+        " search_sync_versions.version + 1, EXCLUDED.version) RETURNING version",
+        (index, key))
+    assert row is not None
+    return int(row["version"])
+
+
+_DOCUMENTS = {
+    "post": ("SELECT p.id::text AS id, p.author_id::text AS author_id,"
+             " u.username::text AS author_username, p.text, p.hashtags, p.visibility,"
+             " p.like_count, p.comment_count, p.created_at::text AS created_at,"
+             " extract(epoch FROM p.created_at)::float8 AS created_at_ts"
+             " FROM posts p JOIN users u ON u.id = p.author_id"
+             " WHERE p.id = %s AND p.deleted_at IS NULL AND u.status = 'active'"),
+    "user": ("SELECT u.id::text AS id, u.username::text AS username, u.display_name, u.bio,"
+             " u.avatar_media_id, u.follower_count, u.created_at::text AS created_at"
+             " FROM users u WHERE u.id = %s AND u.status = 'active'"),
+    "hashtag": ("SELECT h.tag, use.post_count, use.last_used_at::text AS last_used_at,"  # noqa: S608
+                " extract(epoch FROM use.last_used_at)::float8 AS last_used_at_ts"
+                f" FROM hashtags h {_HASHTAG_USE} WHERE h.tag = %s AND use.post_count > 0"),
+}
+
+
+def document(kind: str, subject: str) -> Row | None:
+    """The document Meilisearch keeps for a post, user or hashtag; None when gone or hidden."""
+    return db.fetch_one(_DOCUMENTS[kind], (subject,))

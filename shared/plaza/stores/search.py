@@ -291,6 +291,27 @@ def ping() -> str:
     return backend().ping()
 
 
+def meilisearch_configured() -> bool:
+    return backend().meili is not None
+
+
+def index_in_meilisearch(index: str, docs: Sequence[Mapping[str, Any]]) -> None:
+    """Upsert documents kept only in Meilisearch (their Postgres copy is the domain's own tables);
+    a failure raises, so the caller's event is retried rather than lost."""
+    _check_index(index)
+    meili = backend().meili
+    if meili is not None and docs:
+        meili.index_documents(index, [dict(doc) for doc in docs])
+
+
+def delete_from_meilisearch(index: str, ids: Iterable[str]) -> None:
+    _check_index(index)
+    meili = backend().meili
+    ids = [str(doc_id) for doc_id in ids]
+    if meili is not None and ids:
+        meili.delete_documents(index, ids)
+
+
 def reset() -> None:
     """Forget the backend and its cooldown (tests change settings between cases)."""
     global _search
