@@ -41,7 +41,8 @@ MANAGE_CONNECTIONS = {
 # The module through which a function uses each grant (any path to it will do).
 CONNECTIONS_CLIENT = "plaza.stores.realtime"
 QUEUE_CLIENTS = {"NotificationsQueue": "plaza.notifications.producer",
-                 "BroadcastQueue": "plaza.realtime.delivery"}
+                 "BroadcastQueue": "plaza.realtime.delivery",
+                 "EmailQueue": "plaza.identity.email_queue"}
 
 
 @cache
@@ -155,6 +156,7 @@ def test_the_producers_send_to_their_queues() -> None:
     assert _queues_sent_to("UsersFollowFunction") == {"NotificationsQueue"}
     assert _queues_sent_to("PostsLikeFunction") == {"NotificationsQueue", "BroadcastQueue"}
     assert _queues_sent_to("PostsGetFunction") == set()
+    assert _queues_sent_to("AuthPasswordForgotFunction") == {"EmailQueue"}
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
