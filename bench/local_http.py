@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -29,6 +30,9 @@ WS_ROUND_TRIPS = 1000
 GOAL_CONSOLE_EVENT_MS = 2000.0
 CONSOLE_EVENTS = 50
 HEALTH_FUNCTION = "HealthLiveFunction"  # the main template's GET /health
+# Signing out closes that session's open sockets; a stolen device must not stay connected for long.
+GOAL_LOGOUT_CLOSE_MS = 1000.0
+LOGOUT_RUNS = 5  # each (and a warm-up) logs in once more: auth allows 10 a minute per IP
 
 
 class KeepAliveClient:
@@ -202,14 +206,48 @@ def console_event_ms(http_port: int, count: int = CONSOLE_EVENTS) -> list[float]
     return samples
 
 
-def websocket_url(ws_port: int, http_port: int) -> str:
+def logout_close_ms(ws_port: int, http_port: int, runs: int = LOGOUT_RUNS) -> list[float]:
+    """POST /v1/auth/logout sent -> the session's open socket closed by the gateway (after one
+    untimed run that pays the functions' cold starts)."""
+    import httpx
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    from localcloud import demo
+
+    stage = websocket_api().stage
+    samples = []
+    with httpx.Client(base_url=f"http://127.0.0.1:{http_port}", timeout=30) as http:
+        for run in range(runs + 1):
+            device = f"bench-logout-{run:04d}"
+            login = http.post("/v1/auth/login", headers={"x-device-id": device}, json={
+                "username": demo.ACCOUNTS[0]["username"], "password": demo.PASSWORD})
+            login.raise_for_status()
+            token = login.json()["access_token"]
+            url = f"ws://127.0.0.1:{ws_port}/{stage}?token={token}&device_id={device}"
+            with connect(url, open_timeout=30) as socket:
+                started = time.perf_counter()
+                http.post("/v1/auth/logout", headers={
+                    "authorization": f"Bearer {token}", "x-device-id": device}).raise_for_status()
+                try:
+                    while True:
+                        socket.recv(timeout=30)
+                except ConnectionClosed:
+                    samples.append((time.perf_counter() - started) * 1000)
+    return samples[1:]
+
+
+def websocket_api() -> Any:
     from localcloud.template import load_stack
 
-    stack = load_stack(ROOT / "template.yaml")
-    stage = next(iter(stack.websocket_apis.values())).stage
-    connect_route = next(iter(stack.websocket_apis.values())).routes.get("$connect")
+    return next(iter(load_stack(ROOT / "template.yaml").websocket_apis.values()))
+
+
+def websocket_url(ws_port: int, http_port: int) -> str:
+    api = websocket_api()
+    connect_route = api.routes.get("$connect")
     query = websocket_query(http_port) if connect_route and connect_route.authorizer else ""
-    return f"ws://127.0.0.1:{ws_port}/{stage}" + (f"?{query}" if query else "")
+    return f"ws://127.0.0.1:{ws_port}/{api.stage}" + (f"?{query}" if query else "")
 
 
 def local_cloud_rows() -> list[dict[str, Any]]:
@@ -247,6 +285,7 @@ def local_cloud_rows() -> list[dict[str, Any]]:
         p50, p99 = measure("127.0.0.1", http_port)
         ws_p50, ws_p99 = websocket_round_trips(websocket_url(ws_port, http_port))
         console = sorted(console_event_ms(http_port))
+        logout = statistics.median(logout_close_ms(ws_port, http_port))
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -274,6 +313,10 @@ def local_cloud_rows() -> list[dict[str, Any]]:
          "ok": console[int(len(console) * 0.99)] <= GOAL_CONSOLE_EVENT_MS,
          "note": f"p99 {console[int(len(console) * 0.99)]:.2f} ms over {len(console)}; "
                  "the page renders what this stream sends"},
+        {"name": "local cloud sign-out -> the session's socket closed (median)",
+         "value": round(logout, 1), "unit": "ms", "goal": f"<= {GOAL_LOGOUT_CLOSE_MS:g} ms",
+         "ok": logout <= GOAL_LOGOUT_CLOSE_MS, "runs": LOGOUT_RUNS,
+         "note": "POST /v1/auth/logout -> the gateway closes the socket of that session"},
         {"name": "python -m localcloud start to ready", "value": round(ready_ms), "unit": "ms",
          "note": "starts the embedded Postgres and Redis, migrates, seeds the demo accounts"},
     ]
