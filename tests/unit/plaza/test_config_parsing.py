@@ -28,3 +28,9 @@ def test_a_value_outside_the_choices_is_refused() -> None:
 
 def test_plain_secret_settings_pass_through_unresolved() -> None:
     assert Settings.from_environ({"REDIS_URL": "redis://h:6379/0"}).redis_url == "redis://h:6379/0"
+
+
+@pytest.mark.parametrize(("raw", "value"), [("true", True), ("TRUE", True), ("1", True),
+                                            ("false", False), ("0", False), ("", False)])
+def test_booleans_read_true_or_false(raw: str, value: bool) -> None:
+    assert Settings.from_environ({"REQUIRE_VERIFIED_EMAIL": raw}).require_verified_email is value
