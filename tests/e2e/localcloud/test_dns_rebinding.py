@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from localcloud.embedded import EmbeddedStores
 from tests.support.local_cloud import RunningCloud, running_local_cloud
+from tests.support.polling import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -91,6 +93,16 @@ def _socket_as(cloud: RunningCloud, host: str) -> ClientConnection:
                    open_timeout=15)
 
 
+def _connections(cloud: RunningCloud, count: int) -> list[dict[str, Any]]:
+    """The open connections, once there are `count`: the gateway registers one right after
+    answering its handshake, and forgets a closed one right after the close."""
+    def listed() -> list[dict[str, Any]] | None:
+        connections: list[dict[str, Any]] = cloud.cloud.status["connections"]()
+        return connections if len(connections) == count else None
+
+    return eventually(listed)
+
+
 def _invocations(cloud: RunningCloud) -> int:
     return len(cloud.cloud.recorder.recent("invocation"))
 
@@ -132,14 +144,14 @@ def test_the_websocket_api_refuses_a_handshake_with_a_foreign_host(cloud: Runnin
     assert cloud.cloud.status["connections"]() == []
     for host in _loopback_hosts(port):
         with _socket_as(cloud, host):
-            assert len(cloud.cloud.status["connections"]()) == 1
+            assert len(_connections(cloud, 1)) == 1
 
 
 def test_connections_management_refuses_a_foreign_host(cloud: RunningCloud) -> None:
     port = _port(cloud.websocket_url)
     with _socket_as(cloud, f"localhost:{port}") as client, \
             httpx.Client(base_url=cloud.websocket_url, timeout=10) as management:
-        [connection] = cloud.cloud.status["connections"]()
+        [connection] = _connections(cloud, 1)
         path = f"/test/@connections/{connection['id']}"
         for host in FOREIGN:
             foreign = {"Host": host.format(port=port)}
