@@ -210,6 +210,18 @@ ROUTES: dict[str, RouteDoc] = {
         "Hashtags by time-decayed engagement over the last 24 h (half-life 3 h), best first",
         "trending", query="plaza.trending.models:HashtagQuery",
         responses={200: "plaza.trending.models:HashtagList", 422: None}),
+    "GET /v1/search": RouteDoc(
+        "Users, posts or hashtags matching q, as the caller may see them: relevance then recency,"
+        " keyset pages (limit 1-50), each item with an HTML-escaped highlight (matches in <mark>)",
+        "search", query="plaza.search.models:SearchQuery",
+        responses={200: "plaza.search.models:SearchPage", 422: None}),
+    "GET /v1/search/suggestions": RouteDoc(
+        "Up to 10 users, then hashtags, whose name starts with q",
+        "search", query="plaza.search.models:SuggestionQuery",
+        responses={200: "plaza.search.models:SuggestionList", 422: None}),
+    "GET /v1/search/trending": RouteDoc(
+        "Public: today's 10 most searched queries, normalised, counted without user ids",
+        "search", responses={200: "plaza.search.models:TrendingQueries"}),
     "GET /v1/notifications": RouteDoc(
         "The caller's notifications (follow, like, comment, mention, message), newest first;"
         " keyset pages (limit 1-100, opaque cursor) with the unread count (counted up to 1000);"
