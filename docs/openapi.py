@@ -272,6 +272,33 @@ ROUTES: dict[str, RouteDoc] = {
         "admin", request="plaza.admin.models:RoleIn", operation_id="AdminSetRole",
         responses={200: "plaza.admin.models:AdminUserEnvelope", 403: None, 404: None,
                    409: None}),
+    "GET /v1/admin/reports": RouteDoc(
+        "Moderators: reported targets, one item per target with its distinct reporters, reasons,"
+        " notes and the content as first reported (a snapshot); open ones oldest first, resolved"
+        " ones latest first; keyset pages (limit 1-100, opaque cursor)", "admin",
+        query="plaza.moderation.models:QueueQuery", operation_id="AdminReportQueue",
+        responses={200: "plaza.moderation.models:QueuePage", 403: None, 422: None}),
+    "POST /v1/admin/reports/{report_id}/resolve": RouteDoc(
+        "Moderators: decide every open report of the report's target: dismiss (brings back"
+        " content hidden pending review), take_down (removed by moderation everywhere), warn,"
+        " suspend or ban (the author's account; only admins lift a ban); reporters are notified,"
+        " the author of a take-down or warning too; audited", "admin",
+        request="plaza.moderation.models:ResolveIn", operation_id="AdminResolveReport",
+        responses={200: "plaza.moderation.models:Resolution", 403: None, 404: None, 409: None,
+                   422: None}),
+    "GET /v1/admin/audit": RouteDoc(
+        "Admins: the append-only audit log, newest first, filtered by actor, target, action and"
+        " time (`from` inclusive, `to` exclusive); keyset pages (limit 1-100, opaque cursor)",
+        "admin", query="plaza.audit.models:AuditQuery", operation_id="AdminAuditLog",
+        responses={200: "plaza.audit.models:AuditPage", 403: None, 422: None}),
+    "POST /v1/reports": RouteDoc(
+        "Report a post, comment, user or message the caller can see (a message only as a member"
+        " of its conversation), with a reason and an optional note; a repeat while the first is"
+        " open answers 200 with it. The content is kept as reported. 10 an hour per user",
+        "moderation", request="plaza.moderation.models:ReportIn",
+        responses={200: "plaza.moderation.models:ReportEnvelope",
+                   201: "plaza.moderation.models:ReportEnvelope", 403: None, 404: None,
+                   422: None, 429: None}),
 }
 
 # Proxy routes (one function with a router of its own), by route key: the routes the function
@@ -280,7 +307,8 @@ PROXY_ROUTES: dict[str, tuple[str, ...]] = {
     "ANY /v1/admin/{proxy+}": (
         "GET /v1/admin/users", "GET /v1/admin/users/{user_id}",
         "POST /v1/admin/users/{user_id}/suspend", "POST /v1/admin/users/{user_id}/reinstate",
-        "PUT /v1/admin/users/{user_id}/role"),
+        "PUT /v1/admin/users/{user_id}/role", "GET /v1/admin/reports",
+        "POST /v1/admin/reports/{report_id}/resolve", "GET /v1/admin/audit"),
 }
 
 
