@@ -22,7 +22,7 @@ export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv uv lock upgrade lockcheck test lint unit pytest dev build validate migrate bench soak clean docs e2e
+.PHONY: help venv uv lock upgrade lockcheck test lint unit pytest dev build validate migrate admin bench soak clean docs e2e
 
 help:
 	@echo "make dev      run the whole template locally (local cloud, demo data)"
@@ -30,6 +30,7 @@ help:
 	@echo "make bench    measure cold start, latency and sizes; writes bench/results.json"
 	@echo "make build    sam build (python3.12 on PATH)"
 	@echo "make migrate  apply database migrations to DATABASE_URL"
+	@echo "make admin USER=<username>  make that account admin in DATABASE_URL"
 	@echo "make lock     re-lock after editing pyproject.toml's dependencies (uv.lock + exports)"
 	@echo "make upgrade  move every dependency to its newest allowed version (uv lock --upgrade)"
 
@@ -121,6 +122,10 @@ build: venv
 
 migrate: venv
 	$(BIN)/python -m plaza.stores.migrations
+
+# The first admin: `make admin USER=<username>` makes that account admin in DATABASE_URL (audited).
+admin: venv
+	$(BIN)/python -m plaza.admin.first_admin "$(USER)"
 
 bench: venv
 	$(BIN)/python -m bench

@@ -63,3 +63,9 @@ def set_banned(user_id: str, banned: bool) -> None:
     """Mark a ban (a suspension only an admin lifts), or lift it."""
     db.execute("UPDATE users SET banned_at = CASE WHEN %s THEN COALESCE(banned_at, now()) END,"
                " updated_at = now() WHERE id = %s", (banned, user_id))
+
+
+def lock_user_by_username(username: str) -> Row | None:
+    """The live account's id and role, its row locked for this transaction."""
+    return db.fetch_one("SELECT id::text AS id, role FROM users WHERE username = %s"
+                        " AND status <> 'deleted' FOR UPDATE", (username,))
