@@ -40,7 +40,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-demo", action="store_true", help="do not seed the demo accounts")
     parser.add_argument("--no-watch", action="store_true",
                         help="do not reload functions when functions/ or shared/ change")
-    parser.add_argument("--quiet", action="store_true", help="do not echo function logs")
+    parser.add_argument("--quiet", action="store_true",
+                        help="do not echo function logs nor the line per request")
+    parser.add_argument("--verbose", action="store_true",
+                        help="also echo the EMF metric lines functions print")
     return parser.parse_args(argv)
 
 
@@ -112,7 +115,7 @@ async def serve(args: argparse.Namespace) -> int:
         template=args.template, environment=args.env, host=args.host,
         allowed_hosts=args.allow_host,
         http_port=args.http_port, websocket_port=args.ws_port, aws_port=args.aws_port,
-        watch=not args.no_watch, echo_logs=not args.quiet,
+        watch=not args.no_watch, echo_logs=not args.quiet, verbose=args.verbose,
         prepare=[apply_migrations, lambda _: asyncio.to_thread(preloading.join)],
     ))
     try:

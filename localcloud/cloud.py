@@ -60,6 +60,7 @@ class LocalCloudConfig:
     redis_url: str | None = None  # None: REDIS_URL, else an embedded Redis
     watch: bool = False  # reload containers when functions/ or shared/ change
     echo_logs: bool = True
+    verbose: bool = False  # also echo the EMF metric lines functions print
     max_containers: int = 4  # per function, unless its reserved concurrency says otherwise
     container_idle_s: float = CONTAINER_IDLE_S  # idle this long, a container is retired
     # Finished executions kept per state machine and status, and for how long at most.
@@ -178,6 +179,7 @@ class LocalCloud:
                 self.stack, layer_paths=layer_paths, extra_env=self.function_env(),
                 recorder=self.recorder, max_containers=self.config.max_containers,
                 idle_s=self.config.container_idle_s, echo_logs=self.config.echo_logs,
+                verbose=self.config.verbose,
             )
             await self.runtime.start()
             for component in self._build_components():

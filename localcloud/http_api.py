@@ -229,10 +229,14 @@ class HttpApi:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008})
             return
-        try:
-            await self._serve(scope, receive, send)
-        except _Denied as denied:
-            await _respond(send, denied.status, {"message": denied.message})
+        runtime = self.cloud.runtime
+        assert runtime is not None
+        with runtime.requests.request(f"{scope['method']} {scope['path']}") as line:
+            send = runtime.requests.noting_status(line, send)
+            try:
+                await self._serve(scope, receive, send)
+            except _Denied as denied:
+                await _respond(send, denied.status, {"message": denied.message})
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = base64.b64encode(os.urandom(10)).decode()

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from localcloud import request_log
 from localcloud.recorder import Invocation, Recorder
 from localcloud.template.account import REGION
 from localcloud.template.stack import FunctionSpec, Stack
@@ -351,7 +352,8 @@ class LambdaRuntime:
     def __init__(self, stack: Stack, *, layer_paths: list[Path] | None = None,
                  extra_env: Mapping[str, str] | None = None, recorder: Recorder | None = None,
                  python: str | None = None, max_containers: int = 4,
-                 idle_s: float = CONTAINER_IDLE_S, echo_logs: bool = True) -> None:
+                 idle_s: float = CONTAINER_IDLE_S, echo_logs: bool = True,
+                 verbose: bool = False) -> None:
         self.stack = stack
         self.layer_paths = [Path(p).resolve() for p in (layer_paths or [])]
         self.extra_env = dict(extra_env or {})
@@ -360,6 +362,9 @@ class LambdaRuntime:
         self.max_containers = max_containers
         self.idle_s = idle_s
         self.echo_logs = echo_logs
+        self.verbose = verbose  # EMF metric lines echoed too
+        # The gateways' one line per request; `invoke` adds the functions each one ran.
+        self.requests = request_log.RequestLog(enabled=echo_logs)
         self.generation = 0
         self.pools: dict[str, _Pool] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -435,6 +440,7 @@ class LambdaRuntime:
         container: Container | None = None
         try:
             container, invocation.cold = await pool.acquire()
+            request_log.invoked(spec.logical_id, invocation.cold)
             value = await container.invoke(invocation, event, timeout or spec.timeout)
             invocation.status = "ok"
             return value
@@ -461,7 +467,7 @@ class LambdaRuntime:
         return future.result((timeout or spec.timeout) + INIT_TIMEOUT + 5)
 
     def echo(self, function: str, request_id: str, line: str) -> None:
-        if self.echo_logs:
+        if self.echo_logs and (self.verbose or not request_log.is_metric_line(line)):
             tag = f"{function} {request_id[:8]}" if request_id else function
             print(f"[{tag}] {line}", flush=True)
 

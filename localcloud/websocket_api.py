@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from localcloud import allowed_hosts
+from localcloud import allowed_hosts, request_log
 from localcloud.http_api import _policy_allows
 from localcloud.runtime import FunctionError
 from localcloud.template.account import ACCOUNT_ID, REGION
@@ -121,6 +121,7 @@ class WebSocketApi:
     async def start(self) -> None:
         import uvicorn
 
+        request_log.hide_refused_upgrade_errors()
         config = uvicorn.Config(
             self, host=self.cloud.config.host, port=self.cloud.websocket_port, loop="asyncio",
             http=_gateway_protocol(self), ws="websockets-sansio", ws_max_size=self.max_message_bytes,
@@ -184,6 +185,12 @@ class WebSocketApi:
             await conn.send({"type": "websocket.close", "code": code, "reason": reason})
         return True
 
+    @property
+    def _requests(self) -> request_log.RequestLog:
+        runtime = self.cloud.runtime
+        assert runtime is not None
+        return runtime.requests
+
     # ------------------------------------------------------------ ASGI
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -225,14 +232,17 @@ class WebSocketApi:
             "identity": {"sourceIp": conn.source_ip, "userAgent": conn.user_agent},
         }
         request = _handshake_request(raw_headers, scope.get("query_string", b""), client, server)
-        try:
-            subprotocol = await self._connect(conn, api.routes.get("$connect"), request)
-        except _Rejected as rejected:
-            self.cloud.recorder.record("connection", {
-                "event": "rejected", "connection_id": conn.id, "api": api.logical_id,
-                "route": "$connect", "status": rejected.status, "source_ip": conn.source_ip})
-            await _reject(scope, send, rejected.status, rejected.body)
-            return
+        with self._requests.request("WS $connect") as line:
+            try:
+                subprotocol = await self._connect(conn, api.routes.get("$connect"), request)
+                line.status = 101
+            except _Rejected as rejected:
+                line.status = rejected.status
+                self.cloud.recorder.record("connection", {
+                    "event": "rejected", "connection_id": conn.id, "api": api.logical_id,
+                    "route": "$connect", "status": rejected.status, "source_ip": conn.source_ip})
+                await _reject(scope, send, rejected.status, rejected.body)
+                return
         accept: dict[str, Any] = {"type": "websocket.accept"}
         if subprotocol:
             accept["subprotocol"] = subprotocol
@@ -371,9 +381,15 @@ class WebSocketApi:
                        event: dict[str, Any]) -> None:
         runtime = self.cloud.runtime
         assert runtime is not None and route.function is not None
-        try:
-            result = await runtime.invoke(route.function, event, source="websocket")
-        except FunctionError:
+        failed = False
+        with self._requests.request(f"WS {event['requestContext']['routeKey']}") as line:
+            try:
+                result = await runtime.invoke(route.function, event, source="websocket")
+                line.status = int(result.get("statusCode") or 200) \
+                    if isinstance(result, dict) else 200
+            except FunctionError:
+                line.status, failed = 500, True
+        if failed:
             if conn.id in self.connections:
                 await _push(conn, json.dumps({
                     "message": "Internal server error", "connectionId": conn.id,
@@ -416,8 +432,11 @@ class WebSocketApi:
         # $disconnect is best effort on AWS too: nobody is left to hear of a failure.
         runtime = self.cloud.runtime
         assert runtime is not None
-        with contextlib.suppress(FunctionError):
+        with self._requests.request("WS $disconnect") as line, \
+                contextlib.suppress(FunctionError):
+            line.status = 500
             await runtime.invoke(function, event, source="websocket")
+            line.status = 200
 
     # ------------------------------------------------------------ @connections
 
