@@ -3,11 +3,11 @@
 from plaza.http import Request, endpoint
 from plaza.identity.gateway import caller
 from plaza.ratelimit import rate_limited
-from plaza.search import service
+from plaza.search import suggest
 from plaza.search.models import SuggestionList, SuggestionQuery
 
 
 @endpoint
 @rate_limited("core")
 def handler(request: Request) -> SuggestionList:
-    return service.suggestions(caller(request).user_id, request.parse_query(SuggestionQuery).q)
+    return suggest.suggestions(caller(request).user_id, request.parse_query(SuggestionQuery).q)

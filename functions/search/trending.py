@@ -2,11 +2,11 @@
 
 from plaza.http import Request, endpoint
 from plaza.ratelimit import rate_limited
-from plaza.search import service
+from plaza.search import insights
 from plaza.search.models import TrendingQueries
 
 
 @endpoint
 @rate_limited("core")  # no caller: counted per address
 def handler(request: Request) -> TrendingQueries:
-    return service.trending_queries()
+    return insights.trending()

@@ -2,10 +2,13 @@
 
 Meilisearch cannot run here, so this serves the documented request and response shapes
 (https://www.meilisearch.com/docs/reference/api): /health, /indexes, documents (add, replace,
-delete-batch, delete all), /search and /tasks, with `Authorization: Bearer <key>` checked as
+delete-batch, delete all), settings (get, update: PATCH merges, creating the index as
+Meilisearch does), /search and /tasks, with `Authorization: Bearer <key>` checked as
 Meilisearch does (401 when missing, 403 when wrong). Tasks are enqueued and processed at once,
 so a search right after a write sees it. Matching: every query word must prefix a word of the
-document (no typo tolerance, no ranking rules beyond "more matched fields first").
+document (no typo tolerance, no ranking rules beyond "more matched fields first"); the `stopWords`
+setting drops query words (unless that leaves none) and `synonyms` lets a word match through any
+of its listed synonyms, as Meilisearch's settings document.
 """
 
 from __future__ import annotations
@@ -108,6 +111,8 @@ class FakeMeilisearch:
             return 200, self._search(uid, body if isinstance(body, dict) else {})
         if rest[:1] == ["documents"]:
             return self._documents(method, uid, rest[1:], query, body)
+        if rest == ["settings"]:
+            return self._settings(method, uid, body)
         return _error(405, "method_not_allowed", "Method not allowed")
 
     def _documents(self, method: str, uid: str, rest: list[str], query: dict[str, str],
@@ -145,18 +150,38 @@ class FakeMeilisearch:
             return 200, doc
         return _error(405, "method_not_allowed", "Method not allowed")
 
+    def _settings(self, method: str, uid: str, body: Any) -> tuple[int, Any]:
+        if method == "GET":
+            if uid not in self.indexes:
+                return self._missing(uid)
+            return 200, dict(self.indexes[uid]["settings"])
+        if method == "PATCH":
+            if not isinstance(body, dict):
+                return _error(400, "bad_request", "The settings must be an object")
+            index = self.indexes.get(uid) or self._create(uid, None)
+            index["settings"].update(body)
+            return self._task("settingsUpdate", uid)
+        return _error(405, "method_not_allowed", "Method not allowed")
+
     def _search(self, uid: str, body: dict[str, Any]) -> dict[str, Any]:
         q = str(body.get("q") or "")
         limit = int(body.get("limit", 20))
         offset = int(body.get("offset", 0))
-        terms = _WORD.findall(q.lower())
+        settings = self.indexes[uid]["settings"]
+        stop = {word.lower() for word in settings.get("stopWords") or []}
+        synonyms = {word.lower(): [other.lower() for other in others]
+                    for word, others in (settings.get("synonyms") or {}).items()}
+        words_of_q = _WORD.findall(q.lower())
+        terms = [t for t in words_of_q if t not in stop] or words_of_q
+        alternatives = [[t, *synonyms.get(t, [])] for t in terms]
         scored = []
         for position, doc in enumerate(self.indexes[uid]["documents"].values()):
             fields = [_WORD.findall(str(v).lower()) for v in doc.values()
                       if isinstance(v, str | int | float)]
             words = [w for field_words in fields for w in field_words]
-            if all(any(w.startswith(t) for w in words) for t in terms):
-                matched_fields = sum(any(w.startswith(t) for t in terms for w in f) for f in fields)
+            if all(any(w.startswith(t) for t in alts for w in words) for alts in alternatives):
+                matched_fields = sum(any(w.startswith(t) for alts in alternatives for t in alts
+                                         for w in f) for f in fields)
                 scored.append((-matched_fields, position, doc))
         scored.sort(key=lambda item: (item[0], item[1]))
         hits = [dict(doc) for _, _, doc in scored[offset:offset + limit]]
@@ -166,8 +191,8 @@ class FakeMeilisearch:
     # -- state --------------------------------------------------------------------------------
 
     def _create(self, uid: str, primary_key: str | None) -> dict[str, Any]:
-        self.indexes[uid] = {"primaryKey": primary_key, "documents": {}, "createdAt": _now(),
-                             "updatedAt": _now()}
+        self.indexes[uid] = {"primaryKey": primary_key, "documents": {}, "settings": {},
+                             "createdAt": _now(), "updatedAt": _now()}
         return self.indexes[uid]
 
     def _index_info(self, uid: str) -> dict[str, Any]:

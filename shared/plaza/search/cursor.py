@@ -16,7 +16,7 @@ from plaza import errors
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
-_DECODED = re.compile(r"([tf])\|(-?\d+(?:\.\d+)?(?:e-?\d+)?)\|(\d{1,17})\|([^|\s]{1,200})")
+_DECODED = re.compile(r"([tfm])\|(-?\d+(?:\.\d+)?(?:e-?\d+)?)\|(\d{1,17})\|([^|\s]{1,200})")
 
 
 @dataclass(frozen=True)
@@ -25,11 +25,19 @@ class Position:
     rank: float
     at: dt.datetime
     key: str  # a uuid, or a hashtag
+    meili_offset: int | None = None  # served by Meilisearch: how many of its hits were read
+
+
+def meili(offset: int) -> Position:
+    return Position(False, 0.0, _EPOCH, "m", offset)
 
 
 def encode(position: Position) -> str:
     micros = (position.at - _EPOCH) // _MICROSECOND
-    text = f"{'f' if position.fuzzy else 't'}|{position.rank!r}|{micros}|{position.key}"
+    if position.meili_offset is not None:
+        text = f"m|0|{position.meili_offset}|m"
+    else:
+        text = f"{'f' if position.fuzzy else 't'}|{position.rank!r}|{micros}|{position.key}"
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
@@ -45,5 +53,7 @@ def decode(cursor: str | None) -> Position | None:
         raise errors.Invalid("The cursor is not one this API returned", errors=[
             {"field": "query.cursor", "message": "not a cursor this API returned",
              "type": "cursor"}])
+    if match.group(1) == "m":
+        return meili(int(match.group(3)))
     return Position(match.group(1) == "f", float(match.group(2)),
                     _EPOCH + int(match.group(3)) * _MICROSECOND, match.group(4))

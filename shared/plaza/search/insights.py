@@ -6,6 +6,7 @@ import datetime as dt
 
 from plaza import observability
 from plaza.errors import Unavailable
+from plaza.search.models import TrendingQueries, TrendingQuery
 from plaza.stores import cache
 
 KEEP_DAYS = 8
@@ -36,3 +37,7 @@ def record(normalised: str, day: dt.date | None = None) -> None:
 def top(day: dt.date | None = None, limit: int = TOP) -> list[tuple[str, int]]:
     scored = cache.client().zrevrange_with_scores(_key(day or _today()), 0, limit - 1)
     return [(query, int(count)) for query, count in scored]
+
+
+def trending() -> TrendingQueries:
+    return TrendingQueries(items=[TrendingQuery(query=query, count=count) for query, count in top()])

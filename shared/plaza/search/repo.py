@@ -34,6 +34,7 @@ class Match:
     hashtag: str | None = None
     since: dt.datetime | None = None
     until: dt.datetime | None = None
+    only: list[str] | None = None  # Meilisearch's hits: these keys, checked here, not matched
     params: dict[str, Any] = field(default_factory=dict)
 
     def tsquery(self) -> str:
@@ -47,7 +48,7 @@ class Match:
     def base_params(self) -> dict[str, Any]:
         return {**self.params, "viewer": self.viewer, "fuzzy": self.fuzzy_text,
                 "author": self.author, "hashtag": self.hashtag, "since": self.since,
-                "until": self.until}
+                "until": self.until, "only": self.only}
 
 
 def _after(rank: str, at: str, key: str, position: Position | None, params: dict[str, Any],
@@ -59,8 +60,11 @@ def _after(rank: str, at: str, key: str, position: Position | None, params: dict
             f" %(after_key)s::{key_type})")
 
 
-def _matching(match: Match, fuzzy: bool, tsv: str, text: str) -> tuple[str, str]:
-    """The rank and the condition: the words against `tsv`, or trigrams of them in `text`."""
+def _matching(match: Match, fuzzy: bool, tsv: str, text: str, key: str) -> tuple[str, str]:
+    """The rank and the condition: the words against `tsv`, or trigrams of them in `text`, or
+    (Meilisearch matched already) the key among its hits."""
+    if match.only is not None:
+        return "0::float8", f"{key} = ANY(%(only)s::uuid[])"
     if fuzzy:
         return f"word_similarity(%(fuzzy)s, {text})::float8", f"%(fuzzy)s <%% {text}"
     tsquery = match.tsquery()
@@ -79,7 +83,7 @@ def _page(select: str, source: str, order: str, after: str, params: dict[str, An
 # -- users ------------------------------------------------------------------------------------
 
 def users(match: Match, fuzzy: bool, position: Position | None, limit: int) -> tuple[list[Row], int]:
-    rank, matches = _matching(match, fuzzy, "u.search_tsv", _USER_NAMES)
+    rank, matches = _matching(match, fuzzy, "u.search_tsv", _USER_NAMES, "u.id")
     params = match.base_params()
     source = (f"FROM users u WHERE u.status = 'active' AND {matches}"  # noqa: S608
               f" AND {not_hidden('u.id')}")
@@ -96,7 +100,7 @@ def users(match: Match, fuzzy: bool, position: Position | None, limit: int) -> t
 # -- posts ------------------------------------------------------------------------------------
 
 def posts(match: Match, fuzzy: bool, position: Position | None, limit: int) -> tuple[list[Row], int]:
-    rank, matches = _matching(match, fuzzy, "p.search_tsv", _POST_TEXT)
+    rank, matches = _matching(match, fuzzy, "p.search_tsv", _POST_TEXT, "p.id")
     params = match.base_params()
     filters = ""
     if match.author is not None:
@@ -129,7 +133,9 @@ _TAG_WORDS = "to_tsvector('simple', replace(h.tag, '_', ' '))"
 
 def hashtags(match: Match, fuzzy: bool, position: Position | None,
              limit: int) -> tuple[list[Row], int]:
-    if fuzzy:
+    if match.only is not None:
+        rank, matches = "0::float8", "h.tag = ANY(%(only)s)"
+    elif fuzzy:
         rank = "similarity(%(fuzzy)s, h.tag)::float8"
         matches = "%(fuzzy)s %% h.tag"
     else:
@@ -208,3 +214,14 @@ _DOCUMENTS = {
 def document(kind: str, subject: str) -> Row | None:
     """The document Meilisearch keeps for a post, user or hashtag; None when gone or hidden."""
     return db.fetch_one(_DOCUMENTS[kind], (subject,))
+
+
+_EVERY_KEY = {
+    "post": "SELECT id::text AS key FROM posts WHERE deleted_at IS NULL ORDER BY id",
+    "user": "SELECT id::text AS key FROM users WHERE status = 'active' ORDER BY id",
+    "hashtag": "SELECT tag AS key FROM hashtags ORDER BY tag",
+}
+
+
+def every_key(kind: str) -> list[str]:
+    return [row["key"] for row in db.fetch_all(_EVERY_KEY[kind])]

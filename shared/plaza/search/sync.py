@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from plaza.search import repo
+from plaza.search import index_settings, repo
 from plaza.stores import db
 from plaza.stores import search as store
 
@@ -46,6 +46,7 @@ def handle(event: dict[str, Any]) -> str:
     kind, action, subject = _subject(event)
     if not store.meilisearch_configured():
         return "postgres"
+    index_settings.apply_once()
     index, key = INDEXES[kind], doc_id(kind, subject)
     with db.transaction():
         version = repo.claim_version(index, key)
@@ -55,3 +56,18 @@ def handle(event: dict[str, Any]) -> str:
             return "deleted"
         store.index_in_meilisearch(index, [{**document, "id": key, "version": version}])
     return "indexed"
+
+
+def reindex() -> dict[str, int]:
+    """Every live user, post and hashtag through `handle`, one by one; counts per kind.
+
+    The simple full reindex (a CLI or a test seeds Meilisearch with it); documents of the gone
+    are not swept here.
+    """
+    done = {}
+    for kind in INDEXES:
+        keys = repo.every_key(kind)
+        for key in keys:
+            handle({"kind": kind, "action": "index", "id": key})
+        done[kind] = len(keys)
+    return done

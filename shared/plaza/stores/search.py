@@ -171,6 +171,9 @@ class MeiliSearch:
                           int(found.get("estimatedTotalHits", len(found.get("hits", [])))),
                           self.name)
 
+    def update_settings(self, index: str, index_settings: dict[str, Any]) -> None:
+        self._client.index(index).update_settings(index_settings)
+
     def ping(self) -> None:
         self._client.health()
 
@@ -293,6 +296,34 @@ def ping() -> str:
 
 def meilisearch_configured() -> bool:
     return backend().meili is not None
+
+
+class MeiliUnusable(Exception):
+    """Meilisearch is not configured, cooling down after a failure, or just failed (counted)."""
+
+
+def search_meilisearch(index: str, query: str, limit: int, offset: int) -> SearchPage:
+    """Meilisearch only, for callers with their own Postgres fallback: a failure is logged and
+    counted (SearchFallback), starts the cooldown, and raises MeiliUnusable."""
+    _check_index(index)
+    _check_query(query, limit, offset)
+    search = backend()
+    meili = search._meili_usable()
+    if meili is None:
+        raise MeiliUnusable(index)
+    try:
+        return meili.search(index, query.strip(), limit, offset)
+    except Exception as error:  # noqa: BLE001 - any Meilisearch failure falls back
+        search._meili_failed("search", error)
+        raise MeiliUnusable(index) from error
+
+
+def apply_meilisearch_settings(index: str, index_settings: Mapping[str, Any]) -> None:
+    """Set an index's settings (creating the index); idempotent. No-op without Meilisearch."""
+    _check_index(index)
+    meili = backend().meili
+    if meili is not None:
+        meili.update_settings(index, dict(index_settings))
 
 
 def index_in_meilisearch(index: str, docs: Sequence[Mapping[str, Any]]) -> None:

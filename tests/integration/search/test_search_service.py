@@ -12,7 +12,7 @@ from plaza.admin import service as admin
 from plaza.identity.gateway import Caller
 from plaza.posts import service as posts
 from plaza.posts.models import PostEdit
-from plaza.search import service
+from plaza.search import insights, service, suggest
 from plaza.search.models import SearchQuery
 from plaza.social import service as social
 from plaza.stores import db
@@ -127,7 +127,7 @@ def test_blocks_hide_people_and_posts_either_way(make_user: MakeUser, make_post:
         social.block(ada, "viewer")
     assert _search(viewer, "lighthouse").items == []
     assert _search(viewer, "ada", type="users").items == []
-    assert service.suggestions(viewer, "ad").items == []
+    assert suggest.suggestions(viewer, "ad").items == []
 
 
 def test_suspended_accounts_and_their_posts_disappear(make_user: MakeUser,
@@ -139,7 +139,7 @@ def test_suspended_accounts_and_their_posts_disappear(make_user: MakeUser,
     assert _search(viewer, "lighthouse").items == []
     assert _search(viewer, "ada", type="users").items == []
     assert _search(viewer, "lighthouse", type="hashtags").items == []
-    assert service.suggestions(viewer, "ad").items == []
+    assert suggest.suggestions(viewer, "ad").items == []
 
 
 def test_users_by_name_and_bio_with_highlight(make_user: MakeUser) -> None:
@@ -183,12 +183,12 @@ def test_suggestions_are_prefixes_users_first_then_hashtags(make_user: MakeUser,
     viewer = make_user("viewer")
     sunny = make_user("sunny")
     make_post(sunny, "#sunset and #sunflowers")
-    items = service.suggestions(viewer, "sun").items
+    items = suggest.suggestions(viewer, "sun").items
     assert [(item.type, item.id, item.label) for item in items] == [
         ("user", sunny, "@sunny"), ("hashtag", "sunflowers", "#sunflowers"),
         ("hashtag", "sunset", "#sunset")]
-    assert [item.label for item in service.suggestions(viewer, "#suns").items] == ["#sunset"]
-    assert service.suggestions(viewer, "%").items == []  # LIKE wildcards are text
+    assert [item.label for item in suggest.suggestions(viewer, "#suns").items] == ["#sunset"]
+    assert suggest.suggestions(viewer, "%").items == []  # LIKE wildcards are text
 
 
 def test_a_cursor_that_is_not_ours_is_invalid(make_user: MakeUser) -> None:
@@ -202,5 +202,5 @@ def test_searches_are_counted_as_normalised_trending_queries(make_user: MakeUser
     viewer = make_user("viewer")
     for q in ["Café  Lights", "cafe lights", "boats"]:
         _search(viewer, q)
-    top = service.trending_queries().items
+    top = insights.trending().items
     assert [(item.query, item.count) for item in top] == [("cafe lights", 2), ("boats", 1)]
