@@ -163,6 +163,21 @@ class EmbeddedPostgres:
             start_new_session=True, **_run_as(cluster_owner()),
         )
         _wait_for_port(self.port, self.process, "postgres", 30)
+        self._wait_until_accepting(bindir, 30)
+
+    def _wait_until_accepting(self, bindir: Path, seconds: float) -> None:
+        """Wait out crash recovery: the server listens before it takes connections, and a
+        restarted store should come back serving. pg_isready needs no password."""
+        assert self.process is not None
+        deadline = time.monotonic() + seconds
+        while subprocess.run([str(bindir / "pg_isready"), "-q", "-h", "127.0.0.1",
+                              "-p", str(self.port), "-t", "2"]).returncode != 0:
+            if self.process.poll() is not None:
+                raise StoreStartError(f"postgres exited with code {self.process.returncode} "
+                                      "while starting")
+            if time.monotonic() > deadline:
+                raise StoreStartError(f"postgres did not accept connections in {seconds}s")
+            time.sleep(0.05)
 
     def restart(self) -> str:
         """Start the cluster again on its port and data directory, after its postmaster died
