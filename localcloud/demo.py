@@ -1,7 +1,10 @@
-"""Demo accounts for `make dev`, created through the identity service as a sign-up would be.
+"""Demo accounts for `make dev`, created through the services as the app would create them:
+profiles, follows both ways, posts with hashtags, likes and comments, and a conversation
+between alice and bob, so the first home feed, trending page and chat history are not empty.
 
-Idempotent: an account that already exists is left as it is, so restarting `make dev` against
-the same DATABASE_URL works. Seeding runs in the local cloud's own process with the settings a
+Idempotent: an account that already exists is left as it is, an author who has posts gets no
+more, follows and likes are sets and messages carry fixed client ids, so restarting `make dev`
+against the same DATABASE_URL adds nothing. Seeding runs in the local cloud's own process with the settings a
 function gets (local stores, local AWS), so the verification emails land in the local outbox.
 """
 
@@ -20,6 +23,23 @@ PASSWORD = "plaza-demo-2026"  # noqa: S105 - printed for local demo accounts onl
 ACCOUNTS = (
     {"username": "alice", "email": "alice@example.com", "display_name": "Alice Demo"},
     {"username": "bob", "email": "bob@example.com", "display_name": "Bob Demo"},
+)
+BIOS = {
+    "alice": "Trying out Plaza on the local cloud. Coffee first. #plaza",
+    "bob": "Builds things, breaks things, posts about both.",
+}
+# Each author's posts; the other demo account likes and comments on every one.
+POSTS = {
+    "alice": ("Hello from the local cloud! First post on #plaza #hello",
+              "Morning run done, now #coffee and code"),
+    "bob": ("Shipped a tiny feature today #plaza #shipping",
+            "Anyone else debugging WebSockets on a Sunday? #websockets #coffee"),
+}
+COMMENTS = {"alice": "Nice one, Bob!", "bob": "Welcome, Alice!"}
+CONVERSATION = (  # (sender, client_msg_id, text)
+    ("alice", "demo-1", "Hi Bob! Did the local cloud start for you?"),
+    ("bob", "demo-2", "Yes, in a couple of seconds. Feed and chat both work."),
+    ("alice", "demo-3", "Great, try a reaction on my first post."),
 )
 
 
@@ -87,4 +107,49 @@ def seed(cloud: LocalCloud) -> tuple[list[dict[str, str]], list[str]]:
             except Exception as error:  # noqa: BLE001 - a seeding problem must not stop make dev
                 row["status"] = f"failed: {type(error).__name__}: {error}"
             accounts.append(row)
-    return accounts, []
+        notes: list[str] = []
+        try:
+            seed_content()
+        except Exception as error:  # noqa: BLE001 - a seeding problem must not stop make dev
+            notes.append(f"Demo posts and chat not seeded: {type(error).__name__}: {error}")
+    return accounts, notes
+
+
+def seed_content() -> None:
+    """Profiles, follows, posts with likes and comments, and the alice-bob conversation."""
+    from plaza.chat import service as chat
+    from plaza.chat.models import ConversationIn, MessageIn
+    from plaza.identity import repo, service
+    from plaza.identity.gateway import Caller
+    from plaza.identity.models import UpdateMeIn
+    from plaza.models import PageQuery
+    from plaza.posts import service as posts
+    from plaza.posts.models import CommentIn, PostIn
+    from plaza.social import service as social
+
+    ids: dict[str, str] = {}
+    for account in ACCOUNTS:
+        row = repo.user_by_email(account["email"])
+        if row is None:  # its registration failed; the banner says why
+            return
+        ids[account["username"]] = str(row["id"])
+    for name, user_id in ids.items():
+        caller = Caller(user_id=user_id, role="user", device_id="demo-seed", session_id="")
+        service.update_me(caller, UpdateMeIn(bio=BIOS[name]).changes())
+        for other in ids:
+            if other != name:
+                social.follow(user_id, other)
+    for author, texts in POSTS.items():
+        author_id = ids[author]
+        if posts.user_posts_page(author_id, "me", PageQuery(limit=1)).items:
+            continue  # seeded before (or written by hand since): nothing is added twice
+        for text in texts:
+            post = posts.create_post(author_id, PostIn(text=text)).post
+            for reader, reader_id in ids.items():
+                if reader != author:
+                    posts.like(reader_id, post.id)
+                    posts.add_comment(reader_id, post.id, CommentIn(text=COMMENTS[reader]))
+    conversation = chat.create_conversation(ids["alice"], ConversationIn(usernames=["bob"])).value
+    for sender, client_msg_id, text in CONVERSATION:
+        chat.send_message(ids[sender], conversation.id,
+                          MessageIn(client_msg_id=client_msg_id, text=text))
