@@ -104,6 +104,21 @@ ROUTES: dict[str, RouteDoc] = {
         "Read up to a message (default: the last); the read position only moves forward and the"
         " other members get message.read", "chat", request="plaza.chat.models:ReadIn",
         responses={200: None, 404: None, 422: None}),
+    "PATCH /v1/conversations/{id}": RouteDoc(
+        "Rename a group (any member; null clears the title); every member gets"
+        " conversation.updated (change: renamed); 422 for a direct conversation", "chat",
+        request="plaza.chat.models:ConversationPatch",
+        responses={200: "plaza.chat.models:ConversationOut", 404: None, 422: None}),
+    "POST /v1/conversations/{id}/members": RouteDoc(
+        "Add people to a group (any member, up to 50 members); every member, the new ones"
+        " included, gets conversation.updated (change: members); 404 for unknown users and users"
+        " blocked either way", "chat", request="plaza.chat.models:MembersIn",
+        responses={200: "plaza.chat.models:ConversationOut", 404: None, 422: None}),
+    "DELETE /v1/conversations/{id}/members/{user_id}": RouteDoc(
+        "Leave a group, or (its creator) remove a member: from now on they get none of its"
+        " messages and leave its topic; they get conversation.updated (change: removed), the"
+        " others conversation.updated (change: members); 403 for anyone else", "chat",
+        responses={204: None, 403: None, 404: None, 422: None}),
     "PATCH /v1/users/me": RouteDoc(
         "Change the caller's display name, bio or avatar; null clears bio and avatar", "users",
         request="plaza.identity.models:UpdateMeIn",

@@ -33,6 +33,8 @@ MANAGE_CONNECTIONS = {
     "RealtimeBroadcastFunction", "RealtimeMessageSendFunction", "RealtimeTypingFunction",
     "RealtimeMessageReadFunction", "ConversationsCreateFunction", "ConversationsListFunction",
     "ConversationsMessagesFunction", "ConversationsSendFunction", "ConversationsReadFunction",
+    "ConversationsRenameFunction", "ConversationsMembersAddFunction",
+    "ConversationsMembersRemoveFunction",
     "PostsLikeFunction", "PostsUnlikeFunction", "PostsCommentFunction",
     "NotificationsConsumeFunction", "NotificationsAnnounceFunction",
     "AuthLoginFunction", "AuthRefreshFunction", "AuthLogoutFunction", "AuthSessionDeleteFunction",

@@ -25,6 +25,23 @@ class ConversationIn(BaseModel):
     title: str | None = Field(None, min_length=1, max_length=MAX_TITLE)
 
 
+class ConversationPatch(BaseModel):
+    """The body of PATCH /v1/conversations/{id}: a group's new title (null clears it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(min_length=1, max_length=MAX_TITLE)
+
+
+class MembersIn(BaseModel):
+    """The body of POST /v1/conversations/{id}/members: who joins a group."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    usernames: list[Annotated[str, Field(min_length=1, max_length=30)]] = Field(
+        min_length=1, max_length=MAX_GROUP)
+
+
 class MessageIn(BaseModel):
     """A message to send; `client_msg_id` makes a resend store nothing new."""
 

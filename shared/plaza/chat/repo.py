@@ -65,6 +65,34 @@ def insert_conversation(kind: str, title: str | None, direct_key: str | None, cr
     return str(row["id"])
 
 
+def rename(conversation_id: str, title: str | None) -> None:
+    db.execute("UPDATE conversations SET title = %s WHERE id = %s", (title, conversation_id))
+
+
+def add_members(conversation_id: str, user_ids: list[str]) -> list[str]:
+    """Those of `user_ids` who were not members yet and are now."""
+    rows = db.fetch_all(
+        "INSERT INTO conversation_members (conversation_id, user_id)"
+        " SELECT %s, unnest(%s::uuid[]) ON CONFLICT DO NOTHING RETURNING user_id::text AS id",
+        (conversation_id, user_ids),
+    )
+    return [row["id"] for row in rows]
+
+
+def remove_member(conversation_id: str, user_id: str) -> bool:
+    """Whether the user was a member (and is no longer)."""
+    row = db.fetch_one(
+        "DELETE FROM conversation_members WHERE conversation_id = %s AND user_id = %s"
+        " RETURNING user_id", (conversation_id, user_id))
+    return row is not None
+
+
+def created_by(conversation_id: str) -> str | None:
+    row = db.fetch_one("SELECT created_by::text AS id FROM conversations WHERE id = %s",
+                       (conversation_id,))
+    return row["id"] if row else None
+
+
 def conversation(conversation_id: str) -> Row | None:
     return db.fetch_one(
         "SELECT c.id::text AS id, c.kind, c.title, c.created_at,"

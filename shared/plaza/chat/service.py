@@ -1,6 +1,8 @@
 """Chat rules: who may talk to whom, conversations, idempotent ordered messages, receipts.
 
-Live delivery goes through plaza.realtime.delivery (the hub): `message.new` to each other member's
+Live delivery goes through plaza.realtime.delivery (the hub): `conversation.updated` to every
+member when a conversation is created, renamed or its members change (and to a removed member,
+whose connections also leave the conversation's topic); `message.new` to each other member's
 connections, `message.delivered` back to the sender for each member reached, `message.read` and
 `typing` to the others. Members nobody could reach get a `message` notification (a push) instead.
 No conversation and no message between users where either has blocked the other.
@@ -14,10 +16,13 @@ from typing import Any
 from plaza import errors, idempotency, observability
 from plaza.chat import repo
 from plaza.chat.models import (
+    MAX_GROUP,
     ConversationIn,
     ConversationOut,
     ConversationPage,
+    ConversationPatch,
     Member,
+    MembersIn,
     MessageIn,
     MessageOut,
     MessagePage,
@@ -25,7 +30,7 @@ from plaza.chat.models import (
 from plaza.ids import as_uuid
 from plaza.notifications.producer import notify
 from plaza.pagination import decode_cursor, page_of
-from plaza.realtime import rules
+from plaza.realtime import registry, rules
 from plaza.social import repo as social_repo
 from plaza.stores import cache
 
@@ -81,19 +86,16 @@ def create_conversation(user_id: str, body: ConversationIn, idempotency_key: str
                         ) -> idempotency.Outcome[ConversationOut]:
     """A new conversation (201) or the pair's existing direct one (200), read back before the
     commit; with a key, a retry gets the first answer back."""
-    return idempotency.once(user_id, idempotency_key, {"conversation": body.model_dump(mode="json")},
-                            ConversationOut, lambda: _created_conversation(user_id, body))
+    created = idempotency.once(user_id, idempotency_key, {"conversation": body.model_dump(mode="json")},
+                               ConversationOut, lambda: _created_conversation(user_id, body))
+    if created.status == 201 and not created.replayed:
+        # After the commit, so a member who reacts to the frame finds the conversation.
+        _announce(created.value, "created")
+    return created
 
 
 def _created_conversation(user_id: str, body: ConversationIn) -> tuple[int, ConversationOut]:
-    names = list(dict.fromkeys(name.lower() for name in body.usernames))
-    found = repo.user_ids_by_username(names)
-    missing = [name for name in names if name not in found]
-    if missing:
-        raise errors.NotFound("No such user", errors=[
-            {"field": "body.usernames", "message": f"no such user: {name}", "type": "user"}
-            for name in missing])
-    others = [found[name] for name in names if found[name] != user_id]
+    others = [user for user in _users_named(body.usernames) if user != user_id]
     if not others:
         raise errors.Invalid("A conversation needs someone besides you", errors=[
             {"field": "body.usernames", "message": "name someone besides yourself", "type": "self"}])
@@ -111,6 +113,18 @@ def _created_conversation(user_id: str, body: ConversationIn) -> tuple[int, Conv
         conversation_id = created
     assert conversation_id is not None  # a direct insert only loses to a row that now exists
     return 201 if created else 200, conversation_out(user_id, conversation_id)
+
+
+def _users_named(usernames: list[str]) -> list[str]:
+    """The ids of the active users named, in order; NotFound listing every unknown name."""
+    names = list(dict.fromkeys(name.lower() for name in usernames))
+    found = repo.user_ids_by_username(names)
+    missing = [name for name in names if name not in found]
+    if missing:
+        raise errors.NotFound("No such user", errors=[
+            {"field": "body.usernames", "message": f"no such user: {name}", "type": "user"}
+            for name in missing])
+    return [found[name] for name in names]
 
 
 def conversation_out(user_id: str, conversation_id: str) -> ConversationOut:
@@ -133,6 +147,79 @@ def message_page(user_id: str, conversation_id: str, limit: int, cursor: str | N
     rows = repo.message_page(row["id"], before[1] if before else None, limit)
     rows, next_cursor = page_of(rows, limit, "created_at", "id")
     return MessagePage(items=[MessageOut(**item) for item in rows], next_cursor=next_cursor)
+
+
+# ---------------------------------------------------------------- changes to a group, live
+
+def _group(user_id: str, conversation_id: str) -> dict[str, Any]:
+    row = _membership(user_id, conversation_id)
+    if row["kind"] != "group":
+        raise errors.Invalid("A direct conversation keeps its two members and has no title")
+    return row
+
+
+def rename_conversation(user_id: str, conversation_id: str, body: ConversationPatch) -> ConversationOut:
+    """Any member may rename a group; every member is told."""
+    row = _group(user_id, conversation_id)
+    repo.rename(row["id"], body.title)
+    return _announce(conversation_out(user_id, row["id"]), "renamed")
+
+
+def add_members(user_id: str, conversation_id: str, body: MembersIn) -> ConversationOut:
+    """Any member may add people to a group (up to MAX_GROUP); every member, new ones included,
+    is told. Naming someone already in it changes nothing."""
+    row = _group(user_id, conversation_id)
+    newcomers = [user for user in _users_named(body.usernames) if user not in row["member_ids"]]
+    if newcomers and social_repo.blocked_among(user_id, newcomers):
+        raise errors.NotFound("No such user")
+    if len(row["member_ids"]) + len(newcomers) > MAX_GROUP:
+        raise errors.Invalid(f"A group has at most {MAX_GROUP} members")
+    added = repo.add_members(row["id"], newcomers) if newcomers else []
+    conversation = conversation_out(user_id, row["id"])
+    return _announce(conversation, "members") if added else conversation
+
+
+def remove_member(user_id: str, conversation_id: str, member_id: str) -> ConversationOut | None:
+    """A member leaves a group, or its creator removes one. The removed member's connections
+    leave the conversation's topic and it gets no message from now on (delivery reads the
+    members at each send); it and the remaining members are told. The conversation as the
+    remover now sees it, None when they left."""
+    row = _group(user_id, conversation_id)
+    member = as_uuid(member_id)
+    if member is None or str(member) not in row["member_ids"]:
+        raise errors.NotFound("No such member")
+    removed = str(member)
+    if removed != user_id and repo.created_by(row["id"]) != user_id:
+        raise errors.Forbidden("Only the group's creator removes other members")
+    if not repo.remove_member(row["id"], removed):
+        raise errors.NotFound("No such member")
+    _leave_topic(removed, row["id"])
+    _send_to_user(removed, {"type": "conversation.updated", "change": "removed",
+                            "conversation_id": row["id"]})
+    remaining = [other for other in row["member_ids"] if other != removed]
+    if not remaining:
+        return None
+    conversation = conversation_out(remaining[0], row["id"])
+    _announce(conversation, "members")
+    return None if removed == user_id else conversation
+
+
+def _announce(conversation: ConversationOut, change: str) -> ConversationOut:
+    """`conversation.updated` to every member's connections (best effort: the change is stored)."""
+    frame = {"type": "conversation.updated", "change": change, "conversation_id": conversation.id,
+             "conversation": conversation.model_dump(mode="json")}
+    for member in conversation.members:
+        _send_to_user(member.id, frame)
+    return conversation
+
+
+def _leave_topic(user_id: str, conversation_id: str) -> None:
+    topic = f"conversation:{conversation_id}"
+    try:
+        for connection_id in registry.connections_of(user_id):
+            registry.unsubscribe(connection_id, topic)
+    except Exception as error:  # noqa: BLE001 - the membership change is stored; topics expire
+        observability.log_error("topic not left", error=error, topic=topic)
 
 
 # ---------------------------------------------------------------- messages

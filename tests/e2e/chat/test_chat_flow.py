@@ -18,17 +18,23 @@ pytestmark = pytest.mark.e2e
 Make = Callable[[str], Chatter]
 
 
+# Partners coming and going, and conversations being made (test_conversation_updates), are not
+# this module's.
+_NOT_MESSAGES = {"presence", "conversation.updated"}
+
+
 def _frame(socket: ClientConnection, timeout: float = 10) -> dict[str, Any]:
-    """The next chat frame; presence frames (partners coming and going) are not this test's."""
+    """The next message frame."""
     while True:
         frame = dict(json.loads(socket.recv(timeout=timeout)))
-        if frame.get("type") != "presence":
+        if frame.get("type") not in _NOT_MESSAGES:
             return frame
 
 
 def _nothing_more(socket: ClientConnection) -> None:
-    """No chat frame was on its way: the pong of a ping sent now comes first."""
-    assert [frame for frame in frames_before_pong(socket) if frame["type"] != "presence"] == []
+    """No message frame was on its way: the pong of a ping sent now comes first."""
+    assert [frame for frame in frames_before_pong(socket)
+            if frame["type"] not in _NOT_MESSAGES] == []
 
 
 def _direct(ann: Chatter, bob: Chatter) -> str:
