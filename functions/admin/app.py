@@ -22,13 +22,24 @@ from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 from starlette.exceptions import HTTPException
 
 from plaza import budget, errors, http, observability, ratelimit
-from plaza.admin import resolutions, service
-from plaza.admin.models import AdminUserEnvelope, AdminUserPage, ReasonIn, RoleIn, UserQuery
+from plaza.admin import queues, resolutions, service
+from plaza.admin.models import (
+    AdminUserEnvelope,
+    AdminUserPage,
+    DeadLetterPage,
+    DeadLetterQuery,
+    QueuePage,
+    QueueWork,
+    ReasonIn,
+    RoleIn,
+    UserQuery,
+)
 from plaza.audit import service as audit
 from plaza.audit.models import AuditPage, AuditQuery
 from plaza.identity.gateway import Caller, caller, require_role
 from plaza.moderation import service as moderation
-from plaza.moderation.models import QueuePage, QueueQuery, Resolution, ResolveIn
+from plaza.moderation.models import QueuePage as ReportPage
+from plaza.moderation.models import QueueQuery, Resolution, ResolveIn
 
 app = FastAPI(title="Plaza admin", openapi_url=None, docs_url=None, redoc_url=None)
 
@@ -118,7 +129,7 @@ def _reason(body: ReasonIn | None) -> str | None:
 
 
 @app.get("/v1/admin/reports")
-async def report_queue(who: Moderator, query: Annotated[QueueQuery, Query()]) -> QueuePage:
+async def report_queue(who: Moderator, query: Annotated[QueueQuery, Query()]) -> ReportPage:
     return moderation.queue_page(who, query)
 
 
@@ -130,6 +141,27 @@ async def resolve_report(who: Moderator, report_id: UUID, body: ResolveIn) -> Re
 @app.get("/v1/admin/audit")
 async def audit_log(who: Admin, query: Annotated[AuditQuery, Query()]) -> AuditPage:
     return audit.audit_page(who, query)
+
+
+@app.get("/v1/admin/queues")
+async def queue_list(who: Admin) -> QueuePage:
+    return queues.queue_page(who)
+
+
+@app.get("/v1/admin/queues/{name}/dead-letters")
+async def dead_letters(who: Admin, name: str,
+                       query: Annotated[DeadLetterQuery, Query()]) -> DeadLetterPage:
+    return queues.dead_letters(who, name, query.limit)
+
+
+@app.post("/v1/admin/queues/{name}/redrive")
+async def redrive(who: Admin, name: str, body: ReasonIn | None = None) -> QueueWork:
+    return queues.redrive(who, name, _reason(body))
+
+
+@app.post("/v1/admin/queues/{name}/purge")
+async def purge(who: Admin, name: str, body: ReasonIn | None = None) -> QueueWork:
+    return queues.purge(who, name, _reason(body))
 
 
 # Problems are text too: Mangum would base64 a content type it does not know.

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import datetime as dt
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -58,3 +59,43 @@ class AdminUserEnvelope(BaseModel):
 class AdminUserPage(BaseModel):
     items: list[AdminUserOut]
     next_cursor: str | None
+
+
+class QueueDepth(BaseModel):
+    depth: int = Field(description="messages waiting (approximate)")
+    in_flight: int = Field(description="messages received and not yet deleted")
+    oldest_age_s: int | None = Field(description="age of the oldest message; null when unknown")
+
+
+class QueueOut(BaseModel):
+    name: str
+    queue: QueueDepth
+    dead_letters: QueueDepth
+
+
+class QueuePage(BaseModel):
+    items: list[QueueOut]
+
+
+class DeadLetterQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    limit: int = Field(10, ge=1, le=10)
+
+
+class DeadLetter(BaseModel):
+    message_id: str
+    sent_at: dt.datetime
+    receive_count: int
+    body: Any = Field(description="the message body, tokens and secrets redacted")
+
+
+class DeadLetterPage(BaseModel):
+    items: list[DeadLetter]
+
+
+class QueueWork(BaseModel):
+    """What a redrive moved or a purge deleted."""
+
+    name: str
+    messages: int
