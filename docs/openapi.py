@@ -306,6 +306,22 @@ ROUTES: dict[str, RouteDoc] = {
         " time (`from` inclusive, `to` exclusive); keyset pages (limit 1-100, opaque cursor)",
         "admin", query="plaza.audit.models:AuditQuery", operation_id="AdminAuditLog",
         responses={200: "plaza.audit.models:AuditPage", 403: None, 422: None}),
+    "GET /v1/admin/queues": RouteDoc(
+        "Admins: every queue of the stack and its dead-letter queue: depth, in flight and the age"
+        " of the oldest message (a queue's from CloudWatch, null where it has none)", "admin",
+        operation_id="AdminQueues", responses={200: "plaza.admin.models:QueuePage", 403: None}),
+    "GET /v1/admin/queues/{name}/dead-letters": RouteDoc(
+        "Admins: up to `limit` (1-10) dead letters of the queue, tokens and secrets redacted",
+        "admin", query="plaza.admin.models:DeadLetterQuery", operation_id="AdminDeadLetters",
+        responses={200: "plaza.admin.models:DeadLetterPage", 403: None, 404: None, 422: None}),
+    "POST /v1/admin/queues/{name}/redrive": RouteDoc(
+        "Admins: move the queue's dead letters back to it (up to 500 a request); audited",
+        "admin", operation_id="AdminRedrive",
+        responses={200: "plaza.admin.models:QueueWork", 403: None, 404: None}),
+    "POST /v1/admin/queues/{name}/purge": RouteDoc(
+        "Admins: delete every dead letter of the queue; audited", "admin",
+        operation_id="AdminPurgeDeadLetters",
+        responses={200: "plaza.admin.models:QueueWork", 403: None, 404: None}),
     "POST /v1/reports": RouteDoc(
         "Report a post, comment, user or message the caller can see (a message only as a member"
         " of its conversation), with a reason and an optional note; a repeat while the first is"
@@ -323,7 +339,9 @@ PROXY_ROUTES: dict[str, tuple[str, ...]] = {
         "GET /v1/admin/users", "GET /v1/admin/users/{user_id}",
         "POST /v1/admin/users/{user_id}/suspend", "POST /v1/admin/users/{user_id}/reinstate",
         "PUT /v1/admin/users/{user_id}/role", "GET /v1/admin/reports",
-        "POST /v1/admin/reports/{report_id}/resolve", "GET /v1/admin/audit"),
+        "POST /v1/admin/reports/{report_id}/resolve", "GET /v1/admin/audit",
+        "GET /v1/admin/queues", "GET /v1/admin/queues/{name}/dead-letters",
+        "POST /v1/admin/queues/{name}/redrive", "POST /v1/admin/queues/{name}/purge"),
 }
 
 
