@@ -7,7 +7,7 @@ the topic is over the direct limit, so its connection ids go to the BroadcastQue
 100 and the queue consumer posts them through @connections in parallel. Each sample is the time
 from the publish call to one socket having the frame.
 
-Then, over the same sockets, plaza.stores.realtime (botocore's signer, urllib3) and the old
+Then, over the same sockets, plaza.stores.realtime (botocore's signer, libcurl) and the old
 hand-written client (bench/baseline_connections_client.py) take turns from this process: one
 post at a time (the client's own CPU per post, and the round trip), and all 1,000 posted as the
 broadcast consumer posts them (`post_to_connections` with delivery's parallelism).
