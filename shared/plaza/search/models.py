@@ -61,7 +61,8 @@ class HashtagHit(BaseModel):
 class SearchPage(BaseModel):
     items: list[UserHit | PostHit | HashtagHit] = Field(description="all of the type asked for")
     next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null at the end")
-    estimated_total: int = Field(description="matches the caller may see, counted up to 1000")
+    estimated_total: int = Field(description="matches the caller may see, counted for the first"
+                                 " page (Meilisearch: its estimate, before visibility)")
 
 
 class Suggestion(BaseModel):

@@ -18,7 +18,6 @@ from plaza.sql import not_hidden, post_columns
 from plaza.stores import db
 
 Row = dict[str, Any]
-COUNT_CAP = 1000
 _USER_NAMES = "plaza_unaccent(lower(u.username::text || ' ' || u.display_name))"
 _POST_TEXT = "plaza_unaccent(lower(p.text))"
 
@@ -73,11 +72,11 @@ def _matching(match: Match, fuzzy: bool, tsv: str, text: str, key: str) -> tuple
 
 def _page(select: str, source: str, order: str, after: str, params: dict[str, Any],
           limit: int) -> tuple[list[Row], int]:
-    rows = db.fetch_all(f"SELECT {select} {source}{after} ORDER BY {order} LIMIT %(limit)s",  # noqa: S608
-                        {**params, "limit": limit + 1})
-    total = db.fetch_one(f"SELECT count(*) AS n FROM (SELECT 1 {source} LIMIT {COUNT_CAP}) c",  # noqa: S608
-                         params)
-    return rows, int(total["n"]) if total else 0
+    """`limit + 1` rows and how many match in all (after the cursor, if any). Ranked pages sort
+    every match anyway, so the window count costs no second pass over them."""
+    rows = db.fetch_all(f"SELECT {select}, count(*) OVER () AS total {source}{after}"  # noqa: S608
+                        f" ORDER BY {order} LIMIT %(limit)s", {**params, "limit": limit + 1})
+    return rows, int(rows[0]["total"]) if rows else 0
 
 
 # -- users ------------------------------------------------------------------------------------
@@ -157,16 +156,21 @@ def _like_prefix(text: str) -> str:
 
 
 def suggested_users(prefix: str, viewer: str, limit: int) -> list[Row]:
-    """Active users, not across a block, whose username or display name starts with `prefix`."""
-    return db.fetch_all(
-        "SELECT u.id::text AS id, u.username::text AS username FROM users u"  # noqa: S608
-        " WHERE u.status = 'active' AND (lower(u.username::text) LIKE %(prefix)s"
-        " OR plaza_unaccent(lower(u.display_name)) LIKE %(prefix)s)"
-        f" AND {not_hidden('u.id')}"
-        " ORDER BY lower(u.username::text) LIKE %(prefix)s DESC, u.follower_count DESC,"
-        " u.username LIMIT %(limit)s",
+    """Active users, not across a block, whose username, else display name, starts with `prefix`:
+    two index range scans (usernames first), each stopping at `limit`."""
+    hidden = not_hidden("u.id")
+    rows = db.fetch_all(
+        "(SELECT u.id::text AS id, u.username::text AS username FROM users u"  # noqa: S608
+        " WHERE lower(u.username::text) LIKE %(prefix)s AND u.status = 'active'"
+        f" AND {hidden} ORDER BY lower(u.username::text) LIMIT %(limit)s)"
+        " UNION ALL"
+        " (SELECT u.id::text, u.username::text FROM users u"
+        " WHERE plaza_unaccent(lower(u.display_name)) LIKE %(prefix)s AND u.status = 'active'"
+        f" AND {hidden} ORDER BY plaza_unaccent(lower(u.display_name)) LIMIT %(limit)s)",
         {"prefix": _like_prefix(prefix), "viewer": viewer, "limit": limit},
     )
+    unique = {row["id"]: row for row in reversed(rows)}  # a username match before a display name
+    return [unique[key] for key in dict.fromkeys(row["id"] for row in rows)][:limit]
 
 
 def suggested_hashtags(prefix: str, limit: int) -> list[Row]:

@@ -54,12 +54,14 @@ def search(viewer: str, query: SearchQuery) -> SearchPage:
         # No word matched as written, stemmed or as a prefix: look for typos instead.
         fuzzy = True
         rows, total = run(match, fuzzy, None, query.limit)
+    if position is not None:
+        total = position.total
     next_cursor = None
     if len(rows) > query.limit:
         rows = rows[:query.limit]
         last = rows[-1]
         next_cursor = cursor.encode(Position(fuzzy, float(last["rank"]), last[_RECENCY[query.type]],
-                                             str(last[_KEY[query.type]])))
+                                             str(last[_KEY[query.type]]), total=total))
     return SearchPage(items=[_hit(query.type, row, parsed.words) for row in rows],
                       next_cursor=next_cursor, estimated_total=total)
 
@@ -72,7 +74,7 @@ def _meili_page(query: SearchQuery, parsed: Parsed, match: repo.Match,
     words = " ".join(term[0] for term in parsed.terms)
     offset = position.meili_offset or 0 if position else 0
     rows: list[tuple[dict[str, Any], int]] = []
-    total = 0
+    total = position.total if position else 0
     while len(rows) <= query.limit and offset < _MEILI_MAX_OFFSET:
         found = store.search_meilisearch(query.type, words, _MEILI_BATCH, offset)
         total = total or found.total_estimate
@@ -89,7 +91,7 @@ def _meili_page(query: SearchQuery, parsed: Parsed, match: repo.Match,
     next_cursor = None
     if len(rows) > query.limit:
         rows = rows[:query.limit]
-        next_cursor = cursor.encode(cursor.meili(rows[-1][1]))
+        next_cursor = cursor.encode(cursor.meili(rows[-1][1], total))
     return SearchPage(items=[_hit(query.type, row, parsed.words) for row, _ in rows],
                       next_cursor=next_cursor, estimated_total=total)
 
