@@ -8,7 +8,7 @@ resolved through Powertools Parameters the first time `settings()` is called in 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any, Literal, get_args, get_origin, get_type_hints
@@ -20,6 +20,11 @@ SECRET_FIELDS = frozenset({
     "database_url", "redis_url", "upstash_redis_rest_url", "upstash_redis_rest_token", "meili_url",
     "meili_api_key", "jwt_keys", "jwt_public_keys",
 })
+
+
+class ConfigurationError(ValueError):
+    """A setting is missing or malformed: the deployment's mistake, never the caller's. plaza.http
+    answers it with 503 problem+json and one log line instead of a stack trace."""
 
 
 def resolve_secret(value: str) -> str:
@@ -137,10 +142,10 @@ def _parse(name: str, raw: str, kind: Any) -> Any:
         if kind is float:
             return float(raw)
     except ValueError:
-        raise ValueError(f"{name.upper()} must be a number, got {raw!r}") from None
+        raise ConfigurationError(f"{name.upper()} must be a number, got {raw!r}") from None
     if get_origin(kind) is Literal and raw not in get_args(kind):
         choices = ", ".join(get_args(kind))
-        raise ValueError(f"{name.upper()} must be one of {choices}, got {raw!r}")
+        raise ConfigurationError(f"{name.upper()} must be one of {choices}, got {raw!r}")
     return raw
 
 
@@ -152,3 +157,40 @@ def settings() -> Settings:
 def reset_settings() -> None:
     """Forget cached settings (tests change the environment between cases)."""
     settings.cache_clear()
+    _init_errors.clear()
+
+
+# What check_at_init found wrong in this container; plaza.http answers 503 while it holds any.
+_init_errors: list[ConfigurationError] = []
+
+
+def check_at_init(*checks: Callable[[], object]) -> None:
+    """Run each check (a keyset loader, settings, ...) during the function's init, so a missing
+    setting is one clear log line at start instead of a stack trace on the first request. A
+    failure is remembered, not raised: an init that raises makes Lambda retry the init on every
+    request, each with a traceback. Any other error (SSM unreachable) is left to the first
+    request, which tries again."""
+    for check in checks:
+        try:
+            check()
+        except ConfigurationError as error:
+            _init_errors.append(error)
+            log_configuration_error(error, at="init")
+        except Exception as error:  # noqa: BLE001 - retried on first use; init must not fail
+            from plaza import observability
+
+            observability.log_warning("init check failed; retried on first use", error=repr(error))
+
+
+def init_error() -> ConfigurationError | None:
+    """The first configuration error check_at_init found, if any."""
+    return _init_errors[0] if _init_errors else None
+
+
+def log_configuration_error(error: ConfigurationError, at: str) -> None:
+    """One line naming what is missing (and a ConfigurationError metric for the alarms)."""
+    # lazy: plaza.observability is light, but config is imported where nothing logs
+    from plaza import observability
+
+    observability.log_error(f"configuration error: {error}", at=at)
+    observability.count("ConfigurationError")

@@ -399,8 +399,35 @@ def refuse_unverified(fn: Handler, request: Request) -> None:
         raise errors.EmailUnverified()
 
 
+class Misconfigured(errors.Unavailable):
+    """503 for a function missing a setting: what is missing is in its log, not in the answer."""
+
+    code = "misconfigured"
+
+    def __init__(self) -> None:
+        super().__init__("This service is not configured correctly; the error has been logged")
+
+
+def _configuration_error(error: BaseException | None = None) -> bool:
+    """Whether `error` (None: the function's init) is a plaza.config.ConfigurationError.
+
+    Through sys.modules: importing plaza.config costs the liveness function its cold start,
+    and a container that never loaded it has found no configuration error."""
+    config = sys.modules.get("plaza.config")
+    if config is None:
+        return False
+    if error is None:
+        return config.init_error() is not None
+    if isinstance(error, config.ConfigurationError):
+        config.log_configuration_error(error, at="request")
+        return True
+    return False
+
+
 def _respond(fn: Handler, request: Request) -> Response:
     """`fn`'s answer to the request, or the problem it raised."""
+    if _configuration_error():  # logged once, at init
+        return problem_response(Misconfigured(), request)
     try:
         refuse_malformed(request)
         refuse_unverified(fn, request)
@@ -413,6 +440,8 @@ def _respond(fn: Handler, request: Request) -> Response:
     except Exception as error:  # noqa: BLE001 - the one place that stops stack traces leaking
         if type(error).__name__ == "ValidationError" and hasattr(error, "errors"):
             return problem_response(invalid_from(error), request)
+        if _configuration_error(error):
+            return problem_response(Misconfigured(), request)
         observability.log_exception("unhandled error", error=error)
         return problem_response(
             errors.PlazaError("An unexpected error occurred; it has been logged"), request)

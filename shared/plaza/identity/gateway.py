@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from plaza import errors, observability
+from plaza import config, errors, observability
 from plaza.config import settings
 
 if TYPE_CHECKING:
@@ -102,8 +102,17 @@ def authorize_websocket(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def authorize(event: dict[str, Any]) -> dict[str, Any]:
-    """One authorizer for both APIs: WebSocket REQUEST events carry a methodArn."""
-    return authorize_websocket(event) if "methodArn" in event else authorize_http(event)
+    """One authorizer for both APIs: WebSocket REQUEST events carry a methodArn.
+
+    A deployment missing its keys denies (and logs what is missing) rather than raising: no
+    request could succeed until it is fixed, and a raise is a stack trace per request."""
+    try:
+        return authorize_websocket(event) if "methodArn" in event else authorize_http(event)
+    except config.ConfigurationError as error:
+        config.log_configuration_error(error, at="request")
+        if "methodArn" in event:
+            return _policy("anonymous", "Deny", event["methodArn"], {})
+        return {"isAuthorized": False}
 
 
 def _policy(principal: str, effect: str, resource: str, context: dict[str, str]) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from plaza.config import settings
+from plaza.config import ConfigurationError, settings
 from plaza.errors import Unauthorized
 from plaza.identity import dev_keyset
 
@@ -45,7 +45,7 @@ class InvalidToken(Unauthorized):
     code = "invalid-token"
 
 
-class KeysetError(RuntimeError):
+class KeysetError(ConfigurationError):
     """JWT_KEYS / JWT_PUBLIC_KEYS is missing or malformed: a deployment mistake, never the
     caller's fault."""
 
@@ -233,12 +233,9 @@ def _dev_keyset_json(alg: str) -> str:
 @cache
 def keyset() -> KeySet:
     """This container's signing keyset, from JWT_KEYS (a dev keyset on local/test stages only)."""
+    require_signing_keys()
     config = settings()
-    text = config.jwt_keys
-    if not text:
-        if config.stage not in DEV_KEY_STAGES:
-            raise KeysetError("JWT_KEYS is not configured")
-        text = _dev_keyset_json(config.jwt_algorithm)
+    text = config.jwt_keys or _dev_keyset_json(config.jwt_algorithm)
     keys = KeySet.from_json(text, config.jwt_issuer, config.jwt_audience)
     assert keys.active is not None  # from_json requires the active kid
     if keys.active.alg != config.jwt_algorithm:
@@ -255,9 +252,22 @@ def verifying_keyset() -> KeySet:
     if config.jwt_public_keys:
         return KeySet.from_public_json(config.jwt_public_keys, config.jwt_issuer,
                                        config.jwt_audience)
-    if not config.jwt_keys and config.stage not in DEV_KEY_STAGES:
-        raise KeysetError("JWT_PUBLIC_KEYS is not configured")
+    require_verifying_keys()
     return keyset().public()
+
+
+def require_signing_keys() -> None:
+    """KeysetError if this container has no keys to sign with; loads no key (an init check)."""
+    config = settings()
+    if not config.jwt_keys and config.stage not in DEV_KEY_STAGES:
+        raise KeysetError("JWT_KEYS is not configured")
+
+
+def require_verifying_keys() -> None:
+    """KeysetError if this container has no keys to verify with; loads no key (an init check)."""
+    config = settings()
+    if not (config.jwt_public_keys or config.jwt_keys) and config.stage not in DEV_KEY_STAGES:
+        raise KeysetError("JWT_PUBLIC_KEYS is not configured")
 
 
 def reset_keyset() -> None:
