@@ -1,6 +1,6 @@
 """`make dev`'s demo data: alice and bob follow each other, have posts with hashtags, likes and
 comments, and a conversation, so a new user's first feed, trending page and chat are not empty;
-seeding again adds nothing."""
+an `admin` account has the admin role; seeding again adds nothing."""
 
 from __future__ import annotations
 
@@ -37,8 +37,12 @@ def _json(client: httpx.Client, path: str) -> Any:
 
 def test_the_demo_accounts_have_a_feed_trending_and_a_chat(main_cloud: RunningCloud) -> None:
     accounts, notes = demo.seed(main_cloud.cloud)
-    assert [a["status"] for a in accounts] in (["created", "created"], ["exists", "exists"])
+    assert [a["status"] for a in accounts] in (["created"] * 3, ["exists"] * 3)
+    assert [a["username"] for a in accounts] == ["alice", "bob", "admin"]
     assert notes == []
+    with _signed_in(main_cloud, "admin") as admin:
+        assert _json(admin, "/v1/auth/me")["user"]["role"] == "admin"
+        assert admin.get("/v1/admin/audit").status_code == 200
     with _signed_in(main_cloud, "alice") as alice:
         assert _json(alice, "/v1/auth/me")["user"]["email_verified"] is True
         bob = _json(alice, "/v1/users/bob")
@@ -66,7 +70,7 @@ def test_the_demo_accounts_have_a_feed_trending_and_a_chat(main_cloud: RunningCl
 
         posts_before = len(_json(alice, "/v1/users/me/posts")["items"])
         accounts, _ = demo.seed(main_cloud.cloud)
-        assert [a["status"] for a in accounts] == ["exists", "exists"]
+        assert [a["status"] for a in accounts] == ["exists"] * 3
         assert len(_json(alice, "/v1/users/me/posts")["items"]) == posts_before
         again = _json(alice, f"/v1/conversations/{conversation_id}/messages")["items"]
         assert len(again) == len(messages)
