@@ -34,6 +34,7 @@ BENCHES: dict[str, str] = {
     "feeds": "bench.feeds",
     "chat": "bench.chat",
     "realtime": "bench.realtime",
+    "search": "bench.search",
     # Last: a shorter `make soak` against a local cloud of its own (SOAK_SECONDS overrides).
     "soak": "bench.soak",
 }
