@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, unquote_plus
 
-from localcloud import allowed_hosts
+from localcloud import allowed_hosts, app_pages
 from localcloud.runtime import FunctionError, FunctionTimeout
 from localcloud.template.account import ACCOUNT_ID, REGION
 from localcloud.template.stack import Authorizer, Cors, HttpApiSpec, HttpRoute
@@ -168,6 +168,8 @@ class HttpApi:
     def __init__(self, cloud: LocalCloud) -> None:
         self.cloud = cloud
         self.routes = RouteTable.build(list(cloud.stack.http_apis.values()))
+        # The pages the outbox's verify and reset links open (APP_BASE_URL, set by the cloud).
+        self.app_pages = app_pages.AppPages(cloud.endpoints.http_url)
         # (authorizer name, identity values) -> (expires at, context, policy or None)
         self.authorizer_cache: dict[tuple[Any, ...], tuple[float, dict[str, Any], Any]] = {}
         self.server: uvicorn.Server | None = None
@@ -220,6 +222,9 @@ class HttpApi:
             await allowed_hosts.refuse(scope, receive, send)
             return
         path: str = scope["path"]
+        if path.startswith(app_pages.PREFIX + "/") and scope["type"] == "http":
+            await self.app_pages(scope, receive, send)
+            return
         if path.startswith("/_local") and path[7:8] in ("", "/"):
             console = getattr(self.cloud, "console_app", None)
             if console is not None:

@@ -86,7 +86,9 @@ class Settings:
     jwt_audience: str = "plaza-api"
     allowed_email_domains: str = ""
     mail_from: str = "Plaza <no-reply@plaza.dev>"
-    public_web_url: str = "http://localhost:3000"
+    # Where the app serves the verify-email and reset-password pages the emails link to
+    # (template parameter AppBaseUrl; the local cloud serves its own at /_local/app).
+    app_base_url: str = "http://localhost:3000"
     # Unverified accounts may sign in and read, but not write or open a WebSocket (the template's
     # RequireVerifiedEmail: on whenever AllowedEmailDomains is set, and in staging and prod).
     require_verified_email: bool = False

@@ -85,7 +85,7 @@ def _send_email_token(row: dict[str, Any], purpose: str, *, retried: bool = Fals
     token, digest = _new_token()
     ttl = VERIFY_EMAIL_TTL if purpose == "verify_email" else RESET_PASSWORD_TTL
     repo.insert_email_token(digest, row["id"], purpose, _now() + ttl)
-    base = settings().public_web_url.rstrip("/")
+    base = settings().app_base_url.rstrip("/")
     if purpose == "verify_email":
         subject = "Confirm your Plaza email address"
         text = (f"Hi {row['display_name']},\n\nConfirm your email address:\n"
