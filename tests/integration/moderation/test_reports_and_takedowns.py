@@ -188,3 +188,31 @@ def test_a_user_files_at_most_ten_reports_an_hour(person: MakePerson, report: Re
         assert report(bob, "post", _post(ann, f"post {n}")).status == 201
     refused = report(bob, "post", _post(ann, "one more"))
     assert refused.status == 429
+
+
+def test_a_warning_tells_the_author_and_leaves_the_content(
+        person: MakePerson, report: Report, admin: Admin, notifications: Notifications) -> None:
+    ann, bob, mod = person("ann"), person("bob"), person("mod", "moderator")
+    post_id = _post(ann, "borderline")
+    created = report(bob, "post", post_id, "other", "rude but not removable")
+    assert admin("POST", f"/v1/admin/reports/{created.body['report']['id']}/resolve", mod,
+                 body={"action": "warn", "reason": "keep it civil"}).status == 200
+    assert posts.get_post(bob["user_id"], post_id).id == post_id
+    to_ann = [n for n in notifications.drain() if n["recipient_id"] == ann["user_id"]]
+    assert [(n["data"]["event"], n["data"]["reason"]) for n in to_ann] == [
+        ("warning", "keep it civil")]
+
+
+def test_the_queue_pages_by_target_with_a_cursor(
+        person: MakePerson, report: Report, admin: Admin) -> None:
+    ann, bob, carol, mod = person("ann"), person("bob"), person("carol"), person("mod", "moderator")
+    first, second = _post(ann, "first"), _post(ann, "second")
+    for who in (bob, carol):
+        assert report(who, "post", first).status == 201
+    assert report(bob, "post", second).status == 201
+    page = admin("GET", "/v1/admin/reports", mod, query={"limit": "1"}).body
+    assert [(i["target_id"], i["reporters"]) for i in page["items"]] == [(first, 2)]
+    rest = admin("GET", "/v1/admin/reports", mod,
+                 query={"limit": "1", "cursor": page["next_cursor"]}).body
+    assert [i["target_id"] for i in rest["items"]] == [second] and rest["next_cursor"] is None
+    assert admin("GET", "/v1/admin/reports", mod, query={"cursor": "nonsense"}).status == 422
