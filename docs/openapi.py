@@ -322,6 +322,17 @@ ROUTES: dict[str, RouteDoc] = {
         "Admins: delete every dead letter of the queue; audited", "admin",
         operation_id="AdminPurgeDeadLetters",
         responses={200: "plaza.admin.models:QueueWork", 403: None, 404: None}),
+    "DELETE /v1/users/me": RouteDoc(
+        "Delete the caller's account (the password again; 403 when wrong): scheduled 7 days out"
+        " (202), the account hidden and every session ended now; asking again answers the"
+        " scheduled deletion", "users", request="plaza.accounts.models:DeletionIn",
+        responses={202: "plaza.accounts.models:DeletionOut", 403: None, 422: None}),
+    "POST /v1/me/deletion/cancel": RouteDoc(
+        "Sign in again within the 7 days (email or username and password, X-Device-Id): the"
+        " deletion is cancelled and the answer is a login's token pair; 401 for wrong"
+        " credentials, 409 when no deletion waits", "auth", request="plaza.identity.models:LoginIn",
+        headers=("X-Device-Id",),
+        responses={200: "plaza.identity.models:TokenPair", 401: None, 409: None, 422: None}),
     "POST /v1/reports": RouteDoc(
         "Report a post, comment, user or message the caller can see (a message only as a member"
         " of its conversation), with a reason and an optional note; a repeat while the first is"

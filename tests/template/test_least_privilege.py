@@ -21,7 +21,7 @@ SOURCE: dict[str, Any] = load_yaml(ROOT / "template.yaml")["Resources"]
 FUNCTIONS = {name: resource["Properties"] for name, resource in SOURCE.items()
              if resource["Type"] == "AWS::Serverless::Function"}
 # The functions that issue access tokens (identity.service.login / refresh sign with JWT_KEYS).
-SIGNERS = {"AuthLoginFunction", "AuthRefreshFunction"}
+SIGNERS = {"AuthLoginFunction", "AuthRefreshFunction", "AccountsDeletionCancelFunction"}
 # The functions that verify access tokens or publish the public keys.
 VERIFIERS = {"AuthAuthorizerFunction", "AuthJwksFunction"}
 # Who may post to or close WebSocket connections: the WebSocket routes and everything that
@@ -39,6 +39,8 @@ MANAGE_CONNECTIONS = {
     "NotificationsConsumeFunction", "NotificationsAnnounceFunction",
     "AuthLoginFunction", "AuthRefreshFunction", "AuthLogoutFunction", "AuthSessionDeleteFunction",
     "AuthPasswordResetFunction", "AdminApiFunction",
+    "AccountsDeletionRequestFunction", "AccountsDeletionCancelFunction",
+    "AccountsDeletionStepFunction",
 }
 # The module through which a function uses each grant (any path to it will do).
 CONNECTIONS_CLIENT = "plaza.stores.realtime"

@@ -1,0 +1,1 @@
+"""Account lifecycle beyond identity: deletion on request, carried out by a state machine."""

@@ -1,0 +1,118 @@
+"""Account deletion: a signed-in user asks with their password, the account is hidden and signed
+out at once, and 7 days later (unless they sign in again through the cancel route) the
+account_deletion state machine carries it out, one idempotent step at a time. The username is
+freed 30 days after the request.
+
+Every step can run again, or after a later one, without doubling or failing: each deletes or
+rewrites what is still there and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+
+from plaza import errors, observability
+from plaza.accounts import repo
+from plaza.accounts.models import DeletionIn, DeletionOut
+from plaza.identity import passwords, session_endings, session_state, throttle
+from plaza.identity import repo as identity_repo
+from plaza.identity.models import LoginIn
+
+GRACE = dt.timedelta(days=7)
+USERNAME_HELD = dt.timedelta(days=30)
+REVOKED_REASON = "account_deleted"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def request_deletion(user_id: str, body: DeletionIn) -> DeletionOut:
+    """Schedule the caller's deletion (their password again) and end every session now; asking
+    again while one is scheduled answers the scheduled one."""
+    user = identity_repo.user_by_id(user_id)
+    row = identity_repo.user_with_hash(user["username"], "username") if user else None
+    if not passwords.verify_password(row["password_hash"] if row else None, body.password):
+        raise errors.Forbidden("Wrong password")
+    now = _now()
+    scheduled = repo.schedule(user_id, now, now + GRACE, now + USERNAME_HELD) or repo.deletion(user_id)
+    assert scheduled is not None
+    session_state.remember_user_status(user_id, "deleting")
+    session_endings.sessions_ended(user_id, identity_repo.revoke_user_sessions(user_id,
+                                                                              REVOKED_REASON),
+                                   REVOKED_REASON)
+    observability.count("AccountDeletionRequested")
+    return DeletionOut(**scheduled)
+
+
+def cancel_deletion(data: LoginIn, ip: str) -> None:
+    """Signing in again within the grace period cancels the deletion and shows the account again
+    (the caller then logs in as usual). Wrong passwords count as at login."""
+    attempt = throttle.LoginThrottle(data.identifier, ip)
+    attempt.check()
+    row = identity_repo.user_with_hash(data.identifier,
+                                       "email" if data.email is not None else "username")
+    if not passwords.verify_password(row["password_hash"] if row else None, data.password):
+        attempt.failed()
+        raise errors.Unauthorized("Wrong email, username or password")
+    assert row is not None
+    if repo.cancel(row["id"], _now()) is None:
+        raise errors.Conflict("No deletion of this account is waiting to be cancelled")
+    session_state.remember_user_status(row["id"], "active")
+    observability.count("AccountDeletionCancelled")
+
+
+# ---------------------------------------------------------------- the state machine's steps
+
+def _end_sessions(user_id: str) -> int:
+    ended = repo.revoke_sessions(user_id)
+    session_endings.sessions_ended(user_id, ended, REVOKED_REASON)
+    return len(ended) + repo.delete_push_tokens(user_id)
+
+
+STEPS: dict[str, Callable[[str], int | bool]] = {
+    "sessions": _end_sessions,
+    "social": repo.delete_social,
+    "content": repo.delete_content,
+    "messages": repo.anonymize_messages,
+    "finish": repo.finish,
+}
+
+
+def run_step(step: str, user_id: str) -> int:
+    """Run one step for a deletion that is running (or done: a rerun changes nothing); how many
+    rows it changed."""
+    if step not in STEPS:
+        raise errors.Invalid(f"Unknown deletion step {step!r}")
+    deletion = repo.deletion(user_id)
+    if deletion is None or deletion["status"] not in ("running", "done"):
+        raise errors.Invalid("No deletion of this account is under way")
+    changed = int(STEPS[step](user_id))
+    observability.log_info("deletion step", step=step, user_id=user_id, changed=changed)
+    return changed
+
+
+def start_due_deletions(machine_arn: str, limit: int = 100) -> dict[str, int]:
+    """Free the usernames due, mark the due deletions running and start the state machine for
+    each running deletion: once an hour at most per deletion (the execution is named by the
+    hour), so one an outage stopped is started again an hour later; its steps do not mind."""
+    # lazy: botocore, which the routes of this domain never use
+    from plaza.stores import aws
+
+    now = _now()
+    freed = repo.free_usernames(now)
+    claimed = repo.claim_due(now, limit)
+    stepfunctions = aws.client("stepfunctions")
+    started = 0
+    for user_id in dict.fromkeys(claimed + repo.running(limit)):
+        try:
+            stepfunctions.start_execution(
+                stateMachineArn=machine_arn, name=f"deletion-{user_id}-{now:%Y%m%d%H}",
+                input=json.dumps({"user_id": user_id}))
+            started += 1
+        except stepfunctions.exceptions.ExecutionAlreadyExists:
+            continue
+    observability.count("AccountDeletionsStarted", started)
+    return {"claimed": len(claimed), "started": started, "usernames_freed": freed}
