@@ -81,12 +81,19 @@ def banner(cloud: LocalCloud, accounts: list[dict[str, str]], notes: list[str],
            ready_ms: float) -> str:
     endpoints = cloud.endpoints
     stages = [f"{endpoints.websocket_url}/{api.stage}" for api in cloud.stack.websocket_apis.values()]
+    management = [stage.replace("ws://", "http://", 1) for stage in stages]
     lines = [
         "",
         f"  Plaza local cloud ({cloud.stack.name}) ready in {ready_ms:.0f} ms",
         "",
         f"  HTTP API       {endpoints.http_url}",
         f"  WebSocket API  {', '.join(stages) or endpoints.websocket_url}",
+    ]
+    if management:
+        # What WEBSOCKET_MANAGEMENT_ENDPOINT is locally; apigatewaymanagementapi calls on the
+        # AWS endpoint reach the same gateway (localcloud/aws/connections.py).
+        lines.append(f"  @connections   {', '.join(management)}   (POST /@connections/<id>)")
+    lines += [
         f"  AWS (moto)     {endpoints.aws_endpoint}   (AWS_ENDPOINT_URL for boto3)",
         f"  Console        {endpoints.http_url}/_local",
         f"  Postgres       {cloud.database_url}",

@@ -21,6 +21,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from localcloud.aws import connections
 from localcloud.template.account import REGION
 
 if TYPE_CHECKING:
@@ -113,6 +114,8 @@ def _install_core_hooks() -> None:
     from moto.ses.models import SESBackend
     from moto.sns.models import SNSBackend, Subscription
 
+    # @connections: moto's fake would accept every post and deliver none; ours reach the gateway.
+    connections.install(_owner, lambda: bool(_active))
     # Lambda: moto would run the zip in Docker (or echo the payload); ours runs the handler.
     for backend_class in (LambdaBackend, LambdaSimpleBackend):
         original_invoke = backend_class.invoke
