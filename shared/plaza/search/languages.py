@@ -25,6 +25,7 @@ def normalise(text: str) -> str:
 @dataclass(frozen=True)
 class Language:
     code: str
+    postgres_config: str  # the text search configuration that stems it ("simple" for none)
     stop_words: frozenset[str]
     synonyms: dict[str, tuple[str, ...]]
 
@@ -39,6 +40,7 @@ def language(code: str) -> Language:
     data = json.loads((LANGUAGES_DIR / f"{code}.json").read_text())
     return Language(
         code,
+        data.get("postgres_config", "simple"),
         frozenset(normalise(word) for word in data.get("stop_words", [])),
         {normalise(word): tuple(normalise(other) for other in others)
          for word, others in data.get("synonyms", {}).items()},

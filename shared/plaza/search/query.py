@@ -15,6 +15,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 class Parsed:
     text: str  # normalised, as counted by insights
     terms: list[list[str]]  # per term: the word first, then its synonyms (words or phrases)
+    stemmers: list[str]  # Postgres text search configurations of the languages asked for
 
     @property
     def words(self) -> frozenset[str]:
@@ -41,4 +42,4 @@ def parse(q: str, lang: str | None = None) -> Parsed:
         for each in chosen:
             variants += [other for other in each.synonyms.get(word, ()) if other not in variants]
         terms.append(variants)
-    return Parsed(text, terms)
+    return Parsed(text, terms, sorted({each.postgres_config for each in chosen}))

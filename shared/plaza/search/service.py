@@ -36,7 +36,7 @@ def search(viewer: str, query: SearchQuery) -> SearchPage:
         insights.record(parsed.text)
     if not parsed.terms:
         return SearchPage(items=[], next_cursor=None, estimated_total=0)
-    match = repo.Match(parsed.terms, parsed.fuzzy_text, viewer,
+    match = repo.Match(parsed.terms, parsed.fuzzy_text, viewer, parsed.stemmers,
                        author=query.author.lstrip("@") if query.author else None,
                        hashtag=normalise(query.hashtag.lstrip("#")) if query.hashtag else None,
                        since=query.since, until=query.until)
