@@ -23,6 +23,14 @@ def message(event: dict[str, Any]) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
+def not_a_json_object(event: dict[str, Any]) -> bool:
+    """Whether the frame's body is not a JSON object (not JSON, nested too deep, an array)."""
+    try:
+        return not isinstance(loads(event.get("body") or "{}"), dict)
+    except errors.BadRequest:
+        return True
+
+
 def ok() -> dict[str, Any]:
     return {"statusCode": 200}
 

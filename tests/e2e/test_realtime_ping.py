@@ -39,5 +39,13 @@ def test_unknown_action_is_answered_with_an_error(socket: ClientConnection) -> N
 
 
 def test_message_without_an_action_is_answered_with_an_error(socket: ClientConnection) -> None:
-    socket.send("not json")
+    socket.send(json.dumps({"id": 3}))
     assert json.loads(socket.recv(timeout=10))["code"] == "unknown_action"
+
+
+@pytest.mark.parametrize("frame", ["not json", "[1, 2]", '{"action": '])
+def test_a_frame_that_is_not_a_json_object_is_invalid_json(socket: ClientConnection,
+                                                          frame: str) -> None:
+    socket.send(frame)
+    reply = json.loads(socket.recv(timeout=10))
+    assert (reply["type"], reply["code"], reply["status"]) == ("error", "invalid_json", 400)
