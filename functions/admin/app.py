@@ -164,6 +164,12 @@ async def purge(who: Admin, name: str, body: ReasonIn | None = None) -> QueueWor
     return queues.purge(who, name, _reason(body))
 
 
+@app.get("/v1/admin/openapi.json", include_in_schema=False)
+async def admin_openapi(who: Admin) -> dict[str, Any]:
+    """The admin API's own OpenAPI document, for admins only (docs/openapi.json has it too)."""
+    return app.openapi()
+
+
 # Problems are text too: Mangum would base64 a content type it does not know.
 _adapter = Mangum(app, lifespan="off", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, http.PROBLEM_JSON])
 

@@ -216,3 +216,13 @@ def test_the_queue_pages_by_target_with_a_cursor(
                  query={"limit": "1", "cursor": page["next_cursor"]}).body
     assert [i["target_id"] for i in rest["items"]] == [second] and rest["next_cursor"] is None
     assert admin("GET", "/v1/admin/reports", mod, query={"cursor": "nonsense"}).status == 422
+
+
+def test_the_admin_openapi_document_is_for_admins_only(person: MakePerson, admin: Admin) -> None:
+    boss, mod = person("boss", "admin"), person("mod", "moderator")
+    document = admin("GET", "/v1/admin/openapi.json", boss)
+    assert document.status == 200
+    assert {"/v1/admin/reports", "/v1/admin/reports/{report_id}/resolve", "/v1/admin/audit",
+            "/v1/admin/queues"} <= set(document.body["paths"])
+    assert "/v1/admin/openapi.json" not in document.body["paths"]
+    assert admin("GET", "/v1/admin/openapi.json", mod).status == 403
