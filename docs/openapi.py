@@ -237,6 +237,11 @@ ROUTES: dict[str, RouteDoc] = {
     "GET /v1/search/trending": RouteDoc(
         "Public: today's 10 most searched queries, normalised, counted without user ids",
         "search", responses={200: "plaza.search.models:TrendingQueries"}),
+    "GET /v1/admin/search/insights": RouteDoc(
+        "Moderator+: per day (from..to, UTC, at most 31 days) the 10 most searched queries and the"
+        " 10 most searched that found nothing; normalised, no user ids",
+        "search", query="plaza.search.models:InsightsQuery",
+        responses={200: "plaza.search.models:SearchInsights", 403: None, 422: None}),
     "GET /v1/notifications": RouteDoc(
         "The caller's notifications (follow, like, comment, mention, message), newest first;"
         " keyset pages (limit 1-100, opaque cursor) with the unread count (counted up to 1000);"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from plaza.models import PostOut, Written
 from plaza.social.models import ProfileOut
@@ -82,3 +82,31 @@ class TrendingQuery(BaseModel):
 
 class TrendingQueries(BaseModel):
     items: list[TrendingQuery]
+
+
+MAX_INSIGHT_DAYS = 31
+
+
+class InsightsQuery(BaseModel):
+    """`?from=&to=` (dates, UTC, inclusive; today when absent), at most 31 days."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    from_: dt.date | None = Field(None, alias="from")
+    to: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _a_short_forward_range(self) -> InsightsQuery:
+        if self.from_ and self.to and not 0 <= (self.to - self.from_).days < MAX_INSIGHT_DAYS:
+            raise ValueError(f"to must be on or after from, at most {MAX_INSIGHT_DAYS} days on")
+        return self
+
+
+class DayInsights(BaseModel):
+    date: dt.date
+    popular: list[TrendingQuery] = Field(description="the 10 most searched queries")
+    zero_results: list[TrendingQuery] = Field(description="the 10 most searched that found nothing")
+
+
+class SearchInsights(BaseModel):
+    days: list[DayInsights]

@@ -43,7 +43,10 @@ def search(viewer: str, query: SearchQuery) -> SearchPage:
     run = _SEARCHES[query.type]
     if position is None or position.meili_offset is not None:
         try:
-            return _meili_page(query, parsed, match, position)
+            page = _meili_page(query, parsed, match, position)
+            if position is None and not page.items:
+                insights.record(parsed.text, board="zero")
+            return page
         except store.MeiliUnusable:
             # Not configured, cooling down, or failed just now (counted): Postgres answers, from
             # the first page (a Meilisearch cursor means nothing to it).
@@ -56,6 +59,8 @@ def search(viewer: str, query: SearchQuery) -> SearchPage:
         rows, total = run(match, fuzzy, None, query.limit)
     if position is not None:
         total = position.total
+    elif total == 0:
+        insights.record(parsed.text, board="zero")
     next_cursor = None
     if len(rows) > query.limit:
         rows = rows[:query.limit]

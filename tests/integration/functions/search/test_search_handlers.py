@@ -143,3 +143,26 @@ def test_the_consumer_drops_bad_messages_and_reports_failures_for_retry(
     meili.stop()
     failed = _consume({"kind": "post", "action": "index", "post_id": post}, "[]")
     assert failed == {"batchItemFailures": [{"itemIdentifier": "m0"}]}
+
+
+def test_insights_for_moderators_count_popular_and_zero_result_queries(
+    make_user: MakeUser, make_post: MakePost,
+) -> None:
+    viewer = make_user("viewer")
+    make_post(make_user("ada"), "harbour lights")
+    for q in ["Harbour", "harbour", "submarine"]:
+        _get("search", "/v1/search", viewer, q=q)
+    handler = load_function("functions/search/insights.py").handler
+    path = "/v1/admin/search/insights"
+    as_user = handler(http_event("GET", path, authorizer=_caller(viewer)), FakeContext())
+    assert as_user["statusCode"] == 403
+    moderator = {**_caller(viewer), "role": "moderator"}
+    answer = handler(http_event("GET", path, authorizer=moderator), FakeContext())
+    assert answer["statusCode"] == 200
+    (today,) = json.loads(answer["body"])["days"]
+    assert today["popular"] == [{"query": "harbour", "count": 2}, {"query": "submarine", "count": 1}]
+    assert today["zero_results"] == [{"query": "submarine", "count": 1}]
+    for query in ({"from": "2026-12-06", "to": "2026-12-05"}, {"from": "2026-01-01",
+                  "to": "2026-03-01"}, {"from": "yesterday"}):
+        bad = handler(http_event("GET", path, query=query, authorizer=moderator), FakeContext())
+        assert bad["statusCode"] == 422, query
