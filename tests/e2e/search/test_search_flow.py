@@ -85,3 +85,6 @@ def test_bad_input_is_a_422_problem_and_trending_is_public(apps: Pair,
         anonymous.close()
     assert trending.status_code == 200, trending.text
     assert all(set(item) == {"query", "count"} for item in trending.json()["items"])
+    insights = sea.http.get("/v1/admin/search/insights")
+    assert insights.status_code == 403, insights.text  # moderators only
+    assert insights.headers["content-type"] == "application/problem+json"
