@@ -61,16 +61,19 @@ uv:
 # SearchLayer's (less what the PlazaLayer already has) and the admin function's (sam build reads
 # functions/admin/requirements.txt). $(1) is the folder to write them under.
 LOCK_EXPORTS := layers/plaza/requirements.txt layers/search/requirements.txt \
-	functions/admin/requirements.txt
+	functions/admin/requirements.txt functions/payments/requirements.txt
 EXPORT = $(UV) export --frozen --no-emit-project --no-header --format requirements-txt
 GENERATED := \# Generated from uv.lock by make lock: do not edit; dependencies go in pyproject.toml.
 define write_exports
-	@mkdir -p $(1)/layers/plaza $(1)/layers/search $(1)/functions/admin
+	@mkdir -p $(1)/layers/plaza $(1)/layers/search $(1)/functions/admin $(1)/functions/payments
 	@{ echo "$(GENERATED)"; $(EXPORT) --no-default-groups; } > $(1)/layers/plaza/requirements.txt
 	@{ echo "$(GENERATED)"; $(EXPORT) --only-group search $$(sed -n \
 		's/^\([A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' $(1)/layers/plaza/requirements.txt); \
 		} > $(1)/layers/search/requirements.txt
 	@{ echo "$(GENERATED)"; $(EXPORT) --only-group admin; } > $(1)/functions/admin/requirements.txt
+	@{ echo "$(GENERATED)"; $(EXPORT) --only-group payments $$(sed -n \
+		's/^\([A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' $(1)/layers/plaza/requirements.txt); \
+		} > $(1)/functions/payments/requirements.txt
 endef
 
 lock: uv

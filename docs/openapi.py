@@ -338,6 +338,28 @@ ROUTES: dict[str, RouteDoc] = {
         " credentials, 409 when no deletion waits", "auth", request="plaza.identity.models:LoginIn",
         headers=("X-Device-Id",),
         responses={200: "plaza.identity.models:TokenPair", 401: None, 409: None, 422: None}),
+    "POST /v1/payments/webhooks/stripe": RouteDoc(
+        "Stripe webhook: verified against the raw body with the stripe library (Stripe-Signature,"
+        " 5 minutes' tolerance; 400 when forged or stale), recorded by event id and queued;"
+        " a redelivery of an applied event is a 200 that does nothing", "payments",
+        headers=("Stripe-Signature",), responses={200: None, 400: None}),
+    "GET /v1/me/subscription": RouteDoc(
+        "The caller's subscription as the provider last described it (plan, status, period end,"
+        " cancel at period end, active); 404 for none", "payments",
+        responses={200: "plaza.payments.models:SubscriptionOut", 404: None}),
+    "GET /v1/me/wallet": RouteDoc(
+        "The caller's coin balance: the sum of their ledger entries, never negative", "payments",
+        responses={200: "plaza.payments.models:WalletOut"}),
+    "GET /v1/me/wallet/entries": RouteDoc(
+        "The caller's ledger entries, newest first; keyset pages (limit 1-100, opaque cursor)",
+        "payments", query="plaza.models:PageQuery",
+        responses={200: "plaza.payments.models:EntryPage", 422: None}),
+    "POST /v1/wallet/transfers": RouteDoc(
+        "Gift coins to another user (by username): two ledger entries in one transaction; 409"
+        " with too few coins, 404 for no such user. Idempotency-Key: the same key and body within"
+        " 24 h return the first response (Idempotent-Replayed: true) and move nothing", "payments",
+        request="plaza.payments.models:TransferIn", headers=("Idempotency-Key",),
+        responses={201: "plaza.payments.models:TransferOut", 404: None, 409: None, 422: None}),
     "POST /v1/reports": RouteDoc(
         "Report a post, comment, user or message the caller can see (a message only as a member"
         " of its conversation), with a reason and an optional note; a repeat while the first is"

@@ -46,7 +46,8 @@ MANAGE_CONNECTIONS = {
 CONNECTIONS_CLIENT = "plaza.stores.realtime"
 QUEUE_CLIENTS = {"NotificationsQueue": "plaza.notifications.producer",
                  "BroadcastQueue": "plaza.realtime.delivery",
-                 "EmailQueue": "plaza.identity.email_queue"}
+                 "EmailQueue": "plaza.identity.email_queue",
+                 "PaymentsQueue": "plaza.payments.queue"}
 # The admin API sends dead letters back to their source queue, whichever it is (redrive).
 REDRIVERS = {"AdminApiFunction": "plaza.admin.queues"}
 

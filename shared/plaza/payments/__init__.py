@@ -1,0 +1,1 @@
+"""Payments: provider webhooks recorded once, subscriptions from their events, a coin wallet."""

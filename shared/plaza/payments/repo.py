@@ -1,0 +1,109 @@
+"""Payments SQL: provider events, subscriptions and the wallet ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from plaza.stores import db
+
+Row = dict[str, Any]
+ISSUER = "issuer"
+
+
+def user_account(user_id: str) -> str:
+    return f"user:{user_id}"
+
+
+def record_event(provider: str, event_id: str, type_: str, payload: str) -> bool:
+    """Store the event once; whether it still waits to be applied (True for a new event, and for
+    a redelivery of one whose queueing may have failed; False once applied)."""
+    row = db.fetch_one(
+        "INSERT INTO payment_events (provider, event_id, type, payload) VALUES (%s, %s, %s, %s)"
+        " ON CONFLICT (provider, event_id) DO UPDATE SET provider = EXCLUDED.provider"
+        " RETURNING processed_at IS NULL AS pending", (provider, event_id, type_, payload))
+    return bool(row and row["pending"])
+
+
+def claim_event(provider: str, event_id: str) -> Row | None:
+    """The event, marked processed in the caller's transaction; None when done already."""
+    return db.fetch_one(
+        "UPDATE payment_events SET processed_at = clock_timestamp() WHERE provider = %s"
+        " AND event_id = %s AND processed_at IS NULL RETURNING type, payload", (provider, event_id))
+
+
+def apply_subscription(provider: str, subscription_id: str, user_id: str, plan: str, status: str,
+                       current_period_end: dt.datetime | None, cancel_at_period_end: bool,
+                       changed_at: dt.datetime) -> None:
+    """Upsert the subscription unless a later event already changed it."""
+    db.execute(
+        "INSERT INTO subscriptions (provider, provider_subscription_id, user_id, plan, status,"
+        " current_period_end, cancel_at_period_end, changed_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+        " ON CONFLICT (provider, provider_subscription_id) DO UPDATE SET plan = EXCLUDED.plan,"
+        " status = EXCLUDED.status, current_period_end = EXCLUDED.current_period_end,"
+        " cancel_at_period_end = EXCLUDED.cancel_at_period_end, changed_at = EXCLUDED.changed_at"
+        " WHERE subscriptions.changed_at <= EXCLUDED.changed_at",
+        (provider, subscription_id, user_id, plan, status, current_period_end,
+         cancel_at_period_end, changed_at))
+
+
+def subscription(user_id: str) -> Row | None:
+    return db.fetch_one(
+        "SELECT plan, status, current_period_end, cancel_at_period_end FROM subscriptions"
+        " WHERE user_id = %s ORDER BY changed_at DESC LIMIT 1", (user_id,))
+
+
+def user_id_by_username(username: str) -> str | None:
+    row = db.fetch_one("SELECT id::text AS id FROM users WHERE username = %s AND status = 'active'",
+                       (username,))
+    return row["id"] if row else None
+
+
+def transfer(transfer_id: str, from_account: str, to_account: str, amount: int) -> Row | None:
+    """Move `amount` as one transfer of two entries; None when the sender has too little.
+    The sender's row is updated first and conditionally: concurrent spends queue on its lock and
+    each sees the balance the one before left."""
+    with db.transaction():
+        # Accounts open on first use; only the issuer's may go below zero.
+        db.execute("INSERT INTO wallet_accounts (id, may_go_negative) VALUES (%(f)s, %(f)s = %(i)s),"
+                   " (%(t)s, %(t)s = %(i)s) ON CONFLICT DO NOTHING",
+                   {"f": from_account, "t": to_account, "i": ISSUER})
+        sender = db.fetch_one(
+            "UPDATE wallet_accounts SET balance = balance - %(n)s WHERE id = %(a)s"
+            " AND (may_go_negative OR balance >= %(n)s) RETURNING balance",
+            {"n": amount, "a": from_account})
+        if sender is None:
+            return None
+        db.execute("UPDATE wallet_accounts SET balance = balance + %s WHERE id = %s",
+                   (amount, to_account))
+        row = db.fetch_one(
+            "INSERT INTO wallet_transfers (id, from_account, to_account, amount)"
+            " VALUES (%s, %s, %s, %s) RETURNING id, created_at",
+            (transfer_id, from_account, to_account, amount))
+        db.execute("INSERT INTO wallet_entries (transfer_id, account_id, amount)"
+                   " VALUES (%s, %s, %s), (%s, %s, %s)",
+                   (transfer_id, from_account, -amount, transfer_id, to_account, amount))
+    assert row is not None
+    return {**row, "balance": sender["balance"]}
+
+
+def transfer_exists(transfer_id: str) -> bool:
+    return db.fetch_one("SELECT 1 AS one FROM wallet_transfers WHERE id = %s",
+                        (transfer_id,)) is not None
+
+
+def balance(account: str) -> int:
+    row = db.fetch_one("SELECT balance FROM wallet_accounts WHERE id = %s", (account,))
+    return int(row["balance"]) if row else 0
+
+
+def entries(account: str, before: tuple[Any, str] | None, limit: int) -> list[Row]:
+    """The account's entries, newest first, after the keyset `before` (created_at, id)."""
+    keyset = "AND (created_at, id) < (%(at)s, %(id)s::uuid)" if before else ""
+    return db.fetch_all(
+        "SELECT id::text AS id, transfer_id, amount, created_at FROM wallet_entries"  # noqa: S608
+        f" WHERE account_id = %(account)s {keyset} ORDER BY created_at DESC, id DESC"
+        " LIMIT %(limit)s",
+        {"account": account, "at": before[0] if before else None,
+         "id": before[1] if before else None, "limit": limit + 1})
