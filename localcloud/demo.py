@@ -155,15 +155,16 @@ def seed_content() -> None:
                 social.follow(user_id, other)
     for author, texts in POSTS.items():
         author_id = ids[author]
-        if posts.user_posts_page(author_id, "me", PageQuery(limit=1)).items:
+        if posts.user_posts_page(author_id, "me", PageQuery.model_validate({"limit": 1})).items:
             continue  # seeded before (or written by hand since): nothing is added twice
         for text in texts:
-            post = posts.create_post(author_id, PostIn(text=text)).post
+            post = posts.create_post(author_id, PostIn.model_validate({"text": text})).post
             for reader, reader_id in ids.items():
                 if reader != author:
                     posts.like(reader_id, post.id)
                     posts.add_comment(reader_id, post.id, CommentIn(text=COMMENTS[reader]))
-    conversation = chat.create_conversation(ids["alice"], ConversationIn(usernames=["bob"])).value
+    conversation = chat.create_conversation(
+        ids["alice"], ConversationIn.model_validate({"usernames": ["bob"]})).value
     for sender, client_msg_id, text in CONVERSATION:
         chat.send_message(ids[sender], conversation.id,
                           MessageIn(client_msg_id=client_msg_id, text=text))
