@@ -108,8 +108,9 @@ def test_demo_seeding_twice_keeps_the_accounts(clean_stores: EmbeddedStores) -> 
     cloud.database_url, cloud.redis_url = clean_stores.database_url, clean_stores.redis_url
     first, _ = demo.seed(cloud)
     second, _ = demo.seed(cloud)
-    assert [a["status"] for a in first] == ["created"] * len(demo.ACCOUNTS)
-    assert [a["status"] for a in second] == ["exists"] * len(demo.ACCOUNTS)
+    everyone = len(demo.ACCOUNTS) + len(demo.STAFF)  # the demo users and the first admin
+    assert [a["status"] for a in first] == ["created"] * everyone
+    assert [a["status"] for a in second] == ["exists"] * everyone
     # The function settings were put back afterwards.
     assert os.environ.get("DATABASE_URL") == clean_stores.database_url
     assert os.environ.get("AWS_ENDPOINT_URL") != cloud.endpoints.aws_endpoint
