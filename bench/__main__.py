@@ -35,6 +35,7 @@ BENCHES: dict[str, str] = {
     "chat": "bench.chat",
     "realtime": "bench.realtime",
     "search": "bench.search",
+    "payments": "bench.payments",
     # Last: a shorter `make soak` against a local cloud of its own (SOAK_SECONDS overrides).
     "soak": "bench.soak",
 }

@@ -1,0 +1,86 @@
+"""Payments row: wallet transfer p95 with 50 transfers at once (goal <= 20 ms), the ledger
+balanced after (every transfer's entries sum to zero, every balance is its entries' sum).
+
+Runs in this process against embedded Postgres: 50 senders, each with coins, each sending to the
+next at the same moment, in rounds; every transfer is the service call (one transaction of a
+conditional update, a credit, the transfer and its two entries).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from bench import report
+
+SENDERS = 50
+ROUNDS = 10
+
+
+def rows() -> list[dict[str, Any]]:
+    from localcloud.embedded import EmbeddedStores
+
+    stores = EmbeddedStores.start()
+    saved = dict(os.environ)
+    os.environ.update({"DATABASE_URL": stores.database_url, "REDIS_URL": stores.redis_url,
+                       "STAGE": "test"})
+    try:
+        return _measure(stores)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        stores.stop()
+
+
+def _measure(stores: Any) -> list[dict[str, Any]]:
+    import psycopg
+
+    from plaza import config
+    from plaza.identity import repo as identity_repo
+    from plaza.payments import repo, service
+    from plaza.payments.models import TransferIn
+    from plaza.stores import db, migrations
+
+    config.reset_settings()
+    db.close()
+    with psycopg.connect(stores.database_url, autocommit=True) as conn:
+        migrations.apply(conn)
+    suffix = uuid.uuid4().hex[:6]
+    names = [f"w{number}_{suffix}" for number in range(SENDERS)]
+    ids = [str(identity_repo.insert_user(name, f"{name}@example.edu", name, "x")["id"])
+           for name in names]
+    for user_id in ids:
+        repo.transfer(f"seed-{user_id}", repo.ISSUER, repo.user_account(user_id), 1000)
+
+    samples: list[float] = []
+    lock = threading.Lock()
+
+    def send(number: int, start: threading.Barrier, timed: bool) -> None:
+        start.wait()
+        began = time.perf_counter()
+        service.transfer(ids[number], TransferIn(to=names[(number + 1) % SENDERS], amount=3))
+        if timed:
+            with lock:
+                samples.append((time.perf_counter() - began) * 1000)
+
+    with ThreadPoolExecutor(max_workers=SENDERS) as pool:
+        # A first round opens each thread's connection; it is not timed.
+        for round_number in range(ROUNDS + 1):
+            start = threading.Barrier(SENDERS)
+            list(pool.map(lambda number: send(number, start, round_number > 0), range(SENDERS)))
+    with psycopg.connect(stores.database_url) as conn:
+        total = conn.execute("SELECT COALESCE(sum(amount), 0) FROM wallet_entries").fetchone()
+        off = conn.execute(
+            "SELECT count(*) FROM (SELECT a.id FROM wallet_accounts a LEFT JOIN wallet_entries e"
+            " ON e.account_id = a.id GROUP BY a.id, a.balance"
+            " HAVING a.balance <> COALESCE(sum(e.amount), 0)) x").fetchone()
+    balanced = total == (0,) and off == (0,)
+    samples.sort()
+    db.close()
+    return [report.row("wallet transfer p95, 50 at once", round(samples[int(len(samples) * 0.95)], 2),
+                       "ms", note=f"goal <= 20 ms; {len(samples)} transfers in {ROUNDS} rounds;"
+                       f" ledger {'balanced' if balanced else 'NOT balanced'}")]
