@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from bench import report
@@ -71,7 +72,7 @@ def _measure(stores: Any) -> list[dict[str, Any]]:
         # A first round opens each thread's connection; it is not timed.
         for round_number in range(ROUNDS + 1):
             start = threading.Barrier(SENDERS)
-            list(pool.map(lambda number: send(number, start, round_number > 0), range(SENDERS)))
+            list(pool.map(partial(send, start=start, timed=round_number > 0), range(SENDERS)))
     with psycopg.connect(stores.database_url) as conn:
         total = conn.execute("SELECT COALESCE(sum(amount), 0) FROM wallet_entries").fetchone()
         off = conn.execute(
