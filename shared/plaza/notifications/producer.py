@@ -2,6 +2,8 @@
 
 A notification is a side effect: when the queue is unreachable the event is logged and counted
 (`NotificationQueueFailed`), never raised, so a follow, like or message never fails because of it.
+One short try without retry (plaza.stores.aws.after_commit): a lost notification is acceptable, a
+write answering an error after its commit is not.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def notify(kind: str, recipient_id: str, actor_id: str, data: dict[str, Any] | N
         "dedupe_key": dedupe_key or f"{kind}:{uuid.uuid4()}",
     }
     try:
-        aws.client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(body, default=str))
+        aws.after_commit("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(body, default=str))
     except Exception:  # noqa: BLE001 - boto3 raises many kinds; none may fail the caller
         observability.log_exception("notification not queued", kind=kind, recipient_id=recipient_id)
         observability.count("NotificationQueueFailed", kind=kind)

@@ -216,7 +216,9 @@ def start_fanout(post_id: str, author_id: str) -> None:
     """Start the fan-out state machine for a new post, once (the execution is named after it).
 
     A failure is logged and counted, not raised: the post is stored, and answering 5xx would
-    invite a retry that creates it twice when the client sent no Idempotency-Key.
+    invite a retry that creates it twice when the client sent no Idempotency-Key. One short try
+    (plaza.stores.aws.after_commit): the fan-out reconciler (plaza.feeds.reconcile) starts the
+    fan-outs of posts whose start failed.
     """
     arn = os.environ.get("POST_FANOUT_STATE_MACHINE_ARN")
     if not arn:
@@ -224,7 +226,7 @@ def start_fanout(post_id: str, author_id: str) -> None:
                                post_id=post_id)
         return
     try:
-        aws.client("stepfunctions").start_execution(
+        aws.after_commit("stepfunctions").start_execution(
             stateMachineArn=arn, name=f"post-{post_id}",
             input=json.dumps({"post_id": post_id, "author_id": author_id}))
     except Exception as exc:  # noqa: BLE001 - boto3 raises many kinds; none may fail the create

@@ -19,6 +19,7 @@ from functools import wraps
 from typing import Any
 
 from plaza import errors, ratelimit, websocket
+from plaza.budget import Invocation
 from plaza.stores import realtime
 
 # (user_id, session_id) -> None when the session is live; Unauthorized/Forbidden when it has ended.
@@ -45,13 +46,16 @@ def websocket_action(budget: str | None = None) -> Callable[[Handler], Handler]:
     def decorate(handler: Handler) -> Handler:
         @wraps(handler)
         def guarded(event: dict[str, Any], context: Any) -> dict[str, Any]:
-            refusal = refusal_of(event, budget)
-            if refusal is None:
-                return handler(event, context)
-            # A connection closed meanwhile has nobody left to tell.
-            with contextlib.suppress(realtime.ConnectionGone):
-                realtime.post_to_connection(websocket.connection_id(event), refusal)
-            return websocket.ok()
+            # Each frame is its own invocation, as each HTTP request is (plaza.http.endpoint):
+            # its Redis calls, the checks' included, share one time budget of their own.
+            with Invocation():
+                refusal = refusal_of(event, budget)
+                if refusal is None:
+                    return handler(event, context)
+                # A connection closed meanwhile has nobody left to tell.
+                with contextlib.suppress(realtime.ConnectionGone):
+                    realtime.post_to_connection(websocket.connection_id(event), refusal)
+                return websocket.ok()
 
         return guarded
 

@@ -33,6 +33,14 @@ def client(service: str, *, connect_timeout: float = 1, read_timeout: float = 3,
     return found
 
 
+def after_commit(service: str) -> Any:
+    """The `service` client for a side effect after a write committed (queue a notification,
+    start a fan-out): one short try, so the write answers well within its function's timeout.
+    Its callers fail open, and what a failure loses is healed elsewhere or acceptable.
+    """
+    return client(service, connect_timeout=0.5, read_timeout=1, attempts=1)
+
+
 def reset() -> None:
     """Drop the clients (tests switch endpoints and credentials between cases)."""
     _clients.clear()

@@ -13,7 +13,8 @@ from plaza.posts import service as posts
 from plaza.posts.models import CommentIn, PostIn
 from plaza.social import service as social
 from tests.integration.notifications.conftest import MakeUser
-from tests.support.lambdas import FakeContext, load_function
+from tests.support.lambdas import FakeContext, http_event, load_function
+from tests.support.silent_server import stalled_aws
 
 
 def _bodies(sqs: Any, url: str) -> list[dict[str, Any]]:
@@ -62,3 +63,26 @@ def test_follow_like_and_comment_queue_notifications_the_consumer_stores_once(
     assert sorted(n.kind for n in page.items) == ["comment", "follow", "like"]
     assert page.unread_count == 3
     assert all(n.actor_username == "ann" for n in page.items)
+
+
+def test_a_stalled_queue_is_tried_once_per_notification_and_the_comment_still_answers_201(
+        make_user: MakeUser, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("POST_FANOUT_STATE_MACHINE_ARN", raising=False)
+    ann, bob = make_user("ann"), make_user("bob")
+    post = posts.create_post(ann, PostIn(text="hello")).post
+    comment = load_function("functions/posts/comment.py")
+    caller = {"user_id": bob, "role": "user", "device_id": "device-0001",
+              "session_id": "6d2e9a41-3c7b-4f58-8e10-a94b2c6d7f35"}
+
+    with stalled_aws(monkeypatch) as stalled:
+        monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", f"{stalled.url}/123456789012/notifications")
+        answers = [comment.handler(http_event("POST", f"/v1/posts/{post.id}/comments",
+                                              body={"text": f"nice {n}"}, authorizer=caller,
+                                              path_params={"id": post.id}), FakeContext())
+                   for n in range(2)]
+        # One connection per notification: a retry after the timeout would have opened another.
+        assert stalled.connections == 2
+
+    assert [answer["statusCode"] for answer in answers] == [201, 201]
+    stored = posts.comment_page(ann, post.id, PageQuery(limit=5)).items
+    assert sorted(c.text for c in stored) == ["nice 0", "nice 1"]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
 import time
 from collections.abc import Iterator
 
@@ -15,6 +12,7 @@ from localcloud.embedded import free_port
 from plaza import budget, config
 from plaza.errors import Unavailable
 from plaza.stores import cache
+from tests.support.silent_server import SilentServer
 from tests.support.upstash_endpoint import UpstashEndpoint
 
 
@@ -232,30 +230,6 @@ def test_the_upstash_client_asks_for_base64_and_the_endpoint_encodes_strings(
     assert failed.json()[0] == {"result": "OK"}
     assert failed.json()[1]["error"].startswith("ERR")
     assert failed.json()[2] == {"result": "x"}
-
-
-class SilentServer:
-    """A TCP server that accepts connections and reads requests but never answers: a stalled
-    Redis (or Upstash endpoint) as a client sees it. Counts the connections clients open."""
-
-    def __init__(self) -> None:
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
-        self.connections = 0
-        self._held: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        with contextlib.suppress(OSError):
-            while True:
-                conn, _ = self._listener.accept()
-                self.connections += 1
-                self._held.append(conn)  # open and unanswered, like a SIGSTOPped server
-
-    def close(self) -> None:
-        self._listener.close()
-        for conn in self._held:
-            conn.close()
 
 
 @pytest.fixture
