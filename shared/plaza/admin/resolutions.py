@@ -13,6 +13,7 @@ from plaza.identity.gateway import Caller, require_role
 from plaza.moderation import service as moderation
 from plaza.moderation.models import Resolution, ResolveIn
 from plaza.stores import db
+from plaza.stores.search_events import queue_index_event
 
 
 def resolve(actor: Caller, report_id: str, body: ResolveIn) -> Resolution:
@@ -28,6 +29,9 @@ def resolve(actor: Caller, report_id: str, body: ResolveIn) -> Resolution:
                      reason=body.reason, before=before,
                      after={**after, "report_id": report_id, "author_id": author_id})
     moderation.forget_content(target["target_type"], target["target_id"], author_id)
+    if body.action in ("suspend", "ban") and author_id:
+        # service.suspend queued its event inside this transaction: again now it has committed.
+        queue_index_event("user", author_id)
     moderation.notify_outcome(actor, target, body.action, body.reason,
                               [row["reporter_id"] for row in resolved])
     return Resolution(target_type=target["target_type"], target_id=target["target_id"],

@@ -25,6 +25,7 @@ from plaza.identity import session_endings
 from plaza.identity.gateway import ROLE_RANK, Caller, require_role
 from plaza.pagination import decode_cursor, page_of
 from plaza.stores import db
+from plaza.stores.search_events import queue_index_event
 
 
 def _admin_user(row: dict[str, Any]) -> AdminUserOut:
@@ -75,6 +76,7 @@ def suspend(actor: Caller, user_id: str, reason: str | None = None,
                      after={"status": "suspended", "banned": ban or target["banned_at"] is not None,
                             "sessions_revoked": len(revoked)})
     session_endings.sessions_ended(user_id, revoked, "suspended")
+    queue_index_event("user", user_id)
     observability.log_info("user banned" if ban else "user suspended", user_id=user_id,
                            by=actor.user_id, sessions_revoked=len(revoked))
     observability.count("UserBanned" if ban else "UserSuspended")
@@ -94,6 +96,7 @@ def reinstate(actor: Caller, user_id: str, reason: str | None = None) -> AdminUs
         repo.set_banned(user_id, False)
         audit.record(actor, "user.reinstate", "user", user_id, reason=reason,
                      before=_standing(target), after={"status": "active", "banned": False})
+    queue_index_event("user", user_id)
     observability.log_info("user reinstated", user_id=user_id, by=actor.user_id)
     return get_user(actor, user_id)
 

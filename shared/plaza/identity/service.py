@@ -25,6 +25,7 @@ from plaza.identity.models import (
 )
 from plaza.identity.tokens import ACCESS_TOKEN_TTL_S, keyset
 from plaza.stores import db, mail
+from plaza.stores.search_events import queue_index_event
 
 REFRESH_TOKEN_TTL = dt.timedelta(days=30)
 # A family lives at most this long however often it is refreshed; then the user logs in again.
@@ -258,6 +259,7 @@ def update_me(caller: Caller, changes: dict[str, Any]) -> UserOut:
     row = repo.update_profile(caller.user_id, changes)
     if row is None:
         raise errors.Unauthorized("The account no longer exists")
+    queue_index_event("user", caller.user_id)
     return user_out(row)
 
 

@@ -27,6 +27,7 @@ from plaza.notifications.producer import notify
 from plaza.pagination import decode_cursor, page_of
 from plaza.posts.service import forget_cached_post
 from plaza.stores import db
+from plaza.stores.search_events import queue_index_event
 
 DEFAULT_AUTO_HIDE_AT = 5
 CONTENT_TYPES = ("post", "comment", "message")
@@ -70,9 +71,11 @@ def report(reporter: Caller, body: ReportIn) -> tuple[ReportOut, bool]:
 
 
 def forget_content(target_type: str, target_id: str, author_id: str | None) -> None:
-    """Drop cached copies of content whose visibility moderation changed (after commit)."""
+    """Drop cached copies of content whose visibility moderation changed (after commit), and
+    have search index it again (hidden, taken down or brought back)."""
     if target_type == "post":
         forget_cached_post(target_id)
+        queue_index_event("post", target_id)
         if author_id:
             forget_home_pages([author_id])
 

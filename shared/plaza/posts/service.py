@@ -28,6 +28,7 @@ from plaza.posts.models import CommentIn, CommentOut, CommentPage, PostEdit, Pos
 from plaza.realtime import rules
 from plaza.social import repo as social_repo
 from plaza.stores import aws, cache, db
+from plaza.stores.search_events import queue_index_event
 from plaza.trending import service as trending
 
 EDIT_WINDOW = dt.timedelta(minutes=15)
@@ -260,6 +261,7 @@ def edit_post(viewer_id: str, post_id: str, body: PostEdit) -> PostOut:
         repo.set_text(row["id"], body.text, hashtags_in(body.text))
         _write_tags_and_mentions(row["id"], viewer_id, body.text, row["created_at"])
     forget_cached_post(row["id"])
+    queue_index_event("post", row["id"])
     return visible_post(viewer_id, row["id"])
 
 
@@ -270,6 +272,7 @@ def delete_post(viewer_id: str, role: str, post_id: str) -> None:
         row = _locked_for_change(viewer_id, post_id, moderator, "delete")
         repo.soft_delete(row["id"], viewer_id)
     forget_cached_post(row["id"])
+    queue_index_event("post", row["id"], "delete")
     # Followers' cached home pages drop it at read time (plaza.feeds.service re-checks posts).
     forget_home_pages([row["author_id"]])
     observability.count("PostDeleted")

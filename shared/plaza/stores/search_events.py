@@ -1,0 +1,37 @@
+"""Queue a search index event for SearchIndexFunction; callers do this after their change committed.
+
+Below every domain so posts, identity, moderation and admin can all name what changed, while
+plaza.search (the consumer's side) sits above them. An event names a document, never carries it:
+the consumer re-reads the current state from Postgres, so one event per change is enough and a
+count change (a like) needs none. Fail-open like the notification producer: an unreachable queue
+is logged and counted (`SearchIndexQueueFailed`), never raised, and the wait is bounded by the
+plaza.stores.aws client's timeouts; a reindex mends what a lost event left stale.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Literal
+
+from plaza import observability
+from plaza.stores import aws
+
+Kind = Literal["post", "user", "hashtag"]
+Action = Literal["index", "delete"]
+
+
+def queue_index_event(kind: Kind, subject_id: str, action: Action = "index") -> bool:
+    """Queue `{"kind", "action", "<kind>_id"}` (the post fan-out's shape); True when queued."""
+    url = os.environ.get("SEARCH_INDEX_QUEUE_URL")
+    if not url:
+        return False
+    body = {"kind": kind, "action": action, f"{kind}_id": str(subject_id)}
+    try:
+        aws.client("sqs", attempts=2).send_message(QueueUrl=url, MessageBody=json.dumps(body))
+    except Exception:  # noqa: BLE001 - boto3 raises many kinds; none may fail the write
+        observability.log_exception("search index event not queued", kind=kind,
+                                    subject_id=subject_id, action=action)
+        observability.count("SearchIndexQueueFailed", kind=kind)
+        return False
+    return True

@@ -1,0 +1,99 @@
+"""Writes that change a searchable fact queue one index event each, after they commit (moto SQS)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from plaza.admin import service as admin
+from plaza.identity import service as identity
+from plaza.identity.gateway import Caller
+from plaza.posts import service as posts
+from plaza.posts.models import PostEdit
+from plaza.stores import aws
+from plaza.stores.search_events import queue_index_event
+from tests.integration.search.conftest import MakePost, MakeUser
+
+MODERATOR = Caller(str(uuid.uuid4()), "moderator", "mod-device", str(uuid.uuid4()))
+
+
+@pytest.fixture
+def queue(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
+    """moto's SQS with the search index queue as SEARCH_INDEX_QUEUE_URL."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    aws.reset()
+    with mock_aws():
+        sqs = boto3.client("sqs")
+        url = sqs.create_queue(QueueName="search-index")["QueueUrl"]
+        monkeypatch.setenv("SEARCH_INDEX_QUEUE_URL", url)
+        yield sqs, url
+    aws.reset()
+
+
+def _events(queue: tuple[Any, str]) -> list[dict[str, Any]]:
+    sqs, url = queue
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    for message in got:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return [json.loads(m["Body"]) for m in got]
+
+
+def test_an_edit_queues_one_post_index_event(queue: Any, make_user: MakeUser,
+                                             make_post: MakePost) -> None:
+    ann = make_user("ann")
+    post = make_post(ann, "hello world")
+    _events(queue)  # whatever creating it sent is not this test's concern
+    posts.edit_post(ann, post, PostEdit(text="hello plaza"))
+    assert _events(queue) == [{"kind": "post", "action": "index", "post_id": post}]
+
+
+def test_a_delete_queues_one_post_delete_event(queue: Any, make_user: MakeUser,
+                                               make_post: MakePost) -> None:
+    ann = make_user("ann")
+    post = make_post(ann, "soon gone")
+    _events(queue)
+    posts.delete_post(ann, "user", post)
+    assert _events(queue) == [{"kind": "post", "action": "delete", "post_id": post}]
+
+
+def test_a_profile_change_queues_one_user_index_event(queue: Any, make_user: MakeUser) -> None:
+    ann = make_user("ann")
+    identity.update_me(Caller(ann, "user", "phone", str(uuid.uuid4())), {"bio": "gardener"})
+    assert _events(queue) == [{"kind": "user", "action": "index", "user_id": ann}]
+
+
+def test_a_suspension_and_a_reinstatement_each_queue_one_user_event(
+        queue: Any, make_user: MakeUser) -> None:
+    bob = make_user("bob")
+    admin.suspend(MODERATOR, bob)
+    assert _events(queue) == [{"kind": "user", "action": "index", "user_id": bob}]
+    admin.reinstate(MODERATOR, bob)
+    assert _events(queue) == [{"kind": "user", "action": "index", "user_id": bob}]
+
+
+def test_a_like_queues_no_index_event(queue: Any, make_user: MakeUser,
+                                      make_post: MakePost) -> None:
+    ann, bob = make_user("ann"), make_user("bob")
+    post = make_post(ann, "like me")
+    _events(queue)
+    posts.like(bob, post)
+    assert _events(queue) == []
+
+
+def test_an_unreachable_queue_never_fails_the_write(queue: Any, make_user: MakeUser,
+                                                    make_post: MakePost,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    _, url = queue
+    monkeypatch.setenv("SEARCH_INDEX_QUEUE_URL", url + "-gone")
+    ann = make_user("ann")
+    post = make_post(ann, "still edited")
+    assert queue_index_event("post", post) is False
+    assert posts.edit_post(ann, post, PostEdit(text="edited anyway")).text == "edited anyway"
