@@ -320,6 +320,9 @@ class EventSources:
         self.schedules: dict[str, _Schedule] = {
             spec.name: _Schedule(spec) for spec in cloud.stack.schedules}
         self.tasks: list[asyncio.Task[None]] = []
+        # Set first thing on stop: a long poll still out when this cloud stops must not keep
+        # what it receives (see _poll).
+        self.stopping = threading.Event()
         # Only from worker threads: the first use of each client builds it, which blocks.
         self.client = LocalClients(cloud)
 
@@ -356,6 +359,7 @@ class EventSources:
         self.cloud.status["schedules"] = self.schedule_status
 
     async def stop(self) -> None:
+        self.stopping.set()
         self.cloud.status.pop("schedules", None)
         tasks = self.tasks + [s.task for s in self.schedules.values() if s.task is not None]
         for task in tasks:
@@ -437,6 +441,33 @@ class EventSources:
                 time.sleep(min(0.05, remaining))  # under a second of window left: short polls
         return messages
 
+    def _poll(self, consumer: _Consumer) -> list[dict[str, Any]]:
+        """`_receive`, handing back what a poll got after this cloud began to stop.
+
+        A long poll cannot be cancelled: it runs on in a thread for up to 20 s after its cloud
+        stops, and moto's backends are shared by every cloud in the process. Whatever it takes
+        then would be invisible for the queue's whole visibility timeout and never delivered:
+        a later cloud's message on a queue of the same name vanished that way (the e2e broadcast
+        test, when another test's cloud kept moto from being reset between modules).
+        """
+        messages = self._receive(consumer)
+        if messages and self.stopping.is_set():
+            self._release(consumer, messages)
+            return []
+        return messages
+
+    @staticmethod
+    def _release(consumer: _Consumer, messages: list[dict[str, Any]]) -> None:
+        """Make received messages visible again at once, through moto's backend (this cloud's
+        server may be gone already)."""
+        from moto.sqs.models import sqs_backends
+
+        backend = sqs_backends[ACCOUNT_ID][REGION]
+        for message in messages:
+            # A queue deleted or reset meanwhile: nothing is left to give back.
+            with contextlib.suppress(Exception):
+                backend.change_message_visibility(consumer.queue_name, message["ReceiptHandle"], 0)
+
     @staticmethod
     def _holds_visible(consumer: _Consumer) -> bool:
         """Whether the queue has a message to receive now, read from moto without a request."""
@@ -469,7 +500,7 @@ class EventSources:
                 # A slot first: received messages must not wait out their visibility timeout.
                 await slots.acquire()
                 try:
-                    messages = await in_thread(self._receive, consumer)
+                    messages = await in_thread(self._poll, consumer)
                 except Exception as error:  # noqa: BLE001 - a deleted queue, moto stopping
                     slots.release()
                     self.cloud.recorder.record("queue", {

@@ -1,4 +1,9 @@
-"""One local cloud for all the console tests, running the console fixture template."""
+"""A local cloud per console test module, running the console fixture template.
+
+Per module, not per package: a package-scoped cloud outlived its package when other modules ran
+in between, so two clouds shared moto's in-process backends and one's pollers took the other's
+messages (the e2e broadcast test lost its frames that way).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[3]
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def cloud(stores: EmbeddedStores) -> Iterator[RunningCloud]:
     with running_local_cloud(HERE / "template.yaml", database_url=stores.database_url,
                              redis_url=stores.redis_url, layer_paths=[ROOT / "shared"]) as running:
