@@ -464,7 +464,7 @@ def _rows(outcome: dict[str, Any], lost: dict[str, int], duration: float) -> lis
     for kind in sorted(before.keys() | after.keys()):
         start = before.get(kind, {"rss_mib": 0.0, "processes": 0})
         end = after.get(kind, {"rss_mib": 0.0, "processes": 0})
-        rows.append(_growth_row(f"soak memory {kind}", start, end))
+        rows.append(_growth_row(f"soak memory {kind}", start, end, judged_per_process=True))
     total_start = {"rss_mib": sum(g["rss_mib"] for g in before.values()),
                    "processes": sum(g["processes"] for g in before.values())}
     total_end = {"rss_mib": sum(g["rss_mib"] for g in after.values()),
@@ -480,16 +480,25 @@ def _rows(outcome: dict[str, Any], lost: dict[str, int], duration: float) -> lis
     return rows
 
 
-def _growth_row(name: str, start: dict[str, float], end: dict[str, float]) -> dict[str, Any]:
+def _growth_row(name: str, start: dict[str, float], end: dict[str, float],
+                judged_per_process: bool = False) -> dict[str, Any]:
+    """RSS growth of a group of processes. The issue's goal is each process's memory: a group
+    (containers, Postgres backends) is judged by its growth per process, since the load starting
+    more of them is not a leak; the total row is judged as a whole."""
     growth = (end["rss_mib"] - start["rss_mib"]) / start["rss_mib"] if start["rss_mib"] else None
+    per_start, per_end = _per_process(start), _per_process(end)
+    per_process = (per_end - per_start) / per_start if per_start else None
+    judged = per_process if judged_per_process else growth
     return report.row(name, None if growth is None else round(growth * 100, 1), "% RSS growth",
                       start_mib=round(start["rss_mib"], 1), end_mib=round(end["rss_mib"], 1),
                       processes=f"{int(start['processes'])} -> {int(end['processes'])}",
                       # More containers (and their Postgres backends) under load are not a leak;
                       # growth per process is.
-                      mib_per_process=f"{_per_process(start):.1f} -> {_per_process(end):.1f}",
-                      goal=f"<= {GOAL_GROWTH:.0%}",
-                      ok=growth is not None and growth <= GOAL_GROWTH)
+                      mib_per_process=f"{per_start:.1f} -> {per_end:.1f}",
+                      growth_per_process=None if per_process is None
+                      else f"{per_process:.1%}",
+                      goal=f"<= {GOAL_GROWTH:.0%}" + (" per process" if judged_per_process else ""),
+                      ok=judged is not None and judged <= GOAL_GROWTH)
 
 
 def _per_process(group: dict[str, float]) -> float:
