@@ -60,20 +60,24 @@ uv:
 # What the deployment installs, exported from the lock with hashes: the PlazaLayer's wheels, the
 # SearchLayer's (less what the PlazaLayer already has) and the admin function's (sam build reads
 # functions/admin/requirements.txt). $(1) is the folder to write them under.
+# Function-level groups (each ships only in its function folder, less what the layer has).
+FUNCTION_GROUPS := payments media links push:notifications calls
 LOCK_EXPORTS := layers/plaza/requirements.txt layers/search/requirements.txt \
-	functions/admin/requirements.txt functions/payments/requirements.txt
+	functions/admin/requirements.txt $(foreach g,$(FUNCTION_GROUPS),functions/$(lastword $(subst :, ,$(g)))/requirements.txt)
 EXPORT = $(UV) export --frozen --no-emit-project --no-header --format requirements-txt
 GENERATED := \# Generated from uv.lock by make lock: do not edit; dependencies go in pyproject.toml.
 define write_exports
-	@mkdir -p $(1)/layers/plaza $(1)/layers/search $(1)/functions/admin $(1)/functions/payments
+	@mkdir -p $(1)/layers/plaza $(1)/layers/search $(1)/functions/admin \
+		$(foreach g,$(FUNCTION_GROUPS),$(1)/functions/$(lastword $(subst :, ,$(g))))
 	@{ echo "$(GENERATED)"; $(EXPORT) --no-default-groups; } > $(1)/layers/plaza/requirements.txt
 	@{ echo "$(GENERATED)"; $(EXPORT) --only-group search $$(sed -n \
 		's/^\([A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' $(1)/layers/plaza/requirements.txt); \
 		} > $(1)/layers/search/requirements.txt
 	@{ echo "$(GENERATED)"; $(EXPORT) --only-group admin; } > $(1)/functions/admin/requirements.txt
-	@{ echo "$(GENERATED)"; $(EXPORT) --only-group payments $$(sed -n \
+	@for g in $(FUNCTION_GROUPS); do group=$${g%%:*}; folder=$${g##*:}; \
+		{ echo "$(GENERATED)"; $(EXPORT) --only-group $$group $$(sed -n \
 		's/^\([A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' $(1)/layers/plaza/requirements.txt); \
-		} > $(1)/functions/payments/requirements.txt
+		} > $(1)/functions/$$folder/requirements.txt; done
 endef
 
 lock: uv

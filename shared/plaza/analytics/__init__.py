@@ -1,0 +1,1 @@
+"""Analytics for the back office: active users and activity rolled up per hour and day."""

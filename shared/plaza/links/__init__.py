@@ -1,0 +1,1 @@
+"""Short links: codes that redirect, with click analytics."""
