@@ -108,10 +108,15 @@ lint: venv lockcheck $(CHECKOV)/.installed
 
 # The order is shuffled from TEST_SEED (printed in pytest's header; pytest-randomly): rerun a red
 # order with `make pytest TEST_SEED=<seed>`. Fixed by default so CI runs are repeatable.
+# Modules spread over TEST_WORKERS processes (pytest-xdist, whole modules per worker so a
+# module's local cloud starts once); each worker starts its own PostgreSQL, Redis and moto.
+# TEST_WORKERS=0 runs in one process.
 TEST_SEED ?= 20261206
+TEST_WORKERS ?= 2
 pytest: venv
-	@echo "test order: shuffled by pytest-randomly with --randomly-seed=$(TEST_SEED)"
-	$(BIN)/python -m pytest -p randomly --randomly-seed=$(TEST_SEED) $(PYTEST_ARGS)
+	@echo "test order: shuffled by pytest-randomly with --randomly-seed=$(TEST_SEED), $(TEST_WORKERS) workers"
+	$(BIN)/python -m pytest -p randomly --randomly-seed=$(TEST_SEED) -n $(TEST_WORKERS) \
+		--dist loadscope $(PYTEST_ARGS)
 
 test: lint pytest
 

@@ -23,8 +23,15 @@ PLAZA_LAYER = ROOT / "layers" / "plaza" / "requirements.txt"
 SEARCH_LAYER = ROOT / "layers" / "search" / "requirements.txt"
 SEARCH = "plaza.stores.search"
 ADMIN_PACKAGES = {"fastapi", "mangum"}
-# The payments functions (functions/payments/) verify Stripe webhooks with the official library.
-PAYMENTS_PACKAGES = {"stripe"}
+# Function folders with a package of their own (pyproject's groups, exported by make lock), and a
+# package each must carry: the library only those functions import.
+FOLDER_PACKAGES = {
+    "functions/payments": "stripe",  # Stripe webhooks verified with the official library
+    "functions/media": "pillow",  # decode, re-encode and fingerprint uploads
+    "functions/links": "ua-parser",  # the click consumer's browser and device families
+    "functions/notifications": "pywebpush",  # Web Push deliveries
+    "functions/calls": "agora-token-builder",  # call tokens
+}
 
 
 def _locked(requirements: Path) -> set[str]:
@@ -50,14 +57,18 @@ def test_the_layer_every_function_carries_holds_neither_fastapi_nor_the_search_c
 def test_fastapi_and_mangum_ship_in_the_admin_function_package_and_no_other() -> None:
     with_requirements = {name for name, props in FUNCTIONS.items()
                          if (ROOT / props["CodeUri"] / "requirements.txt").exists()}
-    payments = {name for name, props in FUNCTIONS.items()
-                if props["CodeUri"].rstrip("/") == "functions/payments"}
-    assert with_requirements == {"AdminApiFunction"} | payments
+    in_package_folders = {name for name, props in FUNCTIONS.items()
+                          if props["CodeUri"].rstrip("/") in FOLDER_PACKAGES}
+    assert with_requirements == {"AdminApiFunction"} | in_package_folders
     admin = ROOT / FUNCTIONS["AdminApiFunction"]["CodeUri"] / "requirements.txt"
     assert _locked(admin) >= ADMIN_PACKAGES
-    stripe = ROOT / "functions" / "payments" / "requirements.txt"
-    assert _locked(stripe) >= PAYMENTS_PACKAGES
-    assert _locked(stripe) & (ADMIN_PACKAGES | _locked(PLAZA_LAYER)) == set()
+
+
+def test_each_function_folder_package_carries_its_library_and_nothing_the_layer_has() -> None:
+    for folder, package in FOLDER_PACKAGES.items():
+        locked = _locked(ROOT / folder / "requirements.txt")
+        assert package in locked, folder
+        assert locked & (ADMIN_PACKAGES | _locked(PLAZA_LAYER)) == set(), folder
 
 
 def test_the_search_layer_adds_the_meilisearch_client_and_nothing_the_plaza_layer_has() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
 
@@ -97,9 +96,11 @@ def test_a_limit_or_cursor_out_of_range_is_invalid(query: dict[str, str]) -> Non
     assert raised.value.errors[0]["field"].startswith("query.")
 
 
-# "nope"; "123.not-a-uuid"; a real cursor with junk appended.
+# "nope"; "123.not-a-uuid"; a real cursor with junk appended (a fixed one: test ids must be the
+# same in every pytest-xdist worker).
 @pytest.mark.parametrize("cursor", ["not-a-cursor", "bm9wZQ", "MTIzLm5vdC1hLXV1aWQ", "%%%%",
-                                    encode_cursor(dt.datetime.now(dt.UTC), str(uuid.uuid4())) + "AA"])
+                                    encode_cursor(dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
+                                                  "5a5c00b2-d8d2-43a7-971d-1c5c01a1f45d") + "AA"])
 def test_a_cursor_this_api_did_not_return_is_invalid(make_user: MakeUser, cursor: str) -> None:
     alice = make_user("alice")
     with pytest.raises(errors.Invalid) as raised:
