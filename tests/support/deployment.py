@@ -59,7 +59,10 @@ class Deployment:
         """A WebSocket connection to the stage (`query` carries the token and device)."""
         url = f"{self.websocket_url}?{query}" if query else self.websocket_url
         options: dict[str, Any] = {"source_address": (source, 0)} if source else {}
-        return connect(url, open_timeout=15, max_size=2 ** 20, **options)
+        # An unbounded receive queue: a test that leaves frames unread would otherwise stop the
+        # client reading at 16 frames, and its close handshake then waits out close_timeout (10 s
+        # a socket) behind frames it will never read.
+        return connect(url, open_timeout=15, max_size=2 ** 20, max_queue=None, **options)
 
 
 def targeted() -> Deployment | None:
