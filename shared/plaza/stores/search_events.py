@@ -23,10 +23,24 @@ Action = Literal["index", "delete"]
 
 def queue_index_event(kind: Kind, subject_id: str, action: Action = "index") -> bool:
     """Queue `{"kind", "action", "<kind>_id"}` (the post fan-out's shape); True when queued."""
+    return _send({"kind": kind, "action": action, f"{kind}_id": str(subject_id)}, kind, subject_id,
+                 action)
+
+
+def queue_hashtag_event(tags: list[str]) -> bool:
+    """Queue one event for every hashtag a write changed the count of (a post created, edited or
+    deleted: its tags, old and new), `{"kind": "hashtag", "action": "index", "tags": [...]}`."""
+    tags = list(dict.fromkeys(tags))
+    if not tags:
+        return False
+    return _send({"kind": "hashtag", "action": "index", "tags": tags}, "hashtag", ",".join(tags),
+                 "index")
+
+
+def _send(body: dict[str, object], kind: str, subject_id: str, action: str) -> bool:
     url = os.environ.get("SEARCH_INDEX_QUEUE_URL")
     if not url:
         return False
-    body = {"kind": kind, "action": action, f"{kind}_id": str(subject_id)}
     try:
         aws.client("sqs", attempts=2).send_message(QueueUrl=url, MessageBody=json.dumps(body))
     except Exception:  # noqa: BLE001 - boto3 raises many kinds; none may fail the write
