@@ -322,7 +322,7 @@ def synced_ids(index: str, after: str | None, until: str | None) -> list[str]:
 
 
 # What a complete index holds: the documents `documents` returns, counted in one pass each.
-_COUNTS = {
+DOCUMENT_COUNTS = {
     "users": "SELECT count(*) AS n FROM users WHERE status = 'active'",
     "posts": ("SELECT count(*) AS n FROM posts p JOIN users u ON u.id = p.author_id"
               " WHERE p.deleted_at IS NULL AND u.status = 'active'"),
@@ -335,4 +335,5 @@ _COUNTS = {
 
 def document_counts() -> dict[str, int]:
     """Per index, how many documents a complete Meilisearch copy holds."""
-    return {index: int((db.fetch_one(sql) or {"n": 0})["n"]) for index, sql in _COUNTS.items()}
+    return {index: int((db.fetch_one(sql) or {"n": 0})["n"])
+            for index, sql in DOCUMENT_COUNTS.items()}

@@ -97,3 +97,29 @@ def test_an_unreachable_queue_never_fails_the_write(queue: Any, make_user: MakeU
     post = make_post(ann, "still edited")
     assert queue_index_event("post", post) is False
     assert posts.edit_post(ann, post, PostEdit(text="edited anyway")).text == "edited anyway"
+
+
+def test_a_public_post_queues_one_event_for_all_its_hashtags(queue: Any, make_user: MakeUser,
+                                                            make_post: MakePost) -> None:
+    ann = make_user("ann")
+    make_post(ann, "no tags here")
+    assert [e for e in _events(queue) if e["kind"] == "hashtag"] == []
+    post = make_post(ann, "Tide pools #Beach #tide #beach")
+    assert [e for e in _events(queue) if e["kind"] == "hashtag"] == [
+        {"kind": "hashtag", "action": "index", "tags": ["beach", "tide"]}]
+    make_post(ann, "Only friends #secret", visibility="followers")
+    assert [e for e in _events(queue) if e["kind"] == "hashtag"] == []  # counts public posts only
+    posts.edit_post(ann, post, PostEdit(text="Tide pools #rocks"))
+    assert [e for e in _events(queue) if e["kind"] == "hashtag"] == [
+        {"kind": "hashtag", "action": "index", "tags": ["beach", "tide", "rocks"]}]
+    posts.delete_post(ann, "user", post)
+    assert _events(queue) == [{"kind": "post", "action": "delete", "post_id": post},
+                              {"kind": "hashtag", "action": "index", "tags": ["rocks"]}]
+
+
+def test_a_registration_queues_the_new_user_for_indexing(queue: Any, clean_stores: object) -> None:
+    from plaza.identity.models import RegisterIn
+
+    user = identity.register(RegisterIn(email="zoe@example.edu", username="zoe",
+                                        password="a long enough password 1"))
+    assert {"kind": "user", "action": "index", "user_id": user.id} in _events(queue)
