@@ -1,8 +1,8 @@
 """Full reindex into Meilisearch: every index cut into pages of keys, each page one batch.
 
-The state machine (statemachines/search_reindex.asl.json) plans up to PAGES_PER_PLAN pages at a
-time, writes them in a Map, and plans again from where it stopped; `make reindex` walks the same
-pages in this process with a progress bar. A page is a key range (uuids, or tags, ordered
+The state machine (statemachines/search_reindex.asl.json) plans a few pages at a time
+(plaza.search.pages), writes them in a Map, and plans again from where it stopped; `make reindex`
+walks the same pages in this process with a progress bar. A page is a key range (uuids, or tags, ordered
 bytewise, which is also the order of their Meilisearch ids), so the pages of an index cover every
 id: a page upserts the live documents in its range and deletes the documents Meilisearch was ever
 given there that are gone (plaza.search.sync.write, versioned like the index events, so a page
@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from plaza import errors
-from plaza.search import index_settings, repo, sync
+from plaza.search import index_settings, pages, repo, sync
 from plaza.stores import search as store
 
-PAGE_SIZE = 500  # documents per Meilisearch write (it takes up to MAX_BATCH)
-PAGES_PER_PLAN = 20  # pages per plan step: the machine's Map input stays a few kilobytes
-ORDER = ("users", "posts", "hashtags")
+ORDER = pages.ORDER
 
 
 @dataclass(frozen=True)
@@ -34,33 +31,6 @@ class PageDone:
     keys: int = 0  # live keys in the page's range: what the progress bar counts
 
 
-def _bad(message: str) -> errors.Invalid:
-    return errors.Invalid(message)  # the machine does not retry an Invalid
-
-
-def plan(cursor: dict[str, Any] | None = None) -> dict[str, Any]:
-    """`{"pages": [{index, after, until}, ...], "next": {index, after} | None}` from `cursor`
-    (the previous plan's `next`; None or {} to start): index ranges of PAGE_SIZE live keys,
-    the last page of an index open-ended (until None)."""
-    cursor = cursor or {}
-    index = cursor.get("index") or ORDER[0]
-    after = cursor.get("after")
-    if index not in ORDER or not (after is None or isinstance(after, str)):
-        raise _bad(f"not a reindex cursor: {cursor!r}")
-    pages: list[dict[str, Any]] = []
-    while len(pages) < PAGES_PER_PLAN:
-        until = repo.page_end(sync.KINDS[index], after, PAGE_SIZE)
-        pages.append({"index": index, "after": after, "until": until})
-        if until is not None:
-            after = until
-            continue
-        position = ORDER.index(index) + 1
-        if position == len(ORDER):
-            return {"pages": pages, "next": None}
-        index, after = ORDER[position], None
-    return {"pages": pages, "next": {"index": index, "after": after}}
-
-
 def _bound(kind: str, key: str | None) -> str | None:
     return None if key is None else sync.doc_id(kind, key)
 
@@ -69,7 +39,7 @@ def index_page(page: dict[str, Any]) -> PageDone:
     """Write one page (see the module's docstring); on Postgres nothing: the tables are the index."""
     index, after, until = page.get("index"), page.get("after"), page.get("until")
     if index not in ORDER or not all(key is None or isinstance(key, str) for key in (after, until)):
-        raise _bad(f"not a reindex page: {page!r}")
+        raise errors.Invalid(f"not a reindex page: {page!r}")  # never retried by the machine
     kind = sync.KINDS[index]
     if not store.meilisearch_configured():
         return PageDone(index, 0, 0, 0)
@@ -80,22 +50,12 @@ def index_page(page: dict[str, Any]) -> PageDone:
     return PageDone(index, upserted, deleted, len(keys))
 
 
-def pages() -> Iterator[dict[str, Any]]:
-    cursor: dict[str, Any] | None = None
-    while True:
-        planned = plan(cursor)
-        yield from planned["pages"]
-        cursor = planned["next"]
-        if cursor is None:
-            return
-
-
 def run_all(progress: TextIO | None = None) -> dict[str, PageDone]:
     """Every page in this process; totals per index. With `progress`, a bar on that terminal."""
     totals = {index: PageDone(index, 0, 0) for index in ORDER}
     expected = sum(repo.live_key_count(sync.KINDS[index]) for index in ORDER)
     started, seen = time.monotonic(), 0
-    for page in pages():
+    for page in pages.every_page():
         done = index_page(page)
         before = totals[done.index]
         totals[done.index] = PageDone(done.index, before.upserted + done.upserted,

@@ -123,3 +123,24 @@ def test_a_registration_queues_the_new_user_for_indexing(queue: Any, clean_store
     user = identity.register(RegisterIn(email="zoe@example.edu", username="zoe",
                                         password="a long enough password 1"))
     assert {"kind": "user", "action": "index", "user_id": user.id} in _events(queue)
+
+
+def test_counts_written_back_queue_one_event_per_recounted_post_in_batches(
+        queue: Any, make_user: MakeUser, make_post: MakePost) -> None:
+    from plaza.trending import service as trending
+
+    ann = make_user("ann")
+    likers = [make_user(f"fan{n}") for n in range(3)]
+    liked = [make_post(ann, f"post {n}") for n in range(12)]
+    _events(queue)
+    for post in liked:
+        for fan in likers:
+            posts.like(fan, post)
+    assert _events(queue) == []  # never one per like
+    assert trending.write_back_counts() == 12
+    sqs, url = queue
+    seen: list[dict[str, Any]] = []
+    while batch := _events(queue):
+        seen += batch
+    assert sorted(e["post_id"] for e in seen) == sorted(liked)
+    assert {(e["kind"], e["action"]) for e in seen} == {("post", "index")}

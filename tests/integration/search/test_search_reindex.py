@@ -12,7 +12,7 @@ import pytest
 from plaza import config
 from plaza.health import readiness
 from plaza.posts import service as posts
-from plaza.search import drift, index_settings, reindex, repo, suggest, sync
+from plaza.search import drift, index_settings, pages, reindex, repo, suggest, sync
 from plaza.search import service as search_service
 from plaza.search.models import SearchQuery
 from plaza.social import service as social
@@ -47,16 +47,16 @@ def _docs(fake: FakeMeilisearch, index: str) -> dict[str, dict[str, Any]]:
 
 def test_pages_cover_every_key_once_in_ranges_that_meet(make_user: MakeUser,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reindex, "PAGE_SIZE", 2)
-    monkeypatch.setattr(reindex, "PAGES_PER_PLAN", 2)
+    monkeypatch.setattr(pages, "PAGE_SIZE", 2)
+    monkeypatch.setattr(pages, "PAGES_PER_PLAN", 2)
     users = sorted(make_user(f"user{n}") for n in range(5))
-    pages = list(reindex.pages())
-    of_users = [page for page in pages if page["index"] == "users"]
+    every = list(pages.every_page())
+    of_users = [page for page in every if page["index"] == "users"]
     # 5 keys in pages of 2: three pages, the last open-ended, each starting where one ended.
     assert [(p["after"], p["until"]) for p in of_users] == [
         (None, users[1]), (users[1], users[3]), (users[3], None)]
-    assert [p["index"] for p in pages] == ["users"] * 3 + ["posts", "hashtags"]
-    first = reindex.plan(None)
+    assert [p["index"] for p in every] == ["users"] * 3 + ["posts", "hashtags"]
+    first = pages.plan(None)
     assert len(first["pages"]) == 2 and first["next"] == {"index": "users", "after": users[3]}
 
 
@@ -64,7 +64,7 @@ def test_a_bad_cursor_or_page_is_invalid_not_retried() -> None:
     from plaza import errors
 
     with pytest.raises(errors.Invalid):
-        reindex.plan({"index": "places"})
+        pages.plan({"index": "places"})
     with pytest.raises(errors.Invalid):
         reindex.index_page({"index": "posts", "after": 3, "until": None})
 
@@ -72,7 +72,7 @@ def test_a_bad_cursor_or_page_is_invalid_not_retried() -> None:
 def test_reindex_fills_meilisearch_sweeps_the_gone_and_drift_is_counted(
         meili: FakeMeilisearch, make_user: MakeUser, make_post: MakePost,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reindex, "PAGE_SIZE", 2)
+    monkeypatch.setattr(pages, "PAGE_SIZE", 2)
     ann, bob = make_user("ann"), make_user("bob")
     kept = [make_post(ann, f"harbour walk {n} #sea") for n in range(3)]
     gone = make_post(bob, "soon deleted #lonely")
