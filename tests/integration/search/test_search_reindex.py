@@ -174,3 +174,25 @@ def test_on_postgres_a_page_writes_nothing_and_drift_is_zero(
                                  "posts": {"postgres": 1, "search": 1, "drift": 0},
                                  "hashtags": {"postgres": 1, "search": 1, "drift": 0}}
     assert repo.document_counts() == {"users": 1, "posts": 1, "hashtags": 1}
+
+
+def test_make_reindex_draws_a_progress_bar_and_reports_drift(
+        meili: FakeMeilisearch, make_user: MakeUser, make_post: MakePost,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pages, "PAGE_SIZE", 2)
+    ann = make_user("ann")
+    for n in range(5):
+        make_post(ann, f"note {n}")
+    assert reindex.main() == 0
+    out, err = capsys.readouterr()
+    assert "[" + "#" * 30 + "] 100.0%  6/6 keys" in err  # 1 user and 5 posts
+    assert "posts             5 upserted" in out
+    assert "drift posts     postgres 5  meilisearch 5  drift 0" in out
+
+
+def test_make_reindex_on_postgres_says_there_is_nothing_to_do(
+        clean_stores: object, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _use(monkeypatch, None)
+    assert reindex.main() == 0
+    assert "nothing to do" in capsys.readouterr().out
