@@ -143,6 +143,10 @@ def test_suggestions_come_from_meilisearch_and_postgres_keeps_out_the_blocked(
     labels = [item.label for item in suggest.suggestions(viewer, "@mar").items]
     assert labels == ["@marta", "#maritime"]
     assert meili.searches[0]["attributesToSearchOn"] == ["username", "display_name"]
+    # Quotes and a leading "-" (Meilisearch's phrase and negation operators) are data: not sent.
+    assert [item.label for item in suggest.suggestions(viewer, '"-mar').items] == [
+        "@marta", "#maritime"]
+    assert meili.searches[-2]["q"] == "mar"
     meili.stop()  # fails: the same request is answered from Postgres
     assert [item.label for item in suggest.suggestions(viewer, "mar").items] == [
         "@marta", "#maritime"]
