@@ -268,23 +268,25 @@ def document(kind: str, subject: str) -> Row | None:
 
 
 # -- full reindex: pages of keys --------------------------------------------------------------
-# Keys are uuids (posts, users) or tags, ordered bytewise (COLLATE "C"), which is also the order
-# of their Meilisearch ids (the uuid text; a tag's UTF-8 as hex), so a page is one range in both.
+# Keys are uuids (posts, users: their own order, the primary key's) or tags (bytewise, COLLATE
+# "C", migration 0044's index). Either order is also the order of their Meilisearch ids (a
+# uuid's text; a tag's UTF-8 as hex) bytewise, so a page is one range in both, and each range
+# read is an index range scan.
 
-_KEYS = {
-    "post": ("posts", "id::text", "deleted_at IS NULL"),
-    "user": ("users", "id::text", "status = 'active'"),
-    "hashtag": ("hashtags", "tag", "true"),
+_KEYS = {  # table, key, its type for the bounds, live rows
+    "post": ("posts", "id", "uuid", "deleted_at IS NULL"),
+    "user": ("users", "id", "uuid", "status = 'active'"),
+    "hashtag": ("hashtags", 'tag COLLATE "C"', "text", "true"),
 }
 
 
-def _range(column: str, after: str | None, until: str | None) -> tuple[str, list[str]]:
+def _range(key: str, key_type: str, after: str | None, until: str | None) -> tuple[str, list[str]]:
     sql, params = "", []
     if after is not None:
-        sql += f" AND {column} COLLATE \"C\" > %s"
+        sql += f" AND {key} > %s::{key_type}"
         params.append(after)
     if until is not None:
-        sql += f" AND {column} COLLATE \"C\" <= %s"
+        sql += f" AND {key} <= %s::{key_type}"
         params.append(until)
     return sql, params
 
@@ -292,30 +294,30 @@ def _range(column: str, after: str | None, until: str | None) -> tuple[str, list
 def page_end(kind: str, after: str | None, size: int) -> str | None:
     """The key `size` live keys after `after` (an index range scan of `size` rows), or None
     when fewer remain: the page then runs to the end."""
-    table, key, live = _KEYS[kind]
-    where, params = _range(key, after, None)
-    row = db.fetch_one(f"SELECT {key} AS key FROM {table} WHERE {live}{where}"  # noqa: S608
-                       f" ORDER BY {key} COLLATE \"C\" OFFSET %s LIMIT 1", (*params, size - 1))
+    table, key, key_type, live = _KEYS[kind]
+    where, params = _range(key, key_type, after, None)
+    row = db.fetch_one(f"SELECT ({key})::text AS key FROM {table} WHERE {live}{where}"  # noqa: S608
+                       f" ORDER BY {key} OFFSET %s LIMIT 1", (*params, size - 1))
     return None if row is None else str(row["key"])
 
 
 def live_keys(kind: str, after: str | None, until: str | None) -> list[str]:
-    table, key, live = _KEYS[kind]
-    where, params = _range(key, after, until)
-    rows = db.fetch_all(f"SELECT {key} AS key FROM {table} WHERE {live}{where}"  # noqa: S608
-                        f" ORDER BY {key} COLLATE \"C\"", params)
+    table, key, key_type, live = _KEYS[kind]
+    where, params = _range(key, key_type, after, until)
+    rows = db.fetch_all(f"SELECT ({key})::text AS key FROM {table} WHERE {live}{where}"  # noqa: S608
+                        f" ORDER BY {key}", params)
     return [str(row["key"]) for row in rows]
 
 
 def live_key_count(kind: str) -> int:
-    table, _, live = _KEYS[kind]
+    table, _, _, live = _KEYS[kind]
     row = db.fetch_one(f"SELECT count(*) AS n FROM {table} WHERE {live}")  # noqa: S608
     return int(row["n"]) if row else 0
 
 
 def synced_ids(index: str, after: str | None, until: str | None) -> list[str]:
     """Ids of documents ever written to Meilisearch's `index` in the range (of Meilisearch ids)."""
-    where, params = _range("doc_id", after, until)
+    where, params = _range('doc_id COLLATE "C"', "text", after, until)
     rows = db.fetch_all("SELECT doc_id FROM search_sync_versions"  # noqa: S608
                         f" WHERE index_name = %s{where}", (index, *params))
     return [row["doc_id"] for row in rows]
