@@ -33,6 +33,13 @@ def post(post_id: str) -> Row | None:
     )
 
 
+def public_hashtags(post_id: str) -> list[str]:
+    """The post's hashtags if it is public (they count in hashtag search), whatever its state."""
+    row = db.fetch_one("SELECT hashtags FROM posts WHERE id = %s AND visibility = 'public'",
+                       (post_id,))
+    return list(row["hashtags"]) if row else []
+
+
 def viewer_state(viewer_id: str, post_id: str) -> Row | None:
     """What changes often about a live post, and the viewer's relation to it; None if gone.
 

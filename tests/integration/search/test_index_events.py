@@ -144,3 +144,15 @@ def test_counts_written_back_queue_one_event_per_recounted_post_in_batches(
         seen += batch
     assert sorted(e["post_id"] for e in seen) == sorted(liked)
     assert {(e["kind"], e["action"]) for e in seen} == {("post", "index")}
+
+
+def test_a_take_down_queues_the_post_and_its_public_hashtags(queue: Any, make_user: MakeUser,
+                                                            make_post: MakePost) -> None:
+    from plaza.moderation import service as moderation
+
+    ann = make_user("ann")
+    post = make_post(ann, "reported #cove")
+    _events(queue)
+    moderation.forget_content("post", post, ann)
+    assert _events(queue) == [{"kind": "post", "action": "index", "post_id": post},
+                              {"kind": "hashtag", "action": "index", "tags": ["cove"]}]
