@@ -22,7 +22,7 @@ export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv uv lock upgrade lockcheck test lint unit pytest dev build validate migrate admin bench soak clean docs e2e rds-ca
+.PHONY: help venv uv lock upgrade lockcheck test lint unit pytest dev build validate migrate admin reindex bench soak clean docs e2e rds-ca
 
 help:
 	@echo "make dev      run the whole template locally (local cloud, demo data)"
@@ -31,6 +31,7 @@ help:
 	@echo "make build    sam build (python3.12 on PATH)"
 	@echo "make migrate  apply database migrations to DATABASE_URL"
 	@echo "make admin USER=<username>  make that account admin in DATABASE_URL"
+	@echo "make reindex  every search document into Meilisearch (MEILI_URL), with a progress bar"
 	@echo "make lock     re-lock after editing pyproject.toml's dependencies (uv.lock + exports)"
 	@echo "make upgrade  move every dependency to its newest allowed version (uv lock --upgrade)"
 
@@ -138,6 +139,11 @@ migrate: venv
 # The first admin: `make admin USER=<username>` makes that account admin in DATABASE_URL (audited).
 admin: venv
 	$(BIN)/python -m plaza.admin.first_admin "$(USER)"
+
+# Every search document into Meilisearch (MEILI_URL, DATABASE_URL) with a progress bar, then the
+# drift check; the deployed stack runs the same pages as the search_reindex state machine.
+reindex: venv
+	$(BIN)/python -m plaza.search.reindex
 
 bench: venv
 	$(BIN)/python -m bench

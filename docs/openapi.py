@@ -36,7 +36,8 @@ ROUTES: dict[str, RouteDoc] = {
     "GET /health": RouteDoc("Liveness: answers without touching any store", "health",
                             responses={200: None}),
     "GET /health/ready": RouteDoc(
-        "Readiness: Postgres, Redis and search each checked; 503 names what failed", "health",
+        "Readiness: Postgres, Redis and search each checked; 503 names what failed. 200 also"
+        " carries search_indexes: the latest search drift check (documents per index)", "health",
         responses={200: None, 503: None}),
     "POST /v1/auth/register": RouteDoc(
         "Create an account (username 3-30 of a-z 0-9 _, password >= 10 and not common) and "

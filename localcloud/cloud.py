@@ -154,6 +154,10 @@ class LocalCloud:
         # Serves /_local on the HTTP API; stops first, ending the page's event streams.
         components.append(Console(self))
         components.append(EventSources(self))
+        # After the AWS services: with MEILI_URL it starts the search reindex machine.
+        from localcloud.search_indexes import SearchIndexes
+
+        components.append(SearchIndexes(self))
         if self.config.watch:
             from localcloud.reloader import CodeWatcher
 

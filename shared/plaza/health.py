@@ -33,4 +33,15 @@ def readiness() -> dict[str, object]:
             f"Not ready: {', '.join(failed)} unavailable",
             dependency=failed[0], failed=failed, dependencies=states, retry_after=5,
         )
-    return {"status": "ready", "dependencies": states}
+    return {"status": "ready", "dependencies": states, "search_indexes": _search_indexes()}
+
+
+def _search_indexes() -> dict[str, object] | None:
+    """The latest drift check (documents per index, search against Postgres), if one ran in the
+    last week: a detail, never a reason to be unready."""
+    from plaza.stores import search
+
+    try:
+        return search.index_report()
+    except Exception:  # noqa: BLE001 - Redis answered the ping just now; a detail may be missing
+        return None

@@ -3,8 +3,9 @@
 Meilisearch cannot run here, so this serves the documented request and response shapes
 (https://www.meilisearch.com/docs/reference/api): /health, /indexes, documents (add, replace,
 delete-batch, delete all), settings (get, update: PATCH merges, creating the index as
-Meilisearch does), /search and /tasks, with `Authorization: Bearer <key>` checked as
-Meilisearch does (401 when missing, 403 when wrong). Tasks are enqueued and processed at once,
+Meilisearch does), an index's /stats, /search (`locales` checked, `attributesToSearchOn`
+honoured) and /tasks, with `Authorization: Bearer <key>` checked as Meilisearch does (401 when
+missing, 403 when wrong). Tasks are enqueued and processed at once,
 so a search right after a write sees it. Matching: every query word must prefix a word of the
 document (no typo tolerance, no ranking rules beyond "more matched fields first"); the `stopWords`
 setting drops query words (unless that leaves none) and `synonyms` lets a word match through any
@@ -22,6 +23,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# A few of the ISO 639-1 and 639-3 codes `locales` accepts (Meilisearch's list is longer).
+_LOCALES = frozenset({"en", "eng", "es", "spa", "fr", "fra", "de", "deu", "pt", "por", "it",
+                      "ita", "ja", "jpn", "zh", "zho"})
 
 
 def _now() -> str:
@@ -41,6 +45,7 @@ class FakeMeilisearch:
         self.indexes: dict[str, dict[str, Any]] = {}
         self.tasks: dict[int, dict[str, Any]] = {}
         self.requests: list[tuple[str, str]] = []
+        self.searches: list[dict[str, Any]] = []  # each search request's body, in order
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self.server.daemon_threads = True
@@ -108,7 +113,24 @@ class FakeMeilisearch:
         if rest == ["search"] and method == "POST":
             if uid not in self.indexes:
                 return self._missing(uid)
-            return 200, self._search(uid, body if isinstance(body, dict) else {})
+            body = body if isinstance(body, dict) else {}
+            locales = body.get("locales")
+            if locales is not None and not (isinstance(locales, list) and all(
+                    isinstance(code, str) and code in _LOCALES for code in locales)):
+                return _error(400, "invalid_search_locales",
+                              f"Unknown value in `.locales`: {locales!r}")
+            self.searches.append(dict(body))
+            return 200, self._search(uid, body)
+        if rest == ["stats"] and method == "GET":
+            if uid not in self.indexes:
+                return self._missing(uid)
+            documents = self.indexes[uid]["documents"]
+            fields: dict[str, int] = {}
+            for doc in documents.values():
+                for name in doc:
+                    fields[name] = fields.get(name, 0) + 1
+            return 200, {"numberOfDocuments": len(documents), "isIndexing": False,
+                         "fieldDistribution": fields}
         if rest[:1] == ["documents"]:
             return self._documents(method, uid, rest[1:], query, body)
         if rest == ["settings"]:
@@ -174,10 +196,11 @@ class FakeMeilisearch:
         words_of_q = _WORD.findall(q.lower())
         terms = [t for t in words_of_q if t not in stop] or words_of_q
         alternatives = [[t, *synonyms.get(t, [])] for t in terms]
+        on = body.get("attributesToSearchOn")  # restricts the searched attributes when given
         scored = []
         for position, doc in enumerate(self.indexes[uid]["documents"].values()):
-            fields = [_WORD.findall(str(v).lower()) for v in doc.values()
-                      if isinstance(v, str | int | float)]
+            fields = [_WORD.findall(str(v).lower()) for k, v in doc.items()
+                      if isinstance(v, str | int | float) and (on is None or k in on)]
             words = [w for field_words in fields for w in field_words]
             if all(any(w.startswith(t) for t in alts for w in words) for alts in alternatives):
                 matched_fields = sum(any(w.startswith(t) for alts in alternatives for t in alts

@@ -19,6 +19,7 @@ from plaza.accounts.models import DeletionIn, DeletionOut
 from plaza.identity import passwords, session_endings, session_state, throttle
 from plaza.identity import repo as identity_repo
 from plaza.identity.models import LoginIn
+from plaza.stores.search_events import queue_index_event
 
 GRACE = dt.timedelta(days=7)
 USERNAME_HELD = dt.timedelta(days=30)
@@ -40,6 +41,7 @@ def request_deletion(user_id: str, body: DeletionIn) -> DeletionOut:
     scheduled = repo.schedule(user_id, now, now + GRACE, now + USERNAME_HELD) or repo.deletion(user_id)
     assert scheduled is not None
     session_state.remember_user_status(user_id, "deleting")
+    queue_index_event("user", user_id)  # out of Meilisearch's users (search hides it already)
     session_endings.sessions_ended(user_id, identity_repo.revoke_user_sessions(user_id,
                                                                               REVOKED_REASON),
                                    REVOKED_REASON)
@@ -61,6 +63,7 @@ def cancel_deletion(data: LoginIn, ip: str) -> None:
     if repo.cancel(row["id"], _now()) is None:
         raise errors.Conflict("No deletion of this account is waiting to be cancelled")
     session_state.remember_user_status(row["id"], "active")
+    queue_index_event("user", str(row["id"]))
     observability.count("AccountDeletionCancelled")
 
 

@@ -76,6 +76,7 @@ def register(data: RegisterIn) -> UserOut:
     row = repo.insert_user(data.username, data.email, data.display_name or data.username,
                            passwords.hash_password(data.password))
     _send_email_token(row, "verify_email")
+    queue_index_event("user", str(row["id"]))  # findable by name from the start
     observability.count("UserRegistered")
     return user_out(row)
 

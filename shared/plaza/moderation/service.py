@@ -25,9 +25,10 @@ from plaza.moderation.models import (
 )
 from plaza.notifications.producer import notify
 from plaza.pagination import decode_cursor, page_of
+from plaza.posts import repo as posts_repo
 from plaza.posts.service import forget_cached_post
 from plaza.stores import db
-from plaza.stores.search_events import queue_index_event
+from plaza.stores.search_events import queue_hashtag_event, queue_index_event
 
 DEFAULT_AUTO_HIDE_AT = 5
 CONTENT_TYPES = ("post", "comment", "message")
@@ -76,6 +77,7 @@ def forget_content(target_type: str, target_id: str, author_id: str | None) -> N
     if target_type == "post":
         forget_cached_post(target_id)
         queue_index_event("post", target_id)
+        queue_hashtag_event(posts_repo.public_hashtags(target_id))  # their counts changed
         if author_id:
             forget_home_pages([author_id])
 

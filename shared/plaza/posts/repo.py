@@ -33,6 +33,13 @@ def post(post_id: str) -> Row | None:
     )
 
 
+def public_hashtags(post_id: str) -> list[str]:
+    """The post's hashtags if it is public (they count in hashtag search), whatever its state."""
+    row = db.fetch_one("SELECT hashtags FROM posts WHERE id = %s AND visibility = 'public'",
+                       (post_id,))
+    return list(row["hashtags"]) if row else []
+
+
 def viewer_state(viewer_id: str, post_id: str) -> Row | None:
     """What changes often about a live post, and the viewer's relation to it; None if gone.
 
@@ -53,10 +60,12 @@ def viewer_state(viewer_id: str, post_id: str) -> Row | None:
 
 
 def lock_post(post_id: str) -> Row | None:
-    """The post's author, visibility, age and deletion, its row locked for this transaction."""
+    """The post's author, visibility, hashtags, age and deletion, its row locked for this
+    transaction."""
     return db.fetch_one(
-        "SELECT id::text AS id, author_id::text AS author_id, visibility, created_at, deleted_at,"
-        " clock_timestamp() - created_at AS age FROM posts WHERE id = %s FOR NO KEY UPDATE",
+        "SELECT id::text AS id, author_id::text AS author_id, visibility, hashtags, created_at,"
+        " deleted_at, clock_timestamp() - created_at AS age FROM posts WHERE id = %s"
+        " FOR NO KEY UPDATE",
         (post_id,),
     )
 

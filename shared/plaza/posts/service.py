@@ -28,7 +28,7 @@ from plaza.posts.models import CommentIn, CommentOut, CommentPage, PostEdit, Pos
 from plaza.realtime import rules
 from plaza.social import repo as social_repo
 from plaza.stores import aws, cache, db
-from plaza.stores.search_events import queue_index_event
+from plaza.stores.search_events import queue_hashtag_event, queue_index_event
 from plaza.trending import service as trending
 
 EDIT_WINDOW = dt.timedelta(minutes=15)
@@ -207,6 +207,8 @@ def create_post(author_id: str, body: PostIn, idempotency_key: str | None = None
         forget_home_pages([author_id])
         observability.count("PostCreated")
         trending.record_engagement(post.id, "post", post.hashtags)
+        if post.visibility == "public":
+            queue_hashtag_event(post.hashtags)  # their post counts and last use changed
     # Also on a replay: if the first attempt died before starting it, this one does; the
     # execution's name makes a second start of a started fan-out a no-op.
     start_fanout(post.id, author_id)
@@ -262,6 +264,8 @@ def edit_post(viewer_id: str, post_id: str, body: PostEdit) -> PostOut:
         _write_tags_and_mentions(row["id"], viewer_id, body.text, row["created_at"])
     forget_cached_post(row["id"])
     queue_index_event("post", row["id"])
+    if row["visibility"] == "public":
+        queue_hashtag_event([*row["hashtags"], *hashtags_in(body.text)])
     return visible_post(viewer_id, row["id"])
 
 
@@ -273,6 +277,8 @@ def delete_post(viewer_id: str, role: str, post_id: str) -> None:
         repo.soft_delete(row["id"], viewer_id)
     forget_cached_post(row["id"])
     queue_index_event("post", row["id"], "delete")
+    if row["visibility"] == "public":
+        queue_hashtag_event(row["hashtags"])
     # Followers' cached home pages drop it at read time (plaza.feeds.service re-checks posts).
     forget_home_pages([row["author_id"]])
     observability.count("PostDeleted")

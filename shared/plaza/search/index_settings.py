@@ -31,13 +31,21 @@ def settings_of(index: str) -> dict[str, Any]:
     return data
 
 
-def apply_once() -> None:
-    """Idempotent: Meilisearch keeps settings that equal the ones sent as they are."""
+def apply() -> list[str]:
+    """Every index's settings, now (on deploy, at local cloud start); the indexes set.
+    Idempotent: Meilisearch keeps settings that equal the ones sent as they are."""
     global _applied
+    for index in INDEXES:
+        store.apply_meilisearch_settings(index, settings_of(index))
+    _applied = True
+    return list(INDEXES)
+
+
+def apply_once() -> None:
+    """Before this container's first write: a deploy applied them, but a new index or a new
+    language file may reach a container before the custom resource runs."""
     if not _applied:
-        for index in INDEXES:
-            store.apply_meilisearch_settings(index, settings_of(index))
-        _applied = True
+        apply()
 
 
 def forget_applied() -> None:

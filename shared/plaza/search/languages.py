@@ -26,6 +26,7 @@ def normalise(text: str) -> str:
 class Language:
     code: str
     postgres_config: str  # the text search configuration that stems it ("simple" for none)
+    meilisearch_locale: str | None  # Meilisearch's `locales` code (ISO 639-3), if it has one
     stop_words: frozenset[str]
     synonyms: dict[str, tuple[str, ...]]
 
@@ -41,6 +42,7 @@ def language(code: str) -> Language:
     return Language(
         code,
         data.get("postgres_config", "simple"),
+        data.get("meilisearch_locale"),
         frozenset(normalise(word) for word in data.get("stop_words", [])),
         {normalise(word): tuple(normalise(other) for other in others)
          for word, others in data.get("synonyms", {}).items()},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from plaza.search import languages
 
@@ -16,6 +16,7 @@ class Parsed:
     text: str  # normalised, as counted by insights
     terms: list[list[str]]  # per term: the word first, then its synonyms (words or phrases)
     stemmers: list[str]  # Postgres text search configurations of the languages asked for
+    locales: list[str] = field(default_factory=list)  # Meilisearch's codes of the language asked for
 
     @property
     def words(self) -> frozenset[str]:
@@ -42,4 +43,6 @@ def parse(q: str, lang: str | None = None) -> Parsed:
         for each in chosen:
             variants += [other for other in each.synonyms.get(word, ()) if other not in variants]
         terms.append(variants)
-    return Parsed(text, terms, sorted({each.postgres_config for each in chosen}))
+    # Meilisearch is told the language only when the query names one: with none, it detects it.
+    locales = [each.meilisearch_locale for each in chosen if each.meilisearch_locale] if lang else []
+    return Parsed(text, terms, sorted({each.postgres_config for each in chosen}), locales)

@@ -9,6 +9,7 @@ of the words finds the typos ("fuzzy"). Ordered by rank, then recency, then id: 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,47 +189,153 @@ def suggested_hashtags(prefix: str, limit: int) -> list[Row]:
     )
 
 
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def is_uuid(text: str) -> bool:
+    return _UUID.match(text) is not None
+
+
+def users_suggestible(ids: list[str], viewer: str) -> list[Row]:
+    """Of these users (Meilisearch's hits), the active ones not across a block with `viewer`."""
+    if not ids:
+        return []
+    return db.fetch_all(
+        "SELECT u.id::text AS id, u.username::text AS username FROM users u"  # noqa: S608
+        f" WHERE u.id = ANY(%(ids)s::uuid[]) AND u.status = 'active' AND {not_hidden('u.id')}",
+        {"ids": ids, "viewer": viewer})
+
+
+def hashtags_in_use(tags: list[str]) -> set[str]:
+    """Of these hashtags, those a live public post of an active author carries."""
+    if not tags:
+        return set()
+    rows = db.fetch_all(
+        "SELECT DISTINCT ph.tag FROM post_hashtags ph JOIN posts hp ON hp.id = ph.post_id"
+        " JOIN users ha ON ha.id = hp.author_id WHERE ph.tag = ANY(%s::text[])"
+        " AND hp.deleted_at IS NULL AND hp.visibility = 'public' AND ha.status = 'active'",
+        (tags,))
+    return {row["tag"] for row in rows}
+
+
 # -- Meilisearch documents --------------------------------------------------------------------
 
-def claim_version(index: str, key: str) -> int:
-    """Lock the document's version row for this transaction and advance it: microseconds now."""
-    row = db.fetch_one(
+def claim_versions(index: str, keys: list[str]) -> dict[str, int]:
+    """Lock the documents' version rows for this transaction, in key order (two claimers never
+    wait on each other in a cycle), and advance each: microseconds now, or one past the last."""
+    rows = db.fetch_all(
         "INSERT INTO search_sync_versions (index_name, doc_id, version)"
-        " VALUES (%s, %s, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)"
+        " SELECT %s, key, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
+        " FROM unnest(%s::text[]) AS key ORDER BY key COLLATE \"C\""
         " ON CONFLICT (index_name, doc_id) DO UPDATE SET version = GREATEST("
-        " search_sync_versions.version + 1, EXCLUDED.version) RETURNING version",
-        (index, key))
-    assert row is not None
-    return int(row["version"])
+        " search_sync_versions.version + 1, EXCLUDED.version) RETURNING doc_id, version",
+        (index, sorted(set(keys))))
+    return {row["doc_id"]: int(row["version"]) for row in rows}
+
+
+def claim_version(index: str, key: str) -> int:
+    return claim_versions(index, [key])[key]
 
 
 _DOCUMENTS = {
     "post": ("SELECT p.id::text AS id, p.author_id::text AS author_id,"
              " u.username::text AS author_username, p.text, p.hashtags, p.visibility,"
              " p.like_count, p.comment_count, p.created_at::text AS created_at,"
-             " extract(epoch FROM p.created_at)::float8 AS created_at_ts"
+             " extract(epoch FROM p.created_at)::float8 AS created_at_ts, p.id::text AS key"
              " FROM posts p JOIN users u ON u.id = p.author_id"
-             " WHERE p.id = %s AND p.deleted_at IS NULL AND u.status = 'active'"),
+             " WHERE p.id = ANY(%s::uuid[]) AND p.deleted_at IS NULL AND u.status = 'active'"),
     "user": ("SELECT u.id::text AS id, u.username::text AS username, u.display_name, u.bio,"
-             " u.avatar_media_id, u.follower_count, u.created_at::text AS created_at"
-             " FROM users u WHERE u.id = %s AND u.status = 'active'"),
+             " u.avatar_media_id, u.follower_count, u.created_at::text AS created_at,"
+             " u.id::text AS key FROM users u WHERE u.id = ANY(%s::uuid[]) AND u.status = 'active'"),
     "hashtag": ("SELECT h.tag, use.post_count, use.last_used_at::text AS last_used_at,"  # noqa: S608
-                " extract(epoch FROM use.last_used_at)::float8 AS last_used_at_ts"
-                f" FROM hashtags h {_HASHTAG_USE} WHERE h.tag = %s AND use.post_count > 0"),
+                " extract(epoch FROM use.last_used_at)::float8 AS last_used_at_ts, h.tag AS key"
+                f" FROM hashtags h {_HASHTAG_USE} WHERE h.tag = ANY(%s::text[])"
+                " AND use.post_count > 0"),
 }
+
+
+def documents(kind: str, subjects: list[str]) -> dict[str, Row]:
+    """The documents Meilisearch keeps for these posts, users or hashtags, by key; the gone and
+    the hidden (deleted post, suspended author or user, tag on no live public post) are absent."""
+    if not subjects:
+        return {}
+    rows = db.fetch_all(_DOCUMENTS[kind], (subjects,))
+    return {row.pop("key"): row for row in rows}
 
 
 def document(kind: str, subject: str) -> Row | None:
-    """The document Meilisearch keeps for a post, user or hashtag; None when gone or hidden."""
-    return db.fetch_one(_DOCUMENTS[kind], (subject,))
+    return documents(kind, [subject]).get(subject)
 
 
-_EVERY_KEY = {
-    "post": "SELECT id::text AS key FROM posts WHERE deleted_at IS NULL ORDER BY id",
-    "user": "SELECT id::text AS key FROM users WHERE status = 'active' ORDER BY id",
-    "hashtag": "SELECT tag AS key FROM hashtags ORDER BY tag",
+# -- full reindex: pages of keys --------------------------------------------------------------
+# Keys are uuids (posts, users: their own order, the primary key's) or tags (bytewise, COLLATE
+# "C", migration 0044's index). Either order is also the order of their Meilisearch ids (a
+# uuid's text; a tag's UTF-8 as hex) bytewise, so a page is one range in both, and each range
+# read is an index range scan.
+
+_KEYS = {  # table, key, its type for the bounds, live rows
+    "post": ("posts", "id", "uuid", "deleted_at IS NULL"),
+    "user": ("users", "id", "uuid", "status = 'active'"),
+    "hashtag": ("hashtags", 'tag COLLATE "C"', "text", "true"),
 }
 
 
-def every_key(kind: str) -> list[str]:
-    return [row["key"] for row in db.fetch_all(_EVERY_KEY[kind])]
+def _range(key: str, key_type: str, after: str | None, until: str | None) -> tuple[str, list[str]]:
+    sql, params = "", []
+    if after is not None:
+        sql += f" AND {key} > %s::{key_type}"
+        params.append(after)
+    if until is not None:
+        sql += f" AND {key} <= %s::{key_type}"
+        params.append(until)
+    return sql, params
+
+
+def page_end(kind: str, after: str | None, size: int) -> str | None:
+    """The key `size` live keys after `after` (an index range scan of `size` rows), or None
+    when fewer remain: the page then runs to the end."""
+    table, key, key_type, live = _KEYS[kind]
+    where, params = _range(key, key_type, after, None)
+    row = db.fetch_one(f"SELECT ({key})::text AS key FROM {table} WHERE {live}{where}"  # noqa: S608
+                       f" ORDER BY {key} OFFSET %s LIMIT 1", (*params, size - 1))
+    return None if row is None else str(row["key"])
+
+
+def live_keys(kind: str, after: str | None, until: str | None) -> list[str]:
+    table, key, key_type, live = _KEYS[kind]
+    where, params = _range(key, key_type, after, until)
+    rows = db.fetch_all(f"SELECT ({key})::text AS key FROM {table} WHERE {live}{where}"  # noqa: S608
+                        f" ORDER BY {key}", params)
+    return [str(row["key"]) for row in rows]
+
+
+def live_key_count(kind: str) -> int:
+    table, _, _, live = _KEYS[kind]
+    row = db.fetch_one(f"SELECT count(*) AS n FROM {table} WHERE {live}")  # noqa: S608
+    return int(row["n"]) if row else 0
+
+
+def synced_ids(index: str, after: str | None, until: str | None) -> list[str]:
+    """Ids of documents ever written to Meilisearch's `index` in the range (of Meilisearch ids)."""
+    where, params = _range('doc_id COLLATE "C"', "text", after, until)
+    rows = db.fetch_all("SELECT doc_id FROM search_sync_versions"  # noqa: S608
+                        f" WHERE index_name = %s{where}", (index, *params))
+    return [row["doc_id"] for row in rows]
+
+
+# What a complete index holds: the documents `documents` returns, counted in one pass each.
+DOCUMENT_COUNTS = {
+    "users": "SELECT count(*) AS n FROM users WHERE status = 'active'",
+    "posts": ("SELECT count(*) AS n FROM posts p JOIN users u ON u.id = p.author_id"
+              " WHERE p.deleted_at IS NULL AND u.status = 'active'"),
+    "hashtags": ("SELECT count(DISTINCT ph.tag) AS n FROM post_hashtags ph"
+                 " JOIN posts hp ON hp.id = ph.post_id JOIN users ha ON ha.id = hp.author_id"
+                 " WHERE hp.deleted_at IS NULL AND hp.visibility = 'public'"
+                 " AND ha.status = 'active'"),
+}
+
+
+def document_counts() -> dict[str, int]:
+    """Per index, how many documents a complete Meilisearch copy holds."""
+    return {index: int((db.fetch_one(sql) or {"n": 0})["n"])
+            for index, sql in DOCUMENT_COUNTS.items()}

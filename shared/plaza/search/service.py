@@ -81,7 +81,7 @@ def _meili_page(query: SearchQuery, parsed: Parsed, match: repo.Match,
     rows: list[tuple[dict[str, Any], int]] = []
     total = position.total if position else 0
     while len(rows) <= query.limit and offset < _MEILI_MAX_OFFSET:
-        found = store.search_meilisearch(query.type, words, _MEILI_BATCH, offset)
+        found = store.search_meilisearch(query.type, words, _MEILI_BATCH, offset, parsed.locales)
         total = total or found.total_estimate
         keys = [str(hit.get(_KEY[query.type], "")) for hit in found.hits]
         match.only = [key for key in keys if query.type == "hashtags" or _UUID.match(key)]

@@ -165,14 +165,31 @@ class MeiliSearch:
             warnings.simplefilter("ignore", DeprecationWarning)
             self._client.index(index).delete_documents(list(ids))
 
-    def search(self, index: str, query: str, limit: int, offset: int) -> SearchPage:
-        found = self._client.index(index).search(query, {"limit": limit, "offset": offset})
+    def search(self, index: str, query: str, limit: int, offset: int,
+               locales: Sequence[str] = (), attributes: Sequence[str] = ()) -> SearchPage:
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if locales:
+            params["locales"] = list(locales)  # the query's language(s), ISO 639 codes
+        if attributes:
+            params["attributesToSearchOn"] = list(attributes)  # of its searchableAttributes
+        found = self._client.index(index).search(query, params)
         return SearchPage(list(found.get("hits", [])),
                           int(found.get("estimatedTotalHits", len(found.get("hits", [])))),
                           self.name)
 
     def update_settings(self, index: str, index_settings: dict[str, Any]) -> None:
         self._client.index(index).update_settings(index_settings)
+
+    def document_count(self, index: str) -> int:
+        """numberOfDocuments of the index's stats; 0 for an index not created yet."""
+        import meilisearch.errors
+
+        try:
+            return int(self._client.index(index).get_stats().number_of_documents)
+        except meilisearch.errors.MeilisearchApiError as error:
+            if error.code == "index_not_found":
+                return 0
+            raise
 
     def ping(self) -> None:
         self._client.health()
@@ -302,7 +319,8 @@ class MeiliUnusable(Exception):
     """Meilisearch is not configured, cooling down after a failure, or just failed (counted)."""
 
 
-def search_meilisearch(index: str, query: str, limit: int, offset: int) -> SearchPage:
+def search_meilisearch(index: str, query: str, limit: int, offset: int,
+                       locales: Sequence[str] = (), attributes: Sequence[str] = ()) -> SearchPage:
     """Meilisearch only, for callers with their own Postgres fallback: a failure is logged and
     counted (SearchFallback), starts the cooldown, and raises MeiliUnusable."""
     _check_index(index)
@@ -312,7 +330,7 @@ def search_meilisearch(index: str, query: str, limit: int, offset: int) -> Searc
     if meili is None:
         raise MeiliUnusable(index)
     try:
-        return meili.search(index, query.strip(), limit, offset)
+        return meili.search(index, query.strip(), limit, offset, locales, attributes)
     except Exception as error:  # noqa: BLE001 - any Meilisearch failure falls back
         search._meili_failed("search", error)
         raise MeiliUnusable(index) from error
@@ -324,6 +342,36 @@ def apply_meilisearch_settings(index: str, index_settings: Mapping[str, Any]) ->
     meili = backend().meili
     if meili is not None:
         meili.update_settings(index, dict(index_settings))
+
+
+def meilisearch_document_count(index: str) -> int | None:
+    """How many documents Meilisearch holds in `index`; None without Meilisearch. Raises when
+    it does not answer (the caller reports that, it is not a search to fall back from)."""
+    _check_index(index)
+    meili = backend().meili
+    return None if meili is None else meili.document_count(index)
+
+
+INDEX_REPORT_KEY = "search:index-report"
+INDEX_REPORT_TTL_S = 7 * 86400
+
+
+def save_index_report(report: Mapping[str, Any]) -> None:
+    """Keep the latest drift check (plaza.search.drift) for readiness; fail-open."""
+    from plaza.stores import cache
+
+    try:
+        cache.client().set(INDEX_REPORT_KEY, json.dumps(report), ex=INDEX_REPORT_TTL_S)
+    except Unavailable as error:
+        observability.log_warning("search index report not kept", error=str(error))
+
+
+def index_report() -> dict[str, Any] | None:
+    """The latest drift check, or None when none ran in the last week."""
+    from plaza.stores import cache
+
+    raw = cache.client().get(INDEX_REPORT_KEY)
+    return None if raw is None else dict(json.loads(raw))
 
 
 def index_in_meilisearch(index: str, docs: Sequence[Mapping[str, Any]]) -> None:

@@ -25,6 +25,7 @@ from plaza import errors, observability
 from plaza.errors import Unavailable
 from plaza.models import PostOut, PostPage
 from plaza.stores import cache
+from plaza.stores.search_events import queue_index_events
 from plaza.trending import repo, scores
 from plaza.trending.models import HashtagList, RankedPageQuery, TrendingHashtag
 
@@ -215,5 +216,7 @@ def write_back_counts(max_batches: int = 20) -> int:
         rows = repo.exact_counts([post_id for post_id in ids if _UUID.fullmatch(post_id)])
         scores.seed_counts((row["id"], row["like_count"], row["comment_count"]) for row in rows)
         scores.release_dirty()
+        # Search documents carry the counts: one index event per recounted post, batched.
+        queue_index_events("post", [str(row["id"]) for row in rows])
         written += len(rows)
     return written

@@ -49,6 +49,7 @@ def test_ready_when_postgres_redis_and_search_answer(ready: Invoke) -> None:
     assert _body(response) == {
         "status": "ready",
         "dependencies": {"postgres": "ok", "redis": "ok (redis)", "search": "ok (postgres)"},
+        "search_indexes": None,  # no drift check ran since the stores were cleaned
     }
 
 
