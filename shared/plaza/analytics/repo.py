@@ -66,10 +66,15 @@ def peak_of_hours(metric: str, start: dt.datetime, end: dt.datetime) -> int | No
     return None if row is None or row["peak"] is None else int(row["peak"])
 
 
-def read(granularity: str, metrics: Sequence[str], start: dt.datetime,
-         end: dt.datetime) -> list[dict[str, Any]]:
-    """The rows of these metrics with buckets in [start, end), by metric then time."""
+def read(granularity: str, metrics: Sequence[str], start: dt.datetime, end: dt.datetime,
+         step_s: int) -> list[dict[str, Any]]:
+    """The rows of these metrics with buckets in [start, end): metric, `i` (the bucket's index
+    from `start` in steps of `step_s` seconds) and value, in no order. Indexes rather than
+    timestamps: a year of 12 metrics is 4,380 rows, and parsing as many timestamps costs more
+    than the query."""
     return db.fetch_all(
-        "SELECT metric, bucket, value FROM analytics_rollups"
-        " WHERE granularity = %s AND metric = ANY(%s) AND bucket >= %s AND bucket < %s"
-        " ORDER BY metric, bucket", (granularity, list(metrics), start, end))
+        "SELECT metric, (extract(epoch FROM bucket - %(start)s) / %(step)s)::int AS i, value"
+        " FROM analytics_rollups WHERE granularity = %(granularity)s AND metric = ANY(%(metrics)s)"
+        " AND bucket >= %(start)s AND bucket < %(end)s",
+        {"granularity": granularity, "metrics": list(metrics), "start": start, "end": end,
+         "step": step_s})

@@ -116,12 +116,10 @@ def series(caller: Caller, query: AnalyticsQuery) -> AnalyticsSeries:
                  "message": f"the range spans {buckets} {granularity}s; "
                             f"at most {MAX_BUCKETS[granularity]}"}])
     times = [start + step * index for index in range(buckets)]
-    position = {bucket: index for index, bucket in enumerate(times)}
     values: dict[str, list[int | None]] = {name: [None] * buckets for name in metrics}
-    for row in repo.read(granularity, metrics, start, end):
-        index = position.get(row["bucket"].astimezone(dt.UTC))
-        if index is not None:
-            values[row["metric"]][index] = int(row["value"])
+    for row in repo.read(granularity, metrics, start, end, int(step.total_seconds())):
+        if 0 <= row["i"] < buckets:
+            values[row["metric"]][row["i"]] = int(row["value"])
     return AnalyticsSeries(granularity=granularity, from_=start, to=end, buckets=times,
                            series=values)
 
