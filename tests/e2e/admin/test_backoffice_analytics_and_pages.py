@@ -146,7 +146,7 @@ def test_analytics_are_for_staff_and_the_openapi_for_admins_only(
 
 def test_the_pages_are_served_from_the_function_with_no_cdn(deployment: Deployment) -> None:
     with deployment.client() as anonymous:
-        for path in ("/v1/admin", "/v1/admin/docs"):
+        for path in ("/v1/admin", "/v1/admin/", "/v1/admin/docs"):
             page = anonymous.get(path)
             assert page.status_code == 200, page.text
             assert page.headers["content-type"].startswith("text/html")
@@ -195,7 +195,7 @@ def test_the_dashboard_signs_an_admin_in_and_draws_the_charts_then_the_docs(
         staff: Staff, rolled_up: dict[str, Any], deployment: Deployment,
         chromium: Chromium) -> None:
     with headless_chromium(chromium, width=1440, height=1500) as browser:
-        browser.get(f"{deployment.http_url}/v1/admin")
+        browser.get(f"{deployment.http_url}/v1/admin/")  # the gateway routes it as /v1/admin
         _wait_for(browser, 'body[data-state="signed-out"] #login-form')
         browser.find_element("css selector", "#login-form [name=username]").send_keys(
             staff.boss.username)
