@@ -22,7 +22,7 @@ export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv uv lock upgrade lockcheck test lint unit pytest dev build validate migrate admin reindex bench soak clean docs e2e rds-ca
+.PHONY: help venv uv lock upgrade lockcheck test lint unit pytest dev build validate migrate admin reindex bench soak clean docs e2e rds-ca backoffice-vendor
 
 help:
 	@echo "make dev      run the whole template locally (local cloud, demo data)"
@@ -166,3 +166,19 @@ rds-ca:
 
 clean:
 	rm -rf .aws-sam bench/.work .pytest_cache .mypy_cache .ruff_cache
+
+# The back office pages' libraries, vendored into functions/backoffice/static/vendor (no CDN at
+# runtime): `make backoffice-vendor` fetches the pinned versions from npm with their licences.
+UPLOT_VERSION := 1.6.32
+SWAGGER_UI_VERSION := 5.36.0
+BACKOFFICE_VENDOR := functions/backoffice/static/vendor
+backoffice-vendor:
+	@rm -rf .backoffice-vendor && mkdir .backoffice-vendor && cd .backoffice-vendor \
+		&& npm pack -q uplot@$(UPLOT_VERSION) swagger-ui-dist@$(SWAGGER_UI_VERSION) >/dev/null \
+		&& mkdir uplot swagger && tar xzf uplot-*.tgz -C uplot && tar xzf swagger-ui-dist-*.tgz -C swagger
+	@cp .backoffice-vendor/uplot/package/dist/uPlot.iife.min.js .backoffice-vendor/uplot/package/dist/uPlot.min.css \
+		.backoffice-vendor/uplot/package/LICENSE $(BACKOFFICE_VENDOR)/uplot/
+	@cd .backoffice-vendor/swagger/package && cp swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt \
+		swagger-ui.css LICENSE NOTICE $(CURDIR)/$(BACKOFFICE_VENDOR)/swagger-ui/
+	@rm -rf .backoffice-vendor
+	@echo "vendored uPlot $(UPLOT_VERSION) and swagger-ui-dist $(SWAGGER_UI_VERSION)"

@@ -361,6 +361,27 @@ ROUTES: dict[str, RouteDoc] = {
         " 24 h return the first response (Idempotent-Replayed: true) and move nothing", "payments",
         request="plaza.payments.models:TransferIn", headers=("Idempotency-Key",),
         responses={201: "plaza.payments.models:TransferOut", 404: None, 409: None, 422: None}),
+    "GET /v1/admin/analytics": RouteDoc(
+        "Moderator+: the hourly rollup's metrics (dau wau mau signups posts comments likes"
+        " messages conversations reports open_reports peak_connections; wau and mau per day only)"
+        " from..to (UTC buckets; default the last 30 days or 48 hours; at most 400 days or 744"
+        " hours), one value per bucket, null where no rollup wrote it; 422 for an unknown metric"
+        " or a bad range", "admin", query="plaza.analytics.models:AnalyticsQuery",
+        operation_id="AdminAnalytics",
+        responses={200: "plaza.analytics.models:AnalyticsSeries", 403: None, 422: None}),
+    "GET /v1/admin/openapi.json": RouteDoc(
+        "Admins: the admin API's own OpenAPI document (what /v1/admin/docs shows)", "admin",
+        operation_id="AdminOpenApi", responses={200: None, 403: None}),
+    "GET /v1/admin": RouteDoc(
+        "The back office dashboard (HTML, no data in it): sign in as an admin or moderator, then"
+        " line charts of the analytics, the open reports and the queue depths", "admin",
+        responses={200: None}),
+    "GET /v1/admin/docs": RouteDoc(
+        "Swagger UI for the admin API (HTML, vendored swagger-ui-dist); it fetches"
+        " /v1/admin/openapi.json with an admin's token", "admin", responses={200: None}),
+    "GET /v1/admin/assets/{name}": RouteDoc(
+        "The back office pages' scripts and styles and the vendored uPlot and swagger-ui-dist;"
+        " 404 for any other name", "admin", responses={200: None, 404: None}),
     "POST /v1/reports": RouteDoc(
         "Report a post, comment, user or message the caller can see (a message only as a member"
         " of its conversation), with a reason and an optional note; a repeat while the first is"
@@ -380,7 +401,8 @@ PROXY_ROUTES: dict[str, tuple[str, ...]] = {
         "PUT /v1/admin/users/{user_id}/role", "GET /v1/admin/reports",
         "POST /v1/admin/reports/{report_id}/resolve", "GET /v1/admin/audit",
         "GET /v1/admin/queues", "GET /v1/admin/queues/{name}/dead-letters",
-        "POST /v1/admin/queues/{name}/redrive", "POST /v1/admin/queues/{name}/purge"),
+        "POST /v1/admin/queues/{name}/redrive", "POST /v1/admin/queues/{name}/purge",
+        "GET /v1/admin/analytics", "GET /v1/admin/openapi.json"),
 }
 
 

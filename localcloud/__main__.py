@@ -96,6 +96,7 @@ def banner(cloud: LocalCloud, accounts: list[dict[str, str]], notes: list[str],
     lines += [
         f"  AWS (moto)     {endpoints.aws_endpoint}   (AWS_ENDPOINT_URL for boto3)",
         f"  Console        {endpoints.http_url}/_local",
+        f"  Back office    {endpoints.http_url}/v1/admin   (sign in as the demo admin)",
         f"  Postgres       {cloud.database_url}",
         f"  Redis          {cloud.redis_url}",
         f"  Search         {cloud.function_env()['MEILI_URL'] or 'Postgres full-text (MEILI_URL unset)'}",
@@ -105,6 +106,7 @@ def banner(cloud: LocalCloud, accounts: list[dict[str, str]], notes: list[str],
     if accounts:
         lines += ["", "  Demo accounts (username / email / password):"]
         lines += [f"    {a['username']:<8} {a['email']:<22} {a['password']}  ({a['status']})"
+                  + (f"  role {a['role']}" if a.get("role") else "")
                   for a in accounts]
     lines += [f"  {note}" for note in notes]
     lines += ["", "  Ctrl-C stops everything.", ""]

@@ -120,6 +120,9 @@ def seed(cloud: LocalCloud) -> tuple[list[dict[str, str]], list[str]]:
         try:
             for account in STAFF:
                 first_admin.promote(account["username"])
+                for row in accounts:
+                    if row["username"] == account["username"]:
+                        row["role"] = "admin"  # the banner shows it
         except Exception as error:  # noqa: BLE001 - a seeding problem must not stop make dev
             notes.append(f"Demo admin not promoted: {type(error).__name__}: {error}")
         try:

@@ -90,6 +90,16 @@ class RouteTable:
         return table
 
     def match(self, method: str, path: str) -> tuple[_Route | None, dict[str, str] | None]:
+        route, parameters = self._match(method, path)
+        if route is self.default and len(path) > 1 and path.endswith("/"):
+            # An HTTP API route cannot end in "/" (SAM trims it), and API Gateway routes `/x/`
+            # as `/x` (e.g. the back office's GET /v1/admin answers /v1/admin/ too).
+            trimmed, trimmed_parameters = self._match(method, path.rstrip("/") or "/")
+            if trimmed is not None and trimmed is not self.default:
+                return trimmed, trimmed_parameters
+        return route, parameters
+
+    def _match(self, method: str, path: str) -> tuple[_Route | None, dict[str, str] | None]:
         methods = self.exact.get(path)
         if methods is not None:
             route = methods.get(method) or methods.get("ANY")

@@ -34,6 +34,8 @@ from plaza.admin.models import (
     RoleIn,
     UserQuery,
 )
+from plaza.analytics import service as analytics
+from plaza.analytics.models import AnalyticsQuery, AnalyticsSeries
 from plaza.audit import service as audit
 from plaza.audit.models import AuditPage, AuditQuery
 from plaza.identity.gateway import Caller, caller, require_role
@@ -162,6 +164,13 @@ async def redrive(who: Admin, name: str, body: ReasonIn | None = None) -> QueueW
 @app.post("/v1/admin/queues/{name}/purge")
 async def purge(who: Admin, name: str, body: ReasonIn | None = None) -> QueueWork:
     return queues.purge(who, name, _reason(body))
+
+
+@app.get("/v1/admin/analytics")
+async def analytics_series(who: Moderator,
+                           query: Annotated[AnalyticsQuery, Query()]) -> AnalyticsSeries:
+    """The hourly rollup's numbers, one value (or null) per bucket of the range."""
+    return analytics.series(who, query)
 
 
 @app.get("/v1/admin/openapi.json", include_in_schema=False)

@@ -9,6 +9,7 @@ from typing import Any
 # Chat registers, when imported, who hears that a user came or went: their conversation partners.
 import plaza.chat.service  # noqa: F401
 from plaza import errors, websocket
+from plaza.analytics import activity
 from plaza.http import problem_response, to_api_gateway
 from plaza.identity import gateway
 from plaza.realtime import hub
@@ -27,4 +28,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # The session too: when it ends (logout, a reset, a suspension ...) this connection closes.
     hub.connected(websocket.connection_id(event), user_id, str(authorizer.get("device_id") or ""),
                   str(authorizer.get("session_id") or ""))
+    activity.connection_opened()  # the back office's peak of open sockets (fail-open)
     return websocket.ok()

@@ -20,6 +20,9 @@ ALARMS = {name: resource["Properties"] for name, resource in RESOURCES.items()
 FUNCTIONS = [name for name, resource in RESOURCES.items()
              if resource["Type"] == "AWS::Serverless::Function"]
 DEAD_LETTER_QUEUES = [name for name in RESOURCES if name.endswith("DeadLetterQueue")]
+STATE_MACHINES = [name for name, resource in RESOURCES.items()
+                  if resource["Type"] in ("AWS::Serverless::StateMachine",
+                                          "AWS::StepFunctions::StateMachine")]
 
 
 def _sub(value: Any) -> str:
@@ -96,7 +99,32 @@ def test_every_function_is_in_exactly_one_watched_group(metric: str) -> None:
         assert len(functions) <= 25
 
 
+@pytest.mark.parametrize("machine", STATE_MACHINES)
+def test_every_state_machine_alarms_on_failed_timed_out_or_aborted_executions(
+        machine: str) -> None:
+    watched = {
+        query["MetricStat"]["Metric"]["MetricName"]
+        for alarm in ALARMS.values() for query in alarm.get("Metrics", []) if "MetricStat" in query
+        and query["MetricStat"]["Metric"]["Dimensions"] == [
+            {"Name": "StateMachineArn", "Value": {"Ref": machine}}]}
+    assert watched >= {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"}
+
+
+def test_database_connections_alarm_exists_only_when_the_database_is_on_rds() -> None:
+    alarm = RESOURCES["DatabaseConnectionsAlarm"]
+    assert alarm["Condition"] == "DatabaseOnRds"
+    assert TEMPLATE["Conditions"]["DatabaseOnRds"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "DatabaseRdsInstance"}, ""]}]}
+    assert TEMPLATE["Parameters"]["DatabaseRdsInstance"]["Default"] == ""
+    props = alarm["Properties"]
+    assert (props["Namespace"], props["MetricName"]) == ("AWS/RDS", "DatabaseConnections")
+    assert props["Dimensions"] == [{"Name": "DBInstanceIdentifier",
+                                    "Value": {"Ref": "DatabaseRdsInstance"}}]
+    assert props["Threshold"] == {"Ref": "DatabaseConnectionsAlarmAt"}
+
+
 def test_failed_fan_outs_and_websocket_connect_errors_alarm() -> None:
+    assert len(STATE_MACHINES) >= 2
     assert _metric_names(ALARMS["PostFanoutFailedExecutionsAlarm"]) >= {"ExecutionsFailed"}
     connect = ALARMS["WebSocketConnectErrorsAlarm"]
     watched = {query["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"]

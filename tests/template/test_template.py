@@ -29,6 +29,8 @@ PUBLIC_ROUTES = {
     ("POST", "/v1/auth/register"), ("POST", "/v1/auth/verify-email"), ("POST", "/v1/auth/login"),
     ("POST", "/v1/auth/refresh"), ("POST", "/v1/auth/password/forgot"),
     ("POST", "/v1/auth/password/reset"),
+    # The back office's pages and their files: they hold no data (the admin API they call does).
+    ("GET", "/v1/admin"), ("GET", "/v1/admin/docs"), ("GET", "/v1/admin/assets/{name}"),
 }
 # What a handler may not contain: a statement, not English that happens to use the word.
 SQL = re.compile(
@@ -277,7 +279,12 @@ def test_the_sql_detector_flags_statements_but_not_prose() -> None:
 
 
 HTTP_FUNCTIONS = sorted(name for name, props in FUNCTIONS.items() if any(_http_events(props)))
-EXPECTED_STATUS = {"HealthLiveFunction": 200, "HealthReadyFunction": 200}
+EXPECTED_STATUS = {"HealthLiveFunction": 200, "HealthReadyFunction": 200,
+                   "AdminDashboardFunction": 200, "AdminDocsFunction": 200,
+                   "AdminAssetsFunction": 200}
+# The back office's pages answer HTML, scripts and styles; every other route JSON.
+NOT_JSON = {"AdminDashboardFunction": "text/html", "AdminDocsFunction": "text/html",
+            "AdminAssetsFunction": "text/javascript"}
 
 
 @pytest.mark.parametrize("name", HTTP_FUNCTIONS)
@@ -289,6 +296,9 @@ def test_http_functions_answer_their_sample_event(name: str, clean_stores: Any) 
     result = handler(load_event(str(event_path.relative_to(ROOT / "events"))), FakeContext())
     assert result["statusCode"] == EXPECTED_STATUS.get(name, result["statusCode"])
     assert result["statusCode"] < 500, result
+    if name in NOT_JSON:
+        assert result["headers"]["content-type"].startswith(NOT_JSON[name])
+        return
     assert isinstance(json.loads(result["body"] or "null"), dict | list | None)
 
 

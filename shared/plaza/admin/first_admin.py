@@ -1,4 +1,5 @@
-"""`make admin USER=<username>`: make an existing account admin, against DATABASE_URL.
+"""`make admin USER=<username>`: make an existing account admin, against DATABASE_URL (and,
+inside AWS, the FirstAdminFunction: functions/ops/first_admin.py).
 
 The first admin cannot be made through the API (only an admin changes roles), so an operator
 does it from a shell; the change is audited like any other, with the operator as the actor's role.
@@ -16,12 +17,19 @@ from plaza.identity.gateway import Caller
 from plaza.stores import db
 
 
-def promote(username: str) -> str:
-    """Make `username` an admin (idempotent); the account's id."""
+def promote(username: str, *, only_first: bool = False) -> str:
+    """Make `username` an admin (idempotent); the account's id. With `only_first` (the ops
+    function inside AWS), Conflict when another admin exists: from then on admins change roles
+    through the API (PUT /v1/admin/users/{id}/role), where the actor is a person."""
     with db.transaction():
+        if only_first:
+            repo.lock_first_admin()
         row = repo.lock_user_by_username(username)
         if row is None:
             raise errors.NotFound(f"No account named {username!r}")
+        if only_first and (other := repo.other_admin(row["id"])) is not None:
+            raise errors.Conflict(f"An admin exists already ({other}); an admin makes others "
+                                  "admin with PUT /v1/admin/users/{id}/role")
         if row["role"] != "admin":
             repo.set_role(row["id"], "admin")
             operator = Caller(row["id"], "operator", "shell", "shell")

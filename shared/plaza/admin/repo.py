@@ -69,3 +69,15 @@ def lock_user_by_username(username: str) -> Row | None:
     """The live account's id and role, its row locked for this transaction."""
     return db.fetch_one("SELECT id::text AS id, role FROM users WHERE username = %s"
                         " AND status <> 'deleted' FOR UPDATE", (username,))
+
+
+def lock_first_admin() -> None:
+    """Serialise first-admin promotions for this transaction (two at once would both see none)."""
+    db.execute("SELECT pg_advisory_xact_lock(hashtext('plaza.admin.first_admin'))")
+
+
+def other_admin(user_id: str) -> str | None:
+    """The username of a live admin other than `user_id`, if there is one."""
+    row = db.fetch_one("SELECT username FROM users WHERE role = 'admin' AND status <> 'deleted'"
+                       " AND id <> %s LIMIT 1", (user_id,))
+    return None if row is None else str(row["username"])

@@ -12,6 +12,7 @@ from plaza.models import PageQuery
 from plaza.notifications import repo, service
 from plaza.notifications.models import PreferencesIn, ReadIn
 from plaza.social import service as social
+from plaza.stores import db
 from tests.integration.notifications.conftest import MakeUser, pushes
 from tests.support.lambdas import FakeContext, http_event, load_function, problem_of
 
@@ -150,8 +151,17 @@ def test_announcements_need_the_admin_role(make_user: MakeUser, role: str, statu
                                            body={"title": "Maintenance", "text": "Tonight at 2"},
                                            authorizer=_authorized(boss, role)), FakeContext())
     assert response["statusCode"] == status
+    records = db.fetch_all("SELECT actor_id::text AS actor, action, target_id, changes"
+                           " FROM audit_log")
     if status == 202:
-        assert json.loads(response["body"])["reached"] == 0
+        sent = json.loads(response["body"])
+        assert sent["reached"] == 0
+        assert records == [{"actor": boss, "action": "announcement", "target_id": "announcements",
+                            "changes": {"before": {}, "after": {
+                                "id": sent["id"], "title": "Maintenance", "text": "Tonight at 2",
+                                "reached": 0}}}]
+    else:
+        assert records == []
 
 
 def test_a_token_moves_to_the_device_that_registers_it_last(make_user: MakeUser) -> None:

@@ -224,6 +224,12 @@ def test_unknown_route_is_404_problem_json(client: httpx.Client) -> None:
     assert problem["instance"] == "/nowhere"
 
 
+def test_a_trailing_slash_reaches_the_route_without_it(client: httpx.Client) -> None:
+    event = echoed(client.post("/upload/", content=b"x"))
+    assert (event["routeKey"], event["rawPath"]) == ("POST /upload", "/upload/")
+    assert client.post("/nothing/").status_code == 404
+
+
 def test_method_without_a_route_is_404(client: httpx.Client) -> None:
     assert client.put("/items/1").status_code == 404
 
