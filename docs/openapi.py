@@ -338,6 +338,19 @@ ROUTES: dict[str, RouteDoc] = {
         " credentials, 409 when no deletion waits", "auth", request="plaza.identity.models:LoginIn",
         headers=("X-Device-Id",),
         responses={200: "plaza.identity.models:TokenPair", 401: None, 409: None, 422: None}),
+    "POST /v1/me/exports": RouteDoc(
+        "Export the caller's data (GDPR access), 202: profile, sessions, posts, comments, likes,"
+        " follows, blocks, conversations, messages they sent and notifications, collected into a"
+        " zip (export.json and a readable index.html); an export_ready notification says when"
+        " it is ready. One a day: 429 with Retry-After and the standing export's `export_id`"
+        " (a failed one does not count)", "users",
+        responses={202: "plaza.accounts.models:ExportOut", 404: None, 429: None, 503: None}),
+    "GET /v1/me/exports/{id}": RouteDoc(
+        "The caller's export: status (pending, running, ready, failed, expired), progress (the"
+        " share of pages collected) and, while ready, a presigned `download_url` of the zip, valid"
+        " until the export expires 7 days after it was ready (signed afresh on each call);"
+        " 404 for anyone else's", "users",
+        responses={200: "plaza.accounts.models:ExportOut", 404: None}),
     "POST /v1/payments/webhooks/stripe": RouteDoc(
         "Stripe webhook: verified against the raw body with the stripe library (Stripe-Signature,"
         " 5 minutes' tolerance; 400 when forged or stale), recorded by event id and queued;"

@@ -28,7 +28,7 @@ class MultipartUpload:
         self._parts: list[dict[str, Any]] = []
         self.size = 0
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes, /) -> int:
         self._buffer += data
         self.size += len(data)
         if len(self._buffer) >= PART_BYTES:
@@ -38,6 +38,9 @@ class MultipartUpload:
 
     def flush(self) -> None:
         """zipfile flushes after each entry; parts go up only when full (S3's 5 MiB minimum)."""
+
+    def close(self) -> None:
+        """zipfile closes its file; the upload ends only by complete() or abort()."""
 
     def _send(self, body: bytes) -> None:
         number = len(self._parts) + 1
@@ -63,7 +66,7 @@ def write_zip(target: MultipartUpload, header: dict[str, Any],
     every value escaped). `pages_of(name)` yields the section's rows, each a JSON text, in order;
     it is called once per entry, so the rows are read twice and never held."""
     sections = list(sections)
-    with zipfile.ZipFile(target, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(target, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
         with archive.open("export.json", mode="w") as entry:
             entry.write(json.dumps(header, ensure_ascii=False)[:-1].encode())
             for name, single in sections:

@@ -55,8 +55,9 @@ def latest(user_id: str) -> Row | None:
 
 def create_unless_recent(user_id: str, since: dt.datetime) -> tuple[Row | None, Row | None]:
     """(the new export, None), or (None, the one requested after `since` that stands in its way),
-    or (None, None) when the account is not active. Failed exports do not count. One at a time per user: the check and the insert hold the user's
-    advisory lock, so two requests at once cannot both pass."""
+    or (None, None) when the account is not active. Failed exports do not count. One at a time
+    per user: the check and the insert hold the user's advisory lock, so two requests at once
+    cannot both pass."""
     with db.transaction():
         db.execute("SELECT pg_advisory_xact_lock(hashtextextended('data_export:' || %s, 0))",
                    (user_id,))
