@@ -351,6 +351,20 @@ ROUTES: dict[str, RouteDoc] = {
         " until the export expires 7 days after it was ready (signed afresh on each call);"
         " 404 for anyone else's", "users",
         responses={200: "plaza.accounts.models:ExportOut", 404: None}),
+    "POST /v1/calls": RouteDoc(
+        "Start an audio or video call in a conversation (a member), 201 with the caller's"
+        " provider token {call_id, channel, token, uid, expires_at}; the other members get"
+        " call.incoming on the WebSocket (a push when offline) and answer with the WebSocket"
+        " actions call.accept (its answer carries their token), call.decline and call.end; a call"
+        " nobody answers within CallRingTimeoutSeconds (45) ends as missed and notifies. 403"
+        " across a block, 404 for non-members, 409 while the conversation has a live call",
+        "chat", request="plaza.chat.call_models:CallIn",
+        responses={201: "plaza.chat.call_models:CallToken", 403: None, 404: None, 409: None,
+                   422: None}),
+    "GET /v1/conversations/{id}/calls": RouteDoc(
+        "The conversation's call log (?limit, ?cursor), newest first: status, start, answer and"
+        " end times, ring and talk durations; 404 for anyone but its members", "chat",
+        responses={200: "plaza.chat.call_models:CallPage", 404: None}),
     "POST /v1/payments/webhooks/stripe": RouteDoc(
         "Stripe webhook: verified against the raw body with the stripe library (Stripe-Signature,"
         " 5 minutes' tolerance; 400 when forged or stale), recorded by event id and queued;"

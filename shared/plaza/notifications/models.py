@@ -14,6 +14,9 @@ KINDS: tuple[str, ...] = ("follow", "like", "comment", "mention", "message", "mo
 # Plaza's own notices, queued with no actor (no block applies, no preference turns them
 # off): "export_ready", the user's data export can be downloaded.
 SYSTEM_KINDS: tuple[str, ...] = ("export_ready",)
+# Calls (plaza.chat.calls): "call", someone is calling (queued only for a member no socket
+# reached, so it is pushed), and "call_missed". Blocks apply; no preference turns them off.
+CALL_KINDS: tuple[str, ...] = ("call", "call_missed")
 MAX_READ_IDS = 100
 
 

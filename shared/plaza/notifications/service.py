@@ -18,6 +18,7 @@ from plaza.identity.gateway import DEVICE_ID, Caller, require_role
 from plaza.models import PageQuery
 from plaza.notifications import repo
 from plaza.notifications.models import (
+    CALL_KINDS,
     KINDS,
     SYSTEM_KINDS,
     AnnouncementIn,
@@ -43,6 +44,8 @@ _TEXT = {
     # No {actor}: moderators act for Plaza, not in their own name.
     "moderation": "Plaza moderation: an update on a report or on your content",
     "export_ready": "Your Plaza data export is ready to download",
+    "call": "{actor} is calling you",
+    "call_missed": "Missed call from {actor}",
 }
 
 
@@ -57,7 +60,7 @@ def event_from_message(body: dict[str, Any]) -> dict[str, Any]:
     {kind: mention, post_id, author_id, user_id}, one per mentioned user and post.
     """
     kind = body.get("kind")
-    if kind not in KINDS + SYSTEM_KINDS:
+    if kind not in KINDS + CALL_KINDS + SYSTEM_KINDS:
         raise BadEvent(f"unknown notification kind {kind!r}")
     try:
         if kind in SYSTEM_KINDS:  # Plaza's own notice: no actor
