@@ -25,6 +25,9 @@ SEARCH = "plaza.stores.search"
 ADMIN_PACKAGES = {"fastapi", "mangum"}
 # The payments functions (functions/payments/) verify Stripe webhooks with the official library.
 PAYMENTS_PACKAGES = {"stripe"}
+# The areas whose functions carry a package of their own (functions/<area>/requirements.txt):
+# payments (stripe), calls (agora-token-builder), notifications (pywebpush).
+PACKAGED_AREAS = {"functions/payments", "functions/calls", "functions/notifications"}
 
 
 def _locked(requirements: Path) -> set[str]:
@@ -50,14 +53,17 @@ def test_the_layer_every_function_carries_holds_neither_fastapi_nor_the_search_c
 def test_fastapi_and_mangum_ship_in_the_admin_function_package_and_no_other() -> None:
     with_requirements = {name for name, props in FUNCTIONS.items()
                          if (ROOT / props["CodeUri"] / "requirements.txt").exists()}
-    payments = {name for name, props in FUNCTIONS.items()
-                if props["CodeUri"].rstrip("/") == "functions/payments"}
-    assert with_requirements == {"AdminApiFunction"} | payments
+    in_package = {name for name, props in FUNCTIONS.items()
+                  if props["CodeUri"].rstrip("/") in PACKAGED_AREAS}
+    assert with_requirements == {"AdminApiFunction"} | in_package
     admin = ROOT / FUNCTIONS["AdminApiFunction"]["CodeUri"] / "requirements.txt"
     assert _locked(admin) >= ADMIN_PACKAGES
     stripe = ROOT / "functions" / "payments" / "requirements.txt"
     assert _locked(stripe) >= PAYMENTS_PACKAGES
     assert _locked(stripe) & (ADMIN_PACKAGES | _locked(PLAZA_LAYER)) == set()
+    calls = ROOT / "functions" / "calls" / "requirements.txt"
+    assert "agora-token-builder" in _locked(calls)
+    assert _locked(calls) & (ADMIN_PACKAGES | _locked(PLAZA_LAYER)) == set()
 
 
 def test_the_search_layer_adds_the_meilisearch_client_and_nothing_the_plaza_layer_has() -> None:
