@@ -357,8 +357,10 @@ ROUTES: dict[str, RouteDoc] = {
         " call.incoming on the WebSocket (a push when offline) and answer with the WebSocket"
         " actions call.accept (its answer carries their token), call.decline and call.end; a call"
         " nobody answers within CallRingTimeoutSeconds (45) ends as missed and notifies. 403"
-        " across a block, 404 for non-members, 409 while the conversation has a live call",
-        "chat", request="plaza.chat.call_models:CallIn",
+        " across a block, 404 for non-members, 409 while the conversation has a live call."
+        " Idempotency-Key: the same key and body within 24 h return the first response and ring"
+        " nobody again", "chat", request="plaza.chat.call_models:CallIn",
+        headers=("Idempotency-Key",),
         responses={201: "plaza.chat.call_models:CallToken", 403: None, 404: None, 409: None,
                    422: None}),
     "GET /v1/conversations/{id}/calls": RouteDoc(

@@ -17,7 +17,7 @@ import os
 import secrets
 from typing import Any
 
-from plaza import errors, observability
+from plaza import errors, idempotency, observability
 from plaza.chat import call_tokens, calls_repo, repo
 from plaza.chat.call_models import CallIn, CallOut, CallPage, CallToken
 from plaza.config import settings
@@ -73,30 +73,46 @@ def _live_call(user_id: str, call_id: str) -> tuple[dict[str, Any], list[dict[st
     return call, parts
 
 
-def start_call(user_id: str, body: CallIn) -> CallToken:
-    """Ring the other members; the caller's token. 403 across a block (every other member blocked
-    or blocking), 409 while the conversation has a live call."""
+def start_call(user_id: str, body: CallIn,
+               idempotency_key: str | None = None) -> idempotency.Outcome[CallToken]:
+    """Ring the other members; the caller's token (201). 403 across a block (every other member
+    blocked or blocking), 409 while the conversation has a live call; with an Idempotency-Key a
+    retry gets the first answer back and rings nobody again."""
     conversation = _member_conversation(user_id, str(body.conversation_id))
     others = [member for member in conversation["member_ids"] if member != user_id]
     hidden = social_repo.blocked_among(user_id, others) if others else set()
     invited = [member for member in others if member not in hidden]
     if not invited:
         raise errors.Forbidden("A block stands between you and the members of this conversation")
-    call = calls_repo.start(conversation["id"], user_id, body.kind, f"plaza-{secrets.token_hex(12)}",
-                            invited)
-    if call is None:
-        live = calls_repo.live_call(conversation["id"])
-        raise errors.Conflict("This conversation has a call already",
-                              call_id=live["id"] if live else None)
+
+    def started() -> tuple[int, CallToken]:
+        call = calls_repo.start(conversation["id"], user_id, body.kind,
+                                f"plaza-{secrets.token_hex(12)}", invited)
+        if call is None:
+            live = calls_repo.live_call(conversation["id"])
+            raise errors.Conflict("This conversation has a call already",
+                                  call_id=live["id"] if live else None)
+        return 201, _token(call, 1)
+
+    outcome = idempotency.once(user_id, idempotency_key, {"call": body.model_dump(mode="json")},
+                               CallToken, started)
+    if not outcome.replayed:
+        call = calls_repo.call(outcome.value.call_id)
+        assert call is not None
+        _ring(call, invited)
+        observability.count("CallStarted", kind=body.kind)
+    return outcome
+
+
+def _ring(call: dict[str, Any], invited: list[str]) -> None:
+    """call.incoming to each member rung, a push for those with no socket; the ring timer."""
     frame = {"type": "call.incoming", "call": _out(call).model_dump(mode="json")}
     for member in invited:
         if not _send_to_user(member, frame):
-            notify("call", member, user_id, {"call_id": call["id"], "kind": call["kind"],
-                                             "conversation_id": call["conversation_id"]},
-                   dedupe_key=f"call:{call['id']}")
+            notify("call", member, call["caller_id"], {
+                "call_id": call["id"], "kind": call["kind"],
+                "conversation_id": call["conversation_id"]}, dedupe_key=f"call:{call['id']}")
     _start_ring_timer(call["id"])
-    observability.count("CallStarted", kind=body.kind)
-    return _token(call, 1)
 
 
 def _start_ring_timer(call_id: str) -> None:

@@ -67,12 +67,18 @@ def _conversation(user_id: str, *usernames: str) -> str:
 def test_a_call_rings_is_answered_and_ends_with_its_durations(queue: Any) -> None:
     ann, bob, _carl = _user("ann"), _user("bob"), _user("carl")
     conversation = _conversation(ann, "bob")
-    started = calls.start_call(ann, CallIn(conversation_id=uuid.UUID(conversation), kind="video"))
+    body = CallIn(conversation_id=uuid.UUID(conversation), kind="video")
+    outcome = calls.start_call(ann, body, "call-key-1")
+    started = outcome.value
+    assert outcome.status == 201 and not outcome.replayed
     assert started.uid == 1 and started.kind == "video" and started.provider == "agora"
     # Agora's AccessToken v006: the version, then the app id, then the signed content.
     assert started.token.startswith("006" + started.app_id) and len(started.token) > 100
     assert started.channel.startswith("plaza-")
     # Bob has no socket open: the call is pushed through the notifications queue.
+    # A retry with the key answers the same and rings nobody again.
+    again = calls.start_call(ann, body, "call-key-1")
+    assert again.replayed and again.value == started
     [incoming] = _notices(queue, "call")
     assert incoming["recipient_id"] == bob and incoming["actor_id"] == ann
     assert incoming["data"]["call_id"] == started.call_id
@@ -106,7 +112,7 @@ def test_a_call_rings_is_answered_and_ends_with_its_durations(queue: Any) -> Non
 def test_an_unanswered_call_ends_as_missed_once_and_notifies(queue: Any) -> None:
     ann, bob = _user("ann"), _user("bob")
     conversation = _conversation(ann, "bob")
-    started = calls.start_call(ann, CallIn(conversation_id=uuid.UUID(conversation), kind="audio"))
+    started = calls.start_call(ann, CallIn(conversation_id=uuid.UUID(conversation), kind="audio")).value
     _notices(queue, "call")
     assert calls.ring_timeout(started.call_id) == "missed"
     assert calls.ring_timeout(started.call_id) == "missed"  # a rerun: nothing more
@@ -116,7 +122,7 @@ def test_an_unanswered_call_ends_as_missed_once_and_notifies(queue: Any) -> None
     assert logged.status == "missed" and logged.answered_at is None
     assert logged.duration_seconds is None and logged.ring_seconds is not None
     # The next call may start: one live call at a time, not one ever.
-    again = calls.start_call(bob, CallIn(conversation_id=uuid.UUID(conversation), kind="audio"))
+    again = calls.start_call(bob, CallIn(conversation_id=uuid.UUID(conversation), kind="audio")).value
     assert calls.decline_call(ann, again.call_id) == "declined"
     with pytest.raises(errors.Conflict):
         calls.decline_call(ann, again.call_id)
