@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from plaza import errors, observability
-from plaza.accounts import repo
+from plaza.accounts import exports, repo
 from plaza.accounts.service import REVOKED_REASON
 from plaza.identity import session_endings
 from plaza.stores import search as search_store
@@ -46,6 +46,8 @@ STEPS: dict[str, Callable[[str], int | bool]] = {
     "sessions": _end_sessions,
     "social": repo.delete_social,
     "search": _remove_search_documents,
+    # Their data exports: the zips (a presigned link would work on for days) and their rows.
+    "exports": exports.delete_all_for_user,
     # lead: a "media" step here, plaza.media.service.delete_all_for_user (objects and variants),
     # with its RemoveMedia state in statemachines/account_deletion.asl.json, once media is on main.
     "content": repo.delete_content,

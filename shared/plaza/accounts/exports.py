@@ -204,6 +204,24 @@ def _export_ready(user_id: str, export_id: str, expires_at: dt.datetime) -> None
     # to_user_id=user_id, context={"export_id": ..., "expires_at": ...})), once it is on main.
 
 
+def delete_all_for_user(user_id: str) -> int:
+    """Account deletion: every export's objects (the zip, part files left) and rows; how many
+    exports there were. A rerun finds none and changes nothing."""
+    export_ids = repo.ids_of_user(user_id)
+    if not export_ids:
+        return 0
+    s3 = aws.client("s3", read_timeout=30)
+    for export_id in export_ids:
+        listed = s3.list_objects_v2(Bucket=_bucket(), Prefix=f"exports/{export_id}/", MaxKeys=1000)
+        while keys := [{"Key": item["Key"]} for item in listed.get("Contents", [])]:
+            s3.delete_objects(Bucket=_bucket(), Delete={"Objects": keys, "Quiet": True})
+            if not listed.get("IsTruncated"):
+                break
+            listed = s3.list_objects_v2(Bucket=_bucket(), Prefix=f"exports/{export_id}/",
+                                        MaxKeys=1000)
+    return repo.delete(export_ids)
+
+
 def fail(export_id: str) -> None:
     """The machine's catch: the export failed for good (the user may ask again at once)."""
     repo.mark_failed(export_id)

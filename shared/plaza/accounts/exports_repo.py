@@ -122,3 +122,13 @@ def finish(export_id: str, object_key: str, size_bytes: int, expires_at: dt.date
         "UPDATE data_exports SET status = 'ready', object_key = %s, size_bytes = %s,"
         " completed_at = clock_timestamp(), expires_at = %s WHERE id = %s AND status = 'running'"
         " RETURNING user_id::text AS user_id", (object_key, size_bytes, expires_at, export_id))
+
+
+def ids_of_user(user_id: str) -> list[str]:
+    """Every export of the user (one a day at most, so a short list)."""
+    rows = db.fetch_all("SELECT id::text AS id FROM data_exports WHERE user_id = %s", (user_id,))
+    return [str(row["id"]) for row in rows]
+
+
+def delete(export_ids: list[str]) -> int:
+    return db.execute("DELETE FROM data_exports WHERE id = ANY(%s::uuid[])", (export_ids,))

@@ -4,9 +4,12 @@ the state machine run twice, the starter and the username's release."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator
 
+import boto3
 import pytest
+from moto import mock_aws
 
 from localcloud.embedded import EmbeddedStores
 from plaza import config, errors
@@ -22,7 +25,7 @@ from plaza.posts import service as posts
 from plaza.posts.models import CommentIn
 from plaza.search import index_settings, sync
 from plaza.social import service as social
-from plaza.stores import db, search
+from plaza.stores import aws, db, search
 from tests.support.fake_meilisearch import FakeMeilisearch
 from tests.support.step_functions import stand_in_fanout_machine
 
@@ -181,10 +184,25 @@ def test_every_step_removes_its_part_once_and_a_rerun_changes_nothing(
         started = service.start_due_deletions(arn)
     assert started["claimed"] == 1 and started["started"] == 1
 
-    for step in deletion_steps.STEPS:
-        first = deletion_steps.run_step(step, ann)
-        assert first > 0, step
-        assert deletion_steps.run_step(step, ann) == 0, f"{step} changed something on its rerun"
+    with mock_aws():
+        # An export of ann's that failed half way: its row and a part file on S3.
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="exports")
+        os.environ["EXPORTS_BUCKET"] = "exports"
+        aws.reset()
+        export = db.fetch_one("INSERT INTO data_exports (user_id, status) VALUES (%s, 'failed')"
+                              " RETURNING id::text AS id", (ann,))
+        assert export is not None
+        s3.put_object(Bucket="exports", Key=f"exports/{export['id']}/parts/00001.jsonl", Body=b"{}")
+        try:
+            for step in deletion_steps.STEPS:
+                first = deletion_steps.run_step(step, ann)
+                assert first > 0, step
+                assert deletion_steps.run_step(step, ann) == 0, f"{step} changed something on its rerun"
+            assert s3.list_objects_v2(Bucket="exports").get("KeyCount") == 0
+        finally:
+            del os.environ["EXPORTS_BUCKET"]
+            aws.reset()
     assert _documents(meili, "users") == {bob} and _documents(meili, "posts") == {bobs_post}
     assert _counts(ann) == {"follows": 0, "likes": 0, "posts": 0, "comments": 0, "messages": 0,
                             "memberships": 0, "sessions": 0, "push_tokens": 0}
