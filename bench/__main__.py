@@ -37,6 +37,7 @@ BENCHES: dict[str, str] = {
     "search": "bench.search",
     "payments": "bench.payments",
     "backoffice": "bench.backoffice",
+    "accounts": "bench.accounts",
     # Last: a shorter `make soak` against a local cloud of its own (SOAK_SECONDS overrides).
     "soak": "bench.soak",
 }

@@ -339,6 +339,35 @@ ROUTES: dict[str, RouteDoc] = {
         " credentials, 409 when no deletion waits", "auth", request="plaza.identity.models:LoginIn",
         headers=("X-Device-Id",),
         responses={200: "plaza.identity.models:TokenPair", 401: None, 409: None, 422: None}),
+    "POST /v1/me/exports": RouteDoc(
+        "Export the caller's data (GDPR access), 202: profile, sessions, posts, comments, likes,"
+        " follows, blocks, conversations, messages they sent and notifications, collected into a"
+        " zip (export.json and a readable index.html); an export_ready notification says when"
+        " it is ready. One a day: 429 with Retry-After and the standing export's `export_id`"
+        " (a failed one does not count)", "users",
+        responses={202: "plaza.accounts.models:ExportOut", 404: None, 429: None, 503: None}),
+    "GET /v1/me/exports/{id}": RouteDoc(
+        "The caller's export: status (pending, running, ready, failed, expired), progress (the"
+        " share of pages collected) and, while ready, a presigned `download_url` of the zip, valid"
+        " until the export expires 7 days after it was ready (signed afresh on each call);"
+        " 404 for anyone else's", "users",
+        responses={200: "plaza.accounts.models:ExportOut", 404: None}),
+    "POST /v1/calls": RouteDoc(
+        "Start an audio or video call in a conversation (a member), 201 with the caller's"
+        " provider token {call_id, channel, token, uid, expires_at}; the other members get"
+        " call.incoming on the WebSocket (a push when offline) and answer with the WebSocket"
+        " actions call.accept (its answer carries their token), call.decline and call.end; a call"
+        " nobody answers within CallRingTimeoutSeconds (45) ends as missed and notifies. 403"
+        " across a block, 404 for non-members, 409 while the conversation has a live call."
+        " Idempotency-Key: the same key and body within 24 h return the first response and ring"
+        " nobody again", "chat", request="plaza.chat.call_models:CallIn",
+        headers=("Idempotency-Key",),
+        responses={201: "plaza.chat.call_models:CallToken", 403: None, 404: None, 409: None,
+                   422: None}),
+    "GET /v1/conversations/{id}/calls": RouteDoc(
+        "The conversation's call log (?limit, ?cursor), newest first: status, start, answer and"
+        " end times, ring and talk durations; 404 for anyone but its members", "chat",
+        responses={200: "plaza.chat.call_models:CallPage", 404: None}),
     "POST /v1/payments/webhooks/stripe": RouteDoc(
         "Stripe webhook: verified against the raw body with the stripe library (Stripe-Signature,"
         " 5 minutes' tolerance; 400 when forged or stale), recorded by event id and queued;"

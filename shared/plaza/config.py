@@ -18,7 +18,7 @@ SECRETS_PREFIX = "secretsmanager:"
 # Settings that may hold an `ssm:` / `secretsmanager:` reference instead of a value.
 SECRET_FIELDS = frozenset({
     "database_url", "redis_url", "upstash_redis_rest_url", "upstash_redis_rest_token", "meili_url",
-    "meili_api_key", "jwt_keys", "jwt_public_keys",
+    "meili_api_key", "jwt_keys", "jwt_public_keys", "call_provider_credentials",
 })
 
 
@@ -122,6 +122,11 @@ class Settings:
     # The fan-out reconciler restarts an unfinished fan-out once its post is this old (seconds):
     # younger ones may still be starting (plaza.feeds.reconcile).
     fanout_reconcile_after_s: int = 60
+
+    # Calls (plaza.chat.call_tokens): the provider's app id and certificate, JSON, a
+    # `secretsmanager:` reference in AWS; and how long a call rings before it ends as missed.
+    call_provider_credentials: str = ""
+    call_ring_timeout_s: int = 45
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -22,6 +22,8 @@ FUNCTIONS = {name: resource["Properties"] for name, resource in SOURCE.items()
              if resource["Type"] == "AWS::Serverless::Function"}
 # The functions that issue access tokens (identity.service.login / refresh sign with JWT_KEYS).
 SIGNERS = {"AuthLoginFunction", "AuthRefreshFunction", "AccountsDeletionCancelFunction"}
+# The functions that sign call tokens (plaza.chat.call_tokens: starting and accepting a call).
+CALL_SIGNERS = {"CallsStartFunction", "CallsAcceptFunction"}
 # The functions that verify access tokens or publish the public keys.
 VERIFIERS = {"AuthAuthorizerFunction", "AuthJwksFunction"}
 # Who may post to or close WebSocket connections: the WebSocket routes and everything that
@@ -41,6 +43,8 @@ MANAGE_CONNECTIONS = {
     "AuthPasswordResetFunction", "AdminApiFunction",
     "AccountsDeletionRequestFunction", "AccountsDeletionCancelFunction",
     "AccountsDeletionStepFunction",
+    "CallsStartFunction", "CallsRingTimeoutFunction", "CallsAcceptFunction", "CallsDeclineFunction",
+    "CallsEndFunction",
 }
 # The module through which a function uses each grant (any path to it will do).
 CONNECTIONS_CLIENT = "plaza.stores.realtime"
@@ -114,7 +118,13 @@ def test_the_signers_are_the_functions_that_issue_tokens() -> None:
 
 def test_only_the_signers_may_read_the_private_signing_keys() -> None:
     assert {name for name in FUNCTIONS if _mentions(name, "${JwtKeysSecretName}")} == SIGNERS
-    assert _granted("secretsmanager:GetSecretValue") == SIGNERS
+    assert _granted("secretsmanager:GetSecretValue") == SIGNERS | CALL_SIGNERS
+
+
+def test_only_the_call_token_signers_may_read_the_call_providers_secret() -> None:
+    assert {name for name in FUNCTIONS if _mentions(name, "${CallProviderSecretName}")} == CALL_SIGNERS
+    assert {name for name in FUNCTIONS
+            if "CALL_PROVIDER_CREDENTIALS" in _environment(name)} == CALL_SIGNERS
 
 
 def test_only_the_signers_have_jwt_keys_in_their_environment() -> None:

@@ -103,6 +103,22 @@ def delete_social(user_id: str) -> int:
     return follows + likes
 
 
+def search_documents(user_id: str, limit: int) -> list[Row]:
+    """Up to `limit` of the documents Meilisearch was ever given for the user and their posts
+    (the index consumer records each in search_sync_versions): {index_name, doc_id}."""
+    return db.fetch_all(
+        "SELECT index_name, doc_id FROM search_sync_versions WHERE (index_name = 'users'"
+        " AND doc_id = %(u)s) OR (index_name = 'posts' AND doc_id IN"
+        " (SELECT id::text FROM posts WHERE author_id = %(u)s::uuid)) ORDER BY index_name, doc_id"
+        " LIMIT %(limit)s", {"u": user_id, "limit": limit})
+
+
+def forget_search_documents(index: str, doc_ids: list[str]) -> int:
+    """Drop the version rows of documents removed from Meilisearch; how many were there."""
+    return db.execute("DELETE FROM search_sync_versions WHERE index_name = %s"
+                      " AND doc_id = ANY(%s)", (index, doc_ids))
+
+
 def delete_content(user_id: str) -> int:
     """The user's comments on anyone's posts, then their posts (with what hangs on them)."""
     with db.transaction():

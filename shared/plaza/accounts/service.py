@@ -3,15 +3,13 @@ out at once, and 7 days later (unless they sign in again through the cancel rout
 account_deletion state machine carries it out, one idempotent step at a time. The username is
 freed 30 days after the request.
 
-Every step can run again, or after a later one, without doubling or failing: each deletes or
-rewrites what is still there and nothing else.
+The steps themselves are plaza.accounts.deletion_steps (only the step function loads them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 
 from plaza import errors, observability
 from plaza.accounts import repo
@@ -65,36 +63,6 @@ def cancel_deletion(data: LoginIn, ip: str) -> None:
     session_state.remember_user_status(row["id"], "active")
     queue_index_event("user", str(row["id"]))
     observability.count("AccountDeletionCancelled")
-
-
-# ---------------------------------------------------------------- the state machine's steps
-
-def _end_sessions(user_id: str) -> int:
-    ended = repo.revoke_sessions(user_id)
-    session_endings.sessions_ended(user_id, ended, REVOKED_REASON)
-    return len(ended) + repo.delete_push_tokens(user_id)
-
-
-STEPS: dict[str, Callable[[str], int | bool]] = {
-    "sessions": _end_sessions,
-    "social": repo.delete_social,
-    "content": repo.delete_content,
-    "messages": repo.anonymize_messages,
-    "finish": repo.finish,
-}
-
-
-def run_step(step: str, user_id: str) -> int:
-    """Run one step for a deletion that is running (or done: a rerun changes nothing); how many
-    rows it changed."""
-    if step not in STEPS:
-        raise errors.Invalid(f"Unknown deletion step {step!r}")
-    deletion = repo.deletion(user_id)
-    if deletion is None or deletion["status"] not in ("running", "done"):
-        raise errors.Invalid("No deletion of this account is under way")
-    changed = int(STEPS[step](user_id))
-    observability.log_info("deletion step", step=step, user_id=user_id, changed=changed)
-    return changed
 
 
 def start_due_deletions(machine_arn: str, limit: int = 100) -> dict[str, int]:

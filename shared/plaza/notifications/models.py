@@ -11,6 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 # "moderation": the outcome of a report, for its reporter and the reported content's author.
 Kind = Literal["follow", "like", "comment", "mention", "message", "moderation"]
 KINDS: tuple[str, ...] = ("follow", "like", "comment", "mention", "message", "moderation")
+# Plaza's own notices, queued with no actor (no block applies, no preference turns them
+# off): "export_ready", the user's data export can be downloaded.
+SYSTEM_KINDS: tuple[str, ...] = ("export_ready",)
+# Calls (plaza.chat.calls): "call", someone is calling (queued only for a member no socket
+# reached, so it is pushed), and "call_missed". Blocks apply; no preference turns them off.
+CALL_KINDS: tuple[str, ...] = ("call", "call_missed")
 MAX_READ_IDS = 100
 
 

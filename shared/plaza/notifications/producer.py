@@ -17,13 +17,14 @@ from plaza import observability
 from plaza.stores import aws
 
 
-def notify(kind: str, recipient_id: str, actor_id: str, data: dict[str, Any] | None = None,
+def notify(kind: str, recipient_id: str, actor_id: str | None, data: dict[str, Any] | None = None,
            dedupe_key: str | None = None) -> bool:
     """Queue one notification of `kind` for `recipient_id`; True when it was queued.
 
     `dedupe_key` names the event: the consumer stores one notification per recipient and key, so
     a redelivered message (or a like, unlike, like again) notifies once. Without one, each call is
-    its own event. Notifying oneself is skipped.
+    its own event. Notifying oneself is skipped. Without an actor (Plaza's own notices, such as
+    "export_ready"), no block or preference applies.
     """
     if recipient_id == actor_id:
         return False
@@ -34,7 +35,7 @@ def notify(kind: str, recipient_id: str, actor_id: str, data: dict[str, Any] | N
     body = {
         "kind": kind,
         "recipient_id": str(recipient_id),
-        "actor_id": str(actor_id),
+        "actor_id": None if actor_id is None else str(actor_id),
         "data": data or {},
         "dedupe_key": dedupe_key or f"{kind}:{uuid.uuid4()}",
     }

@@ -45,6 +45,12 @@ def recipient_accepts(recipient_id: str, kind: str, actor_id: str) -> bool:
     return bool(row and row["enabled"])
 
 
+def recipient_active(recipient_id: str) -> bool:
+    """For Plaza's own notices (no actor, no preference): whether the recipient is active."""
+    return db.fetch_one("SELECT 1 AS one FROM users WHERE id = %s AND status = 'active'",
+                        (recipient_id,)) is not None
+
+
 def page(recipient_id: str, limit: int, after: tuple[dt.datetime, str] | None) -> list[Row]:
     """Newest first from the cursor, `limit` rows, without users the recipient blocks either way."""
     where = "n.recipient_id = %(me)s AND " + not_hidden("n.actor_id", "%(me)s")

@@ -18,7 +18,9 @@ from plaza.identity.gateway import DEVICE_ID, Caller, require_role
 from plaza.models import PageQuery
 from plaza.notifications import repo
 from plaza.notifications.models import (
+    CALL_KINDS,
     KINDS,
+    SYSTEM_KINDS,
     AnnouncementIn,
     NotificationOut,
     NotificationPage,
@@ -41,6 +43,9 @@ _TEXT = {
     "message": "{actor} sent you a message",
     # No {actor}: moderators act for Plaza, not in their own name.
     "moderation": "Plaza moderation: an update on a report or on your content",
+    "export_ready": "Your Plaza data export is ready to download",
+    "call": "{actor} is calling you",
+    "call_missed": "Missed call from {actor}",
 }
 
 
@@ -55,9 +60,13 @@ def event_from_message(body: dict[str, Any]) -> dict[str, Any]:
     {kind: mention, post_id, author_id, user_id}, one per mentioned user and post.
     """
     kind = body.get("kind")
-    if kind not in KINDS:
+    if kind not in KINDS + CALL_KINDS + SYSTEM_KINDS:
         raise BadEvent(f"unknown notification kind {kind!r}")
     try:
+        if kind in SYSTEM_KINDS:  # Plaza's own notice: no actor
+            return {"kind": kind, "recipient_id": str(uuid.UUID(str(body["recipient_id"]))),
+                    "actor_id": None, "data": dict(body.get("data") or {}),
+                    "dedupe_key": str(body["dedupe_key"])[:200]}
         if kind == "mention" and "user_id" in body:
             post_id = str(uuid.UUID(str(body["post_id"])))
             return {"kind": "mention", "recipient_id": str(uuid.UUID(str(body["user_id"]))),
@@ -75,7 +84,10 @@ def handle(body: dict[str, Any]) -> NotificationOut | None:
     (a redelivery, a kind the recipient turned off, a block between the two, oneself)."""
     event = event_from_message(body)
     recipient, actor, kind = event["recipient_id"], event["actor_id"], event["kind"]
-    if recipient == actor or not repo.recipient_accepts(recipient, kind, actor):
+    if actor is None:
+        if not repo.recipient_active(recipient):
+            return None
+    elif recipient == actor or not repo.recipient_accepts(recipient, kind, actor):
         return None
     row = repo.insert(recipient, kind, actor, event["data"], event["dedupe_key"])
     if row is None:

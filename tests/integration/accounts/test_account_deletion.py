@@ -4,13 +4,16 @@ the state machine run twice, the starter and the username's release."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator
 
+import boto3
 import pytest
+from moto import mock_aws
 
 from localcloud.embedded import EmbeddedStores
-from plaza import errors
-from plaza.accounts import repo, service
+from plaza import config, errors
+from plaza.accounts import deletion_steps, repo, service
 from plaza.accounts.models import DeletionIn
 from plaza.chat import service as chat
 from plaza.chat.models import ConversationIn, MessageIn
@@ -20,8 +23,10 @@ from plaza.identity import service as identity
 from plaza.identity.models import LoginIn
 from plaza.posts import service as posts
 from plaza.posts.models import CommentIn
+from plaza.search import index_settings, sync
 from plaza.social import service as social
-from plaza.stores import db
+from plaza.stores import aws, db, search
+from tests.support.fake_meilisearch import FakeMeilisearch
 from tests.support.step_functions import stand_in_fanout_machine
 
 PASSWORD = "a long and unusual passphrase 7"  # noqa: S105
@@ -38,6 +43,28 @@ def make_user(clean_stores: EmbeddedStores) -> Iterator[MakeUser]:
         return str(row["id"])
 
     yield make
+
+
+@pytest.fixture
+def meili(clean_stores: EmbeddedStores, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMeilisearch]:
+    """Meilisearch (the faithful fake) configured, so the search step has documents to remove."""
+    fake = FakeMeilisearch().start()
+    monkeypatch.setenv("MEILI_URL", fake.url)
+    monkeypatch.setenv("MEILI_API_KEY", fake.api_key)
+    config.reset_settings()
+    search.reset()
+    index_settings.forget_applied()
+    yield fake
+    fake.stop()
+    monkeypatch.delenv("MEILI_URL")
+    monkeypatch.delenv("MEILI_API_KEY")
+    config.reset_settings()
+    search.reset()
+    index_settings.forget_applied()
+
+
+def _documents(meili: FakeMeilisearch, index: str) -> set[str]:
+    return set(meili.indexes.get(index, {}).get("documents", {}))
 
 
 def _login(username: str, device: str = "device-0001") -> None:
@@ -130,7 +157,7 @@ def _counts(user_id: str) -> dict[str, int]:
 
 
 def test_every_step_removes_its_part_once_and_a_rerun_changes_nothing(
-        make_user: MakeUser) -> None:
+        make_user: MakeUser, meili: FakeMeilisearch) -> None:
     ann, bob = make_user("ann"), make_user("bob")
     social.follow(ann, "bob")
     social.follow(bob, "ann")
@@ -142,6 +169,8 @@ def test_every_step_removes_its_part_once_and_a_rerun_changes_nothing(
                                                                 title=None)).value.id
     chat.send_message(ann, conversation, MessageIn(client_msg_id="a-1", text="hello"))
     chat.send_message(bob, conversation, MessageIn(client_msg_id="b-1", text="hi ann"))
+    for kind, subject in (("user", ann), ("user", bob), ("post", anns_post), ("post", bobs_post)):
+        assert sync.handle({"kind": kind, "id": subject}) == "indexed"
     service.request_deletion(ann, DeletionIn(password=PASSWORD))
     # The request ended the sessions already; the push token of a device stays for the step.
     db.execute("INSERT INTO push_tokens (user_id, device_id, platform, token)"
@@ -149,16 +178,32 @@ def test_every_step_removes_its_part_once_and_a_rerun_changes_nothing(
     _login("bob")
 
     with pytest.raises(errors.Invalid):  # not due: no step runs before its time
-        service.run_step("social", ann)
+        deletion_steps.run_step("social", ann)
     _due_now(ann)
     with stand_in_fanout_machine(pytest.MonkeyPatch()) as (_, arn):
         started = service.start_due_deletions(arn)
     assert started["claimed"] == 1 and started["started"] == 1
 
-    for step in service.STEPS:
-        first = service.run_step(step, ann)
-        assert first > 0, step
-        assert service.run_step(step, ann) == 0, f"{step} changed something on its rerun"
+    with mock_aws():
+        # An export of ann's that failed half way: its row and a part file on S3.
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="exports")
+        os.environ["EXPORTS_BUCKET"] = "exports"
+        aws.reset()
+        export = db.fetch_one("INSERT INTO data_exports (user_id, status) VALUES (%s, 'failed')"
+                              " RETURNING id::text AS id", (ann,))
+        assert export is not None
+        s3.put_object(Bucket="exports", Key=f"exports/{export['id']}/parts/00001.jsonl", Body=b"{}")
+        try:
+            for step in deletion_steps.STEPS:
+                first = deletion_steps.run_step(step, ann)
+                assert first > 0, step
+                assert deletion_steps.run_step(step, ann) == 0, f"{step} changed something on its rerun"
+            assert s3.list_objects_v2(Bucket="exports").get("KeyCount") == 0
+        finally:
+            del os.environ["EXPORTS_BUCKET"]
+            aws.reset()
+    assert _documents(meili, "users") == {bob} and _documents(meili, "posts") == {bobs_post}
     assert _counts(ann) == {"follows": 0, "likes": 0, "posts": 0, "comments": 0, "messages": 0,
                             "memberships": 0, "sessions": 0, "push_tokens": 0}
     assert db.fetch_one("SELECT follower_count, following_count FROM users WHERE id = %s",
@@ -174,7 +219,9 @@ def test_every_step_removes_its_part_once_and_a_rerun_changes_nothing(
     assert tombstone is not None and tombstone["status"] == "deleted"
     assert tombstone["email"].endswith("@deleted.invalid")
     # Every step once more, from the first, after the end: nothing changes, nothing fails.
-    assert [service.run_step(step, ann) for step in service.STEPS] == [0] * len(service.STEPS)
+    assert [deletion_steps.run_step(step, ann) for step in deletion_steps.STEPS] \
+        == [0] * len(deletion_steps.STEPS)
+    assert _documents(meili, "users") == {bob} and _documents(meili, "posts") == {bobs_post}
 
 
 def test_the_username_is_freed_thirty_days_after_the_request(make_user: MakeUser) -> None:
@@ -183,8 +230,8 @@ def test_the_username_is_freed_thirty_days_after_the_request(make_user: MakeUser
     _due_now(ann)
     with stand_in_fanout_machine(pytest.MonkeyPatch()) as (_, arn):
         service.start_due_deletions(arn)
-        for step in service.STEPS:
-            service.run_step(step, ann)
+        for step in deletion_steps.STEPS:
+            deletion_steps.run_step(step, ann)
         assert service.start_due_deletions(arn)["usernames_freed"] == 0
         db.execute("UPDATE account_deletions SET username_free_at = now() - interval '1 second'"
                    " WHERE user_id = %s", (ann,))
@@ -200,9 +247,9 @@ def test_the_username_is_freed_thirty_days_after_the_request(make_user: MakeUser
 def test_a_step_without_a_deletion_under_way_is_refused(make_user: MakeUser) -> None:
     ann = make_user("ann")
     with pytest.raises(errors.Invalid):
-        service.run_step("sessions", ann)
+        deletion_steps.run_step("sessions", ann)
     with pytest.raises(errors.Invalid):
-        service.run_step("everything", ann)
+        deletion_steps.run_step("everything", ann)
 
 
 def test_due_deletions_are_claimed_once(make_user: MakeUser) -> None:
