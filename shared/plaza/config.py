@@ -92,9 +92,11 @@ class Settings:
     # Unverified accounts may sign in and read, but not write or open a WebSocket (the template's
     # RequireVerifiedEmail: on whenever AllowedEmailDomains is set, and in staging and prod).
     require_verified_email: bool = False
-    # The queue the password-reset email goes through (functions/auth/send_email.py sends it),
-    # so POST /v1/auth/password/forgot does the same work whether or not the account exists.
+    # EmailQueue: every email goes through it (plaza.emails.enqueue); functions/auth/send_email.py
+    # sends them, so no request waits on SES and a failed send is retried, then dead-lettered.
     email_queue_url: str = ""
+    # The SES configuration set whose event destination reports bounces and complaints (SNS).
+    ses_configuration_set: str = ""
 
     # Budgets (plaza.ratelimit), each a template parameter of the same name in CamelCase.
     # Register, verify-email, forgot and reset: requests per IP per minute.

@@ -52,7 +52,13 @@ def test_fastapi_and_mangum_ship_in_the_admin_function_package_and_no_other() ->
                          if (ROOT / props["CodeUri"] / "requirements.txt").exists()}
     payments = {name for name, props in FUNCTIONS.items()
                 if props["CodeUri"].rstrip("/") == "functions/payments"}
-    assert with_requirements == {"AdminApiFunction"} | payments
+    # pywebpush ships with the notifications functions (Web Push deliveries), nowhere else.
+    notifications = {name for name, props in FUNCTIONS.items()
+                     if props["CodeUri"].rstrip("/") == "functions/notifications"}
+    assert with_requirements == {"AdminApiFunction"} | payments | notifications
+    push = ROOT / "functions" / "notifications" / "requirements.txt"
+    assert "pywebpush" in _locked(push)
+    assert _locked(push) & (ADMIN_PACKAGES | _locked(PLAZA_LAYER)) == set()
     admin = ROOT / FUNCTIONS["AdminApiFunction"]["CodeUri"] / "requirements.txt"
     assert _locked(admin) >= ADMIN_PACKAGES
     stripe = ROOT / "functions" / "payments" / "requirements.txt"

@@ -46,7 +46,7 @@ MANAGE_CONNECTIONS = {
 CONNECTIONS_CLIENT = "plaza.stores.realtime"
 QUEUE_CLIENTS = {"NotificationsQueue": "plaza.notifications.producer",
                  "BroadcastQueue": "plaza.realtime.delivery",
-                 "EmailQueue": "plaza.identity.email_queue",
+                 "EmailQueue": "plaza.emails",
                  "PaymentsQueue": "plaza.payments.queue",
                  "SearchIndexQueue": "plaza.stores.search_events"}
 # The admin API sends dead letters back to their source queue, whichever it is (redrive).
