@@ -125,6 +125,8 @@ class LocalCloud:
             # Empty: verifiers take the public half of that keyset (the template's SSM reference
             # only resolves in AWS).
             "JWT_PUBLIC_KEYS": os.environ.get("JWT_PUBLIC_KEYS", ""),
+            # Empty: browser subscriptions are kept but not pushed to (set a VAPID JSON to push).
+            "WEB_PUSH_VAPID": os.environ.get("WEB_PUSH_VAPID", ""),
             # Links in the outbox's emails open the local cloud's own pages (localcloud/app_pages.py),
             # unless APP_BASE_URL names the developer's app.
             "APP_BASE_URL": os.environ.get("APP_BASE_URL") or f"{self.endpoints.http_url}/_local/app",

@@ -22,6 +22,8 @@ FUNCTIONS = {name: resource["Properties"] for name, resource in SOURCE.items()
              if resource["Type"] == "AWS::Serverless::Function"}
 # The functions that issue access tokens (identity.service.login / refresh sign with JWT_KEYS).
 SIGNERS = {"AuthLoginFunction", "AuthRefreshFunction", "AccountsDeletionCancelFunction"}
+# The function that signs browser pushes (Web Push VAPID key, plaza.stores.webpush).
+WEB_PUSHERS = {"NotificationsConsumeFunction"}
 # The functions that verify access tokens or publish the public keys.
 VERIFIERS = {"AuthAuthorizerFunction", "AuthJwksFunction"}
 # Who may post to or close WebSocket connections: the WebSocket routes and everything that
@@ -114,7 +116,13 @@ def test_the_signers_are_the_functions_that_issue_tokens() -> None:
 
 def test_only_the_signers_may_read_the_private_signing_keys() -> None:
     assert {name for name in FUNCTIONS if _mentions(name, "${JwtKeysSecretName}")} == SIGNERS
-    assert _granted("secretsmanager:GetSecretValue") == SIGNERS
+    assert _granted("secretsmanager:GetSecretValue") == SIGNERS | WEB_PUSHERS
+
+
+def test_only_the_notifications_consumer_may_read_the_web_push_key() -> None:
+    assert {name for name in FUNCTIONS
+            if _mentions(name, "${WebPushVapidSecretName}")} == WEB_PUSHERS
+    assert {name for name in FUNCTIONS if "WEB_PUSH_VAPID" in _environment(name)} == WEB_PUSHERS
 
 
 def test_only_the_signers_have_jwt_keys_in_their_environment() -> None:

@@ -34,7 +34,8 @@ def prepare(message: QueuedEmail, address: str) -> dict[str, Any] | None:
     user = (repo.user_by_id(message.to_user_id) if message.to_user_id is not None
             else repo.user_by_email(address))
     if user is None:
-        return None
+        # Mail to an address with no account needs no token and has no name to add.
+        return None if message.template in ("verify_email", "reset_password") else {}
     extra: dict[str, Any] = {"display_name": user["display_name"]}
     base = settings().app_base_url.rstrip("/")
     if message.template == "verify_email":
