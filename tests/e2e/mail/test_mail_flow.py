@@ -120,3 +120,33 @@ def test_a_hard_bounce_suppresses_the_address_flags_the_account_and_skips_the_ne
                            for line in _consumer_logs(main_cloud).splitlines()))
     assert [m["subject"] for m in _mails(main_cloud, address)] == [
         "Confirm your Plaza email address"]
+
+
+def test_scheduling_and_cancelling_a_deletion_each_mail_the_owner_once(
+        client: httpx.Client, main_cloud: RunningCloud) -> None:
+    name = f"mail_{uuid.uuid4().hex[:10]}"
+    address = f"{name}@example.edu"
+    assert client.post("/v1/auth/register", json={
+        "email": address, "password": E2E_PASSWORD, "username": name}).status_code == 201
+    device = {"x-device-id": "mail-phone-0003"}
+    login = client.post("/v1/auth/login", headers=device,
+                        json={"username": name, "password": E2E_PASSWORD}).json()
+    auth = {**device, "authorization": f"Bearer {login['access_token']}"}
+    scheduled = client.request("DELETE", "/v1/users/me", json={"password": E2E_PASSWORD},
+                               headers=auth)
+    assert scheduled.status_code == 202, scheduled.text
+    due = scheduled.json()["due_at"][:10]
+
+    def subjects() -> list[str]:
+        return sorted(m["subject"] for m in _mails(main_cloud, address))
+
+    eventually(lambda: "Your Plaza account will be deleted" in subjects())
+    [mail] = [m for m in _mails(main_cloud, address) if "will be deleted" in m["subject"]]
+    assert f"on {due}" in mail["body"] and due in mail["html"]
+
+    cancelled = client.post("/v1/me/deletion/cancel", headers=device,
+                            json={"username": name, "password": E2E_PASSWORD})
+    assert cancelled.status_code == 200, cancelled.text
+    eventually(lambda: "Your Plaza account will not be deleted" in subjects())
+    assert subjects() == ["Confirm your Plaza email address", "Your Plaza account will be deleted",
+                          "Your Plaza account will not be deleted"]
