@@ -38,6 +38,7 @@ BENCHES: dict[str, str] = {
     "payments": "bench.payments",
     "backoffice": "bench.backoffice",
     "accounts": "bench.accounts",
+    "mail": "bench.mail",
     # Last: a shorter `make soak` against a local cloud of its own (SOAK_SECONDS overrides).
     "soak": "bench.soak",
 }

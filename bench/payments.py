@@ -2,8 +2,9 @@
 balanced after (every transfer's entries sum to zero, every balance is its entries' sum).
 
 Runs in this process against embedded Postgres: 50 senders, each with coins, each sending to the
-next at the same moment, in rounds; every transfer is the service call (one transaction of a
-conditional update, a credit, the transfer and its two entries).
+next at the same moment, in rounds (a ring: with the sender's row locked before the receiver's,
+a full ring deadlocks); every transfer is the service call (the recipient's lookup, then one
+statement: both balances locked in id order, the transfer and its two entries).
 """
 
 from __future__ import annotations

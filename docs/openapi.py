@@ -262,9 +262,12 @@ ROUTES: dict[str, RouteDoc] = {
         request="plaza.notifications.models:PreferencesIn",
         responses={200: "plaza.notifications.models:Preferences", 422: None}),
     "PUT /v1/devices/{device_id}/push-token": RouteDoc(
-        "Register the device's push token (APNs or FCM) for pushes while the caller is offline;"
-        " a token registered by another account moves to this one", "notifications",
-        request="plaza.notifications.models:PushTokenIn", responses={204: None, 422: None}),
+        "Register the device's push token (APNs or FCM), or the browser's Web Push subscription"
+        " (PushSubscription.toJSON(): endpoint at a known push service, keys p256dh and auth),"
+        " for pushes while the caller is offline; a token registered by another account moves"
+        " to this one", "notifications",
+        request="plaza.notifications.models:PushRegistrationIn",
+        responses={204: None, 403: None, 422: None}),
     "POST /v1/admin/announcements": RouteDoc(
         "Admins: broadcast {title, text} to every connection subscribed to `announcements`"
         " (not stored); 403 for other roles", "admin", request="plaza.notifications.models:AnnouncementIn",

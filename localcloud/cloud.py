@@ -128,6 +128,8 @@ class LocalCloud:
             # Empty: plaza.chat.call_tokens signs call tokens with its development app id and
             # certificate (the template's Secrets Manager reference only resolves in AWS).
             "CALL_PROVIDER_CREDENTIALS": os.environ.get("CALL_PROVIDER_CREDENTIALS", ""),
+            # Empty: browser subscriptions are kept but not pushed to (set a VAPID JSON to push).
+            "WEB_PUSH_VAPID": os.environ.get("WEB_PUSH_VAPID", ""),
             # Links in the outbox's emails open the local cloud's own pages (localcloud/app_pages.py),
             # unless APP_BASE_URL names the developer's app.
             "APP_BASE_URL": os.environ.get("APP_BASE_URL") or f"{self.endpoints.http_url}/_local/app",

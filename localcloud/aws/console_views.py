@@ -59,7 +59,7 @@ def execution_rows(stack: Stack, limit: int = 20) -> list[dict[str, Any]]:
 
 
 def email_entry(backend: Any, message: Any) -> dict[str, Any]:
-    """An SES message as the outbox shows it: who, to whom, subject and text."""
+    """An SES message as the outbox shows it: who, to whom, subject, text (and HTML)."""
     entry: dict[str, Any] = {"channel": "email", "from": message.source, "cc": [], "bcc": []}
     if hasattr(message, "ids"):  # send_bulk_templated_email: one id per destination
         entry["id"] = message.ids[0] if message.ids else None
@@ -68,10 +68,15 @@ def email_entry(backend: Any, message: Any) -> dict[str, Any]:
         entry["id"] = message.id
     destinations = message.destinations
     if hasattr(message, "raw_data"):
+        # Plaza's mail (plaza.stores.mail): MIME with a text and an HTML alternative, both shown.
         parsed = email.message_from_string(message.raw_data, policy=email.policy.default)
-        body = parsed.get_body(preferencelist=("plain", "html"))
+        text = parsed.get_body(preferencelist=("plain",))
+        html = parsed.get_body(preferencelist=("html",))
         entry.update(to=list(destinations), subject=str(parsed.get("Subject", "")),
-                     body=body.get_content() if body is not None else "")
+                     body=text.get_content() if text is not None else "",
+                     html=html.get_content() if html is not None else "")
+        if not entry["body"] and entry["html"]:
+            entry["body"] = entry["html"]
         return entry
     if isinstance(destinations, list):  # bulk: [{"Destination": {...}}, ...]
         destinations = {"ToAddresses": [address for item in destinations

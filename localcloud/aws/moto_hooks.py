@@ -34,6 +34,7 @@ _active: list[AwsServices] = []
 _saved_settings: dict[str, Any] = {}  # moto's settings before the first cloud started
 _hooks_lock = threading.Lock()
 _hooks_installed: set[str] = set()  # hook groups patched into moto so far
+_ses_request = threading.local()  # the configuration set the SES request being served names
 
 
 def attach(services: AwsServices, port: int) -> None:
@@ -112,6 +113,7 @@ def _install_core_hooks() -> None:
     from moto.awslambda_simple.models import LambdaSimpleBackend
     from moto.events.models import Rule
     from moto.ses.models import SESBackend
+    from moto.ses.responses import EmailResponse
     from moto.sns.models import SNSBackend, Subscription
 
     # @connections: moto's fake would accept every post and deliver none; ours reach the gateway.
@@ -130,7 +132,10 @@ def _install_core_hooks() -> None:
 
         backend_class.invoke = invoke  # type: ignore[method-assign]
 
-    # SES: every accepted message goes to the outbox (moto keeps it in sent_messages too).
+    # SES: every accepted message goes to the outbox (moto keeps it in sent_messages too), and
+    # a send to the mailbox simulator through a configuration set publishes its bounce or
+    # complaint (localcloud.aws.ses_feedback). moto's responses drop ConfigurationSetName before
+    # the backend: the response method keeps it for the backend call it makes in its thread.
     for method in ("send_email", "send_templated_email", "send_raw_email",
                    "send_bulk_templated_email"):
         original_send = getattr(SESBackend, method)
@@ -139,9 +144,22 @@ def _install_core_hooks() -> None:
             message = _original(self, *args, **kwargs)
             for services in list(_active):
                 services.record_email(self, message)
+                services.simulate_email_feedback(message,
+                                                 getattr(_ses_request, "configuration_set", None))
             return message
 
         setattr(SESBackend, method, send)
+
+        original_response = getattr(EmailResponse, method)
+
+        def respond(self: Any, _original: Any = original_response) -> Any:
+            _ses_request.configuration_set = self._get_param("ConfigurationSetName")
+            try:
+                return _original(self)
+            finally:
+                _ses_request.configuration_set = None
+
+        setattr(EmailResponse, method, respond)
 
     original_publish = SNSBackend.publish
 

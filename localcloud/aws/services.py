@@ -10,10 +10,11 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from localcloud.aws import moto_hooks, retention
+from localcloud.aws import moto_hooks, retention, ses_feedback
 from localcloud.aws.clients import LocalClients
 from localcloud.aws.console_views import email_entry, execution_row, execution_rows, queue_rows
 from localcloud.aws.provisioning import provision, register_functions
+from localcloud.template.account import ACCOUNT_ID, REGION
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
@@ -138,6 +139,27 @@ class AwsServices:
             entry = {"channel": "email", "id": getattr(message, "id", None),
                      "from": getattr(message, "source", None), "error": repr(error)}
         self.cloud.recorder.record("outbox", entry)
+
+    def simulate_email_feedback(self, message: Any, configuration_set: str | None) -> None:
+        """Publish the bounce or complaint a send to SES's mailbox simulator gets in AWS."""
+        from moto.sns.models import sns_backends
+
+        destinations = message.destinations
+        if isinstance(destinations, dict):
+            destinations = [a for key in ("ToAddresses", "CcAddresses", "BccAddresses")
+                            for a in destinations.get(key, [])]
+        elif destinations and isinstance(destinations[0], dict):  # bulk
+            destinations = [a for item in destinations
+                            for a in item["Destination"].get("ToAddresses", [])]
+        published = ses_feedback.events(self.cloud.stack, configuration_set,
+                                        str(message.source), [str(d) for d in destinations],
+                                        str(getattr(message, "id", "")))
+        backend = sns_backends[ACCOUNT_ID][REGION]
+        for topic_arn, body in published:
+            try:
+                backend.publish(body, arn=topic_arn)
+            except Exception as error:  # noqa: BLE001 - the send itself succeeded
+                print(f"[localcloud] SES feedback to {topic_arn} failed: {error!r}", flush=True)
 
     def record_publish(self, message_id: str, message: str, arn: str | None,
                        phone_number: str | None, subject: str | None) -> None:

@@ -459,9 +459,12 @@ function renderOutbox() {
     ));
     if (open) {
       const body = item.body && typeof item.body === "object" ? (item.body.text || item.body.html || pretty(item.body)) : (item.body || pretty(item.template_data));
+      // The HTML part in a sandboxed frame: no scripts, no same-origin access to the console.
+      const html = item.html ? h("iframe", { class: "mail-html", sandbox: "", srcdoc: item.html, title: "HTML part" }) : null;
       rows.push(h("tr", { class: "detail" }, h("td", { colspan: 4 }, h("div", { class: "detail-box" },
         h("div", { class: "detail-meta" }, h("span", { text: `from ${item.source || item.from || "—"}` }), h("span", { text: `to ${to || "—"}` })),
         h("pre", { class: "logs", text: String(body || "(empty)") }),
+        html,
       ))));
     }
   }

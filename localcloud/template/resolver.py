@@ -64,6 +64,7 @@ class Resolver:
             "AWS::StepFunctions::StateMachine": "StateMachineName",
             "AWS::SNS::Topic": "TopicName",
             "AWS::Events::EventBus": "Name",
+            "AWS::SES::ConfigurationSet": "Name",
             "AWS::Serverless::LayerVersion": "LayerName",
             "AWS::Lambda::LayerVersion": "LayerName",
         }.get(kind)

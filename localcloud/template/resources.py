@@ -1,5 +1,5 @@
 """The stack's resources from the translated template: functions, queues, buckets, state
-machines, topics, event buses and email identities."""
+machines, topics, event buses, email identities and SES event destinations."""
 
 from __future__ import annotations
 
@@ -10,7 +10,14 @@ import yaml
 
 from localcloud.template.reading import local_path
 from localcloud.template.resolver import Resolver, TemplateError
-from localcloud.template.stack import BucketSpec, FunctionSpec, QueueSpec, Stack, StateMachineSpec
+from localcloud.template.stack import (
+    BucketSpec,
+    EmailEventDestination,
+    FunctionSpec,
+    QueueSpec,
+    Stack,
+    StateMachineSpec,
+)
 
 
 def read_resource(stack: Stack, resolver: Resolver, logical_id: str, kind: str,
@@ -31,6 +38,14 @@ def read_resource(stack: Stack, resolver: Resolver, logical_id: str, kind: str,
         stack.event_buses[logical_id] = resolver.physical_name(logical_id)
     elif kind == "AWS::SES::EmailIdentity":
         stack.email_identities.append(str(resolver.resolve(props.get("EmailIdentity"))))
+    elif kind == "AWS::SES::ConfigurationSetEventDestination":
+        destination = resolver.resolve(props.get("EventDestination") or {})
+        topic = (destination.get("SnsDestination") or {}).get("TopicARN")
+        if topic and destination.get("Enabled", False) in (True, "true"):
+            stack.email_event_destinations.append(EmailEventDestination(
+                configuration_set=str(resolver.resolve(props.get("ConfigurationSetName"))),
+                topic_arn=str(topic),
+                event_types=[str(t).lower() for t in destination.get("MatchingEventTypes") or []]))
 
 
 def _function(stack: Stack, resolver: Resolver, logical_id: str,

@@ -162,6 +162,15 @@ class EventRuleSpec:
 
 
 @dataclass
+class EmailEventDestination:
+    """An SES configuration set's SNS event destination: the events it publishes, and where."""
+
+    configuration_set: str
+    topic_arn: str
+    event_types: list[str]  # SES's names, lower case: bounce, complaint, delivery, ...
+
+
+@dataclass
 class StateMachineSpec:
     logical_id: str
     name: str
@@ -192,6 +201,7 @@ class Stack:
     topics: dict[str, str] = field(default_factory=dict)  # logical id -> topic name
     event_buses: dict[str, str] = field(default_factory=dict)  # logical id -> bus name
     email_identities: list[str] = field(default_factory=list)  # SES senders (address or domain)
+    email_event_destinations: list[EmailEventDestination] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
 
     def function_by_name(self, name: str) -> FunctionSpec | None:

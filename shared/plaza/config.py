@@ -18,7 +18,7 @@ SECRETS_PREFIX = "secretsmanager:"
 # Settings that may hold an `ssm:` / `secretsmanager:` reference instead of a value.
 SECRET_FIELDS = frozenset({
     "database_url", "redis_url", "upstash_redis_rest_url", "upstash_redis_rest_token", "meili_url",
-    "meili_api_key", "jwt_keys", "jwt_public_keys", "call_provider_credentials",
+    "meili_api_key", "jwt_keys", "jwt_public_keys", "call_provider_credentials", "web_push_vapid",
 })
 
 
@@ -92,9 +92,18 @@ class Settings:
     # Unverified accounts may sign in and read, but not write or open a WebSocket (the template's
     # RequireVerifiedEmail: on whenever AllowedEmailDomains is set, and in staging and prod).
     require_verified_email: bool = False
-    # The queue the password-reset email goes through (functions/auth/send_email.py sends it),
-    # so POST /v1/auth/password/forgot does the same work whether or not the account exists.
+    # EmailQueue: every email goes through it (plaza.emails.enqueue); functions/auth/send_email.py
+    # sends them, so no request waits on SES and a failed send is retried, then dead-lettered.
     email_queue_url: str = ""
+    # The SES configuration set whose event destination reports bounces and complaints (SNS).
+    ses_configuration_set: str = ""
+
+    # Web Push (plaza.stores.webpush): the VAPID key, a JSON secret {"private_key", "subject"};
+    # empty: browser subscriptions are kept but not pushed to. The push services a subscription's
+    # endpoint may name (host suffixes): the browsers' own.
+    web_push_vapid: str = ""
+    web_push_hosts: str = ("fcm.googleapis.com,push.services.mozilla.com,push.apple.com,"
+                           "notify.windows.com")
 
     # Budgets (plaza.ratelimit), each a template parameter of the same name in CamelCase.
     # Register, verify-email, forgot and reset: requests per IP per minute.

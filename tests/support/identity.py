@@ -1,8 +1,10 @@
-"""Reading the emails identity sends: moto's SES backend keeps every accepted message, and
-moto's SQS the EmailQueue that password resets go through."""
+"""Reading the emails Plaza sends: moto's SES backend keeps every accepted message, and moto's
+SQS the EmailQueue every email goes through."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import re
 from dataclasses import dataclass
@@ -15,6 +17,28 @@ from tests.support.lambdas import FakeContext, http_event, load_function
 
 REGION = "us-east-1"
 _TOKEN = re.compile(r"token=([A-Za-z0-9_-]+)")
+
+
+@dataclass
+class SentEmail:
+    """One email SES accepted: a raw MIME message (plaza.stores.mail) or a simple one."""
+
+    to: list[str]
+    subject: str
+    body: str  # the text part
+    html: str
+
+    @classmethod
+    def of(cls, message: Any) -> SentEmail:
+        if hasattr(message, "raw_data"):
+            parsed = email.message_from_string(message.raw_data, policy=email.policy.default)
+            text = parsed.get_body(preferencelist=("plain",))
+            html = parsed.get_body(preferencelist=("html",))
+            return cls(to=list(message.destinations), subject=str(parsed.get("Subject", "")),
+                       body=text.get_content() if text is not None else "",
+                       html=html.get_content() if html is not None else "")
+        return cls(to=list(message.destinations.get("ToAddresses", [])),
+                   subject=message.subject, body=message.body, html="")
 
 
 class Outbox:
@@ -45,12 +69,20 @@ class Outbox:
         consumer = load_function("functions/auth/send_email.py")
         return dict(consumer.handler({"Records": records}, FakeContext()))
 
-    def messages(self, to: str | None = None) -> list[Any]:
-        sent = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
-        return [m for m in sent if to is None or to in m.destinations.get("ToAddresses", [])]
+    def flush(self) -> dict[str, Any]:
+        """Send what waits in the EmailQueue, as its consumer would."""
+        pending = self.queued() if self.queue_url else []
+        return self.deliver(pending) if pending else {"batchItemFailures": []}
+
+    def messages(self, to: str | None = None) -> list[SentEmail]:
+        sent = [SentEmail.of(m) for m in ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages]
+        return [m for m in sent if to is None or to in m.to]
 
     def last_token(self, to: str, subject_word: str) -> str:
-        """The token in the newest email to `to` whose subject mentions `subject_word`."""
+        """The token in the newest email to `to` whose subject mentions `subject_word` (the
+        EmailQueue is flushed first)."""
+        if self.queue_url:
+            self.flush()
         for message in reversed(self.messages(to)):
             if subject_word.lower() in message.subject.lower():
                 match = _TOKEN.search(message.body)

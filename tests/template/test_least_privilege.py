@@ -24,6 +24,8 @@ FUNCTIONS = {name: resource["Properties"] for name, resource in SOURCE.items()
 SIGNERS = {"AuthLoginFunction", "AuthRefreshFunction", "AccountsDeletionCancelFunction"}
 # The functions that sign call tokens (plaza.chat.call_tokens: starting and accepting a call).
 CALL_SIGNERS = {"CallsStartFunction", "CallsAcceptFunction"}
+# The function that signs browser pushes (Web Push VAPID key, plaza.stores.webpush).
+WEB_PUSHERS = {"NotificationsConsumeFunction"}
 # The functions that verify access tokens or publish the public keys.
 VERIFIERS = {"AuthAuthorizerFunction", "AuthJwksFunction"}
 # Who may post to or close WebSocket connections: the WebSocket routes and everything that
@@ -50,7 +52,7 @@ MANAGE_CONNECTIONS = {
 CONNECTIONS_CLIENT = "plaza.stores.realtime"
 QUEUE_CLIENTS = {"NotificationsQueue": "plaza.notifications.producer",
                  "BroadcastQueue": "plaza.realtime.delivery",
-                 "EmailQueue": "plaza.identity.email_queue",
+                 "EmailQueue": "plaza.emails",
                  "PaymentsQueue": "plaza.payments.queue",
                  "SearchIndexQueue": "plaza.stores.search_events"}
 # The admin API sends dead letters back to their source queue, whichever it is (redrive).
@@ -118,13 +120,19 @@ def test_the_signers_are_the_functions_that_issue_tokens() -> None:
 
 def test_only_the_signers_may_read_the_private_signing_keys() -> None:
     assert {name for name in FUNCTIONS if _mentions(name, "${JwtKeysSecretName}")} == SIGNERS
-    assert _granted("secretsmanager:GetSecretValue") == SIGNERS | CALL_SIGNERS
+    assert _granted("secretsmanager:GetSecretValue") == SIGNERS | CALL_SIGNERS | WEB_PUSHERS
 
 
 def test_only_the_call_token_signers_may_read_the_call_providers_secret() -> None:
     assert {name for name in FUNCTIONS if _mentions(name, "${CallProviderSecretName}")} == CALL_SIGNERS
     assert {name for name in FUNCTIONS
             if "CALL_PROVIDER_CREDENTIALS" in _environment(name)} == CALL_SIGNERS
+
+
+def test_only_the_notifications_consumer_may_read_the_web_push_key() -> None:
+    assert {name for name in FUNCTIONS
+            if _mentions(name, "${WebPushVapidSecretName}")} == WEB_PUSHERS
+    assert {name for name in FUNCTIONS if "WEB_PUSH_VAPID" in _environment(name)} == WEB_PUSHERS
 
 
 def test_only_the_signers_have_jwt_keys_in_their_environment() -> None:

@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from plaza import errors, observability
+from plaza import emails, errors, observability
 from plaza.accounts import export_archive
 from plaza.accounts import exports_repo as repo
 from plaza.accounts.models import ExportOut
@@ -196,12 +196,18 @@ def _delete_parts(export_id: str, parts: list[int]) -> None:
 
 
 def _export_ready(user_id: str, export_id: str, expires_at: dt.datetime) -> None:
-    """Tell the user: a notification (stored, live or pushed by the consumer), once per export."""
+    """Tell the user, once per export: a notification (stored, live or pushed by the consumer)
+    and an email with the link. The zip is already kept, so a queue outage costs the email (logged
+    and counted), not the export; the status route signs a fresh link at any time."""
     producer.notify("export_ready", user_id, None,
                     {"export_id": export_id, "expires_at": expires_at.isoformat()},
                     dedupe_key=f"export_ready:{export_id}")
-    # lead: also enqueue the export_ready email here (plaza.emails.enqueue("export_ready",
-    # to_user_id=user_id, context={"export_id": ..., "expires_at": ...})), once it is on main.
+    try:
+        emails.enqueue("export_ready", to_user_id=user_id, context={
+            "export_id": export_id, "expires_at": expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "download_url": download_url(_zip_key(export_id), expires_at)})
+    except errors.Unavailable:
+        observability.count("DataExportEmailFailed")
 
 
 def delete_all_for_user(user_id: str) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from plaza import errors, observability
+from plaza import emails, errors, observability
 from plaza.accounts import repo
 from plaza.accounts.models import DeletionIn, DeletionOut
 from plaza.identity import passwords, session_endings, session_state, throttle
@@ -36,15 +36,27 @@ def request_deletion(user_id: str, body: DeletionIn) -> DeletionOut:
     if not passwords.verify_password(row["password_hash"] if row else None, body.password):
         raise errors.Forbidden("Wrong password")
     now = _now()
-    scheduled = repo.schedule(user_id, now, now + GRACE, now + USERNAME_HELD) or repo.deletion(user_id)
+    new = repo.schedule(user_id, now, now + GRACE, now + USERNAME_HELD)
+    scheduled = new or repo.deletion(user_id)
     assert scheduled is not None
     session_state.remember_user_status(user_id, "deleting")
     queue_index_event("user", user_id)  # out of Meilisearch's users (search hides it already)
     session_endings.sessions_ended(user_id, identity_repo.revoke_user_sessions(user_id,
                                                                               REVOKED_REASON),
                                    REVOKED_REASON)
+    if new is not None:
+        _queue_email("deletion_scheduled", user_id,
+                     {"delete_at": f"{scheduled['due_at']:%Y-%m-%d %H:%M UTC}"})
     observability.count("AccountDeletionRequested")
     return DeletionOut(**scheduled)
+
+
+def _queue_email(template: str, user_id: str, context: dict[str, str]) -> None:
+    """The deletion stands whether or not its email could be queued (logged, then)."""
+    try:
+        emails.enqueue(template, to_user_id=user_id, context=context)
+    except errors.Unavailable as exc:
+        observability.log_error("email not queued", template=template, error=exc)
 
 
 def cancel_deletion(data: LoginIn, ip: str) -> None:
@@ -62,6 +74,7 @@ def cancel_deletion(data: LoginIn, ip: str) -> None:
         raise errors.Conflict("No deletion of this account is waiting to be cancelled")
     session_state.remember_user_status(row["id"], "active")
     queue_index_event("user", str(row["id"]))
+    _queue_email("deletion_cancelled", row["id"], {})
     observability.count("AccountDeletionCancelled")
 
 

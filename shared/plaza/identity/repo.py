@@ -88,7 +88,23 @@ def mark_email_verified(user_id: str) -> None:
                " updated_at = now() WHERE id = %s", (user_id,))
 
 
+def flag_email_bounced(addresses: list[str]) -> int:
+    """Mark the accounts at `addresses` as hard-bounced (the first bounce is kept)."""
+    return db.execute("UPDATE users SET email_bounced_at = coalesce(email_bounced_at, now()),"
+                      " updated_at = now() WHERE email = ANY(%s::citext[])", (addresses,))
+
+
 # ---------------------------------------------------------------- sessions and refresh tokens
+
+def sessions_seen(user_id: str, device_id: str) -> tuple[bool, bool]:
+    """(any session ever, any session ever on `device_id`): revoked and expired ones count."""
+    row = db.fetch_one(
+        "SELECT EXISTS (SELECT 1 FROM sessions WHERE user_id = %s) AS any_device,"
+        " EXISTS (SELECT 1 FROM sessions WHERE user_id = %s AND device_id = %s) AS this_device",
+        (user_id, user_id, device_id))
+    assert row is not None
+    return bool(row["any_device"]), bool(row["this_device"])
+
 
 def revoke_device(user_id: str, device_id: str, reason: str) -> list[str]:
     rows = db.fetch_all(

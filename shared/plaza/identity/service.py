@@ -12,9 +12,9 @@ import hashlib
 import secrets
 from typing import Any
 
-from plaza import errors, observability
+from plaza import emails, errors, observability
 from plaza.config import settings
-from plaza.identity import email_queue, passwords, repo, session_endings, session_state, throttle
+from plaza.identity import passwords, repo, session_endings, session_state, throttle
 from plaza.identity.gateway import Caller, require_role
 from plaza.identity.models import (
     LoginIn,
@@ -24,7 +24,7 @@ from plaza.identity.models import (
     UserOut,
 )
 from plaza.identity.tokens import ACCESS_TOKEN_TTL_S, keyset
-from plaza.stores import db, mail
+from plaza.stores import db
 from plaza.stores.search_events import queue_index_event
 
 REFRESH_TOKEN_TTL = dt.timedelta(days=30)
@@ -75,35 +75,28 @@ def register(data: RegisterIn) -> UserOut:
     _check_email_domain(data.email)
     row = repo.insert_user(data.username, data.email, data.display_name or data.username,
                            passwords.hash_password(data.password))
-    _send_email_token(row, "verify_email")
+    # The consumer mints the token when it sends (plaza.identity.mail_recipients).
+    _queue_email("verify_email", row["id"], {})
     queue_index_event("user", str(row["id"]))  # findable by name from the start
     observability.count("UserRegistered")
     return user_out(row)
 
 
-def _send_email_token(row: dict[str, Any], purpose: str, *, retried: bool = False) -> None:
-    """Store a single-use token and email it; a mail outage is logged, never fatal, unless the
-    sender is `retried` (the email queue's consumer): then it raises Unavailable."""
+def _queue_email(template: str, user_id: str, context: dict[str, Any]) -> None:
+    """Queue an email whose loss must not fail the request it follows (the account is made,
+    the sign-in done): an unreachable queue is logged and counted."""
+    try:
+        emails.enqueue(template, to_user_id=user_id, context=context)
+    except errors.Unavailable as exc:
+        observability.log_error("email not queued", template=template, error=exc)
+
+
+def mint_email_token(user_id: str, purpose: str) -> str:
+    """A new single-use token for `purpose` (verify_email or reset_password), stored hashed."""
     token, digest = _new_token()
     ttl = VERIFY_EMAIL_TTL if purpose == "verify_email" else RESET_PASSWORD_TTL
-    repo.insert_email_token(digest, row["id"], purpose, _now() + ttl)
-    base = settings().app_base_url.rstrip("/")
-    if purpose == "verify_email":
-        subject = "Confirm your Plaza email address"
-        text = (f"Hi {row['display_name']},\n\nConfirm your email address:\n"
-                f"{base}/verify-email?token={token}\n\nOr enter this code in the app: {token}\n")
-    else:
-        subject = "Reset your Plaza password"
-        text = (f"Hi {row['display_name']},\n\nSomeone asked to reset your password. If it was "
-                f"you, open this link within an hour:\n{base}/reset-password?token={token}\n\n"
-                f"Code: {token}\n\nIf it was not you, ignore this email.\n")
-    try:
-        mail.send(row["email"], subject, text)
-    except errors.Unavailable as exc:
-        if retried:
-            raise
-        observability.log_error("email not sent", purpose=purpose, error=exc)
-        observability.count("EmailFailed", purpose=purpose)
+    repo.insert_email_token(digest, user_id, purpose, _now() + ttl)
+    return token
 
 
 def verify_email(token: str) -> None:
@@ -121,17 +114,14 @@ def _bad_token() -> errors.Invalid:
 
 def forgot_password(email: str) -> None:
     """Queue a reset link for `email`; the same one queue message whether or not the account
-    exists, so neither the answer nor its timing tells the caller which."""
-    email_queue.enqueue(email_queue.PASSWORD_RESET, {"email": email})
+    exists (the consumer is the one that looks), so neither the answer nor its timing tells the
+    caller which. Unavailable when the queue is unreachable: the caller must not be told 202."""
+    emails.enqueue("reset_password", to_address=email, context={})
 
 
-def send_queued_email(message: dict[str, Any]) -> None:
-    """Send what the email queue holds: a reset link when the account exists and is active.
-    Unavailable when the mail service fails (the queue retries)."""
-    if message["kind"] == email_queue.PASSWORD_RESET:
-        row = repo.user_by_email(str(message.get("email") or ""))
-        if row is not None and row["status"] == "active":
-            _send_email_token(row, "reset_password", retried=True)
+def flag_email_bounced(addresses: list[str]) -> int:
+    """SES reported these addresses bounced for good: flag their accounts."""
+    return repo.flag_email_bounced(addresses) if addresses else 0
 
 
 def reset_password(token: str, password: str) -> None:
@@ -175,12 +165,19 @@ def login(data: LoginIn, device_id: str, ip: str, user_agent: str = "") -> Token
 def _open_session(row: dict[str, Any], device_id: str, ip: str, user_agent: str) -> TokenPair:
     refresh_token, digest = _new_token()
     now = _now()
+    any_device, this_device = repo.sessions_seen(row["id"], device_id)
     with db.transaction():
         replaced = repo.revoke_device(row["id"], device_id, "replaced")
         session_id = repo.insert_session(row["id"], device_id, user_agent[:256], ip,
                                          now + SESSION_MAX_AGE)
         repo.insert_refresh_token(digest, session_id, now + REFRESH_TOKEN_TTL)
     session_endings.sessions_ended(row["id"], replaced, "replaced")
+    if any_device and not this_device:
+        # A device this account never signed in on (the first sign-in after registering is
+        # no news): tell the owner where and when.
+        _queue_email("new_device_sign_in", row["id"], {
+            "device": user_agent[:200], "ip": ip, "signed_in_at": now.strftime("%Y-%m-%d %H:%M UTC")})
+        observability.count("NewDeviceSignIn")
     return _token_pair(row, device_id, session_id, refresh_token)
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
 # "moderation": the outcome of a report, for its reporter and the reported content's author.
 Kind = Literal["follow", "like", "comment", "mention", "message", "moderation"]
@@ -87,6 +87,29 @@ class PushTokenIn(BaseModel):
 
     token: str = Field(min_length=1, max_length=4096, pattern=r"^[\x21-\x7e]+$")
     platform: Literal["apns", "apns_sandbox", "fcm"]
+
+
+class WebPushKeys(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # base64url, as PushSubscription.toJSON() gives them: a P-256 point (65 bytes) and 16 bytes.
+    p256dh: str = Field(min_length=80, max_length=100, pattern=r"^[A-Za-z0-9_-]+=*$")
+    auth: str = Field(min_length=16, max_length=32, pattern=r"^[A-Za-z0-9_-]+=*$")
+
+
+class WebPushSubscriptionIn(BaseModel):
+    """A browser's PushSubscription.toJSON(): where to push and the keys to encrypt with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    endpoint: str = Field(min_length=12, max_length=2048, pattern=r"^https?://[\x21-\x7e]+$")
+    keys: WebPushKeys
+    expirationTime: int | None = None  # noqa: N815 - the browser's own name
+
+
+class PushRegistrationIn(RootModel[PushTokenIn | WebPushSubscriptionIn]):
+    """PUT /v1/devices/{device_id}/push-token's body: a mobile token or a browser subscription
+    (the handler tells them apart by `endpoint`, for errors that name the right fields)."""
 
 
 class AnnouncementIn(BaseModel):

@@ -102,26 +102,29 @@ def set_preferences(user_id: str, changes: dict[str, bool]) -> None:
                 (kind, enabled, user_id))
 
 
-def save_push_token(user_id: str, device_id: str, platform: str, token: str) -> None:
-    """Register the device's token; a token moves from whoever held it before."""
+def save_push_token(user_id: str, device_id: str, platform: str, token: str,
+                    web_push_keys: dict[str, str] | None = None) -> None:
+    """Register the device's token (a Web Push subscription: its endpoint, with its keys); a
+    token moves from whoever held it before."""
     with db.transaction():
         db.execute(
             "DELETE FROM push_tokens WHERE platform = %s AND token = %s"
             " AND (user_id, device_id) <> (%s::uuid, %s)",
             (platform, token, user_id, device_id))
         db.execute(
-            "INSERT INTO push_tokens (user_id, device_id, platform, token)"
-            " SELECT id, %s, %s, %s FROM users WHERE id = %s"
+            "INSERT INTO push_tokens (user_id, device_id, platform, token, web_push_keys)"
+            " SELECT id, %s, %s, %s, %s FROM users WHERE id = %s"
             " ON CONFLICT (user_id, device_id) DO UPDATE SET platform = EXCLUDED.platform,"
-            " token = EXCLUDED.token, updated_at = now(),"
+            " token = EXCLUDED.token, web_push_keys = EXCLUDED.web_push_keys, updated_at = now(),"
             " endpoint_arn = CASE WHEN push_tokens.token = EXCLUDED.token"
             " AND push_tokens.platform = EXCLUDED.platform THEN push_tokens.endpoint_arn END",
-            (device_id, platform, token, user_id))
+            (device_id, platform, token, Jsonb(web_push_keys) if web_push_keys else None, user_id))
 
 
 def push_tokens(user_id: str) -> list[Row]:
     return db.fetch_all(
-        "SELECT device_id, platform, token, endpoint_arn FROM push_tokens WHERE user_id = %s"
+        "SELECT device_id, platform, token, endpoint_arn, web_push_keys FROM push_tokens"
+        " WHERE user_id = %s"
         " ORDER BY updated_at DESC LIMIT 20", (user_id,))
 
 

@@ -28,6 +28,7 @@ from plaza.notifications.models import (
     PreferencesIn,
     ReadIn,
     ReadOut,
+    WebPushSubscriptionIn,
 )
 from plaza.notifications.topics import ANNOUNCEMENTS
 from plaza.pagination import decode_cursor, page_of
@@ -123,6 +124,9 @@ def _push(recipient: str, notification: NotificationOut) -> int:
     sent = 0
     data = {"notification_id": notification.id, "kind": notification.kind, **notification.data}
     for token in repo.push_tokens(recipient):
+        if token["platform"] == "webpush":
+            sent += _web_push(recipient, token, notification, data)
+            continue
         try:
             endpoint = token["endpoint_arn"] or push.create_endpoint(token["platform"], token["token"])
             if endpoint is None:
@@ -139,6 +143,27 @@ def _push(recipient: str, notification: NotificationOut) -> int:
     if sent:
         observability.count("NotificationPushed", value=sent)
     return sent
+
+
+def _web_push(recipient: str, token: dict[str, Any], notification: NotificationOut,
+              data: dict[str, Any]) -> int:
+    """Push to one browser subscription; 1 when the push service accepted it. A subscription
+    the service says is gone (404/410) is deleted. Fail-open, as for the mobile devices."""
+    # lazy: pywebpush and its crypto load with the first browser push, not with the consumer
+    from plaza.stores import webpush
+
+    payload = {"title": "Plaza", "body": push_text(notification), "data": data}
+    try:
+        webpush.send(token["token"], token["web_push_keys"], payload)
+    except webpush.SubscriptionGone:
+        repo.delete_push_token(recipient, token["device_id"])
+        observability.count("WebPushSubscriptionGone")
+        return 0
+    except Exception:  # noqa: BLE001 - one browser's failure must not stop the others
+        observability.log_exception("web push failed", recipient_id=recipient)
+        observability.count("NotificationPushFailed")
+        return 0
+    return 1
 
 
 def page(user_id: str, query: PageQuery) -> NotificationPage:
@@ -181,6 +206,23 @@ def register_own_push_token(caller: Caller, device_id: str, platform: str, token
     if device_id != caller.device_id:
         raise errors.Forbidden("A push token can be registered only for the device signed in")
     register_push_token(caller.user_id, device_id, platform, token)
+
+
+def register_own_web_push(caller: Caller, device_id: str, subscription: WebPushSubscriptionIn) -> None:
+    """Register the browser's Web Push subscription for the device (browser) signed in; its
+    endpoint must be a known push service's (the consumer posts to it)."""
+    from plaza.stores.webpush import endpoint_allowed
+
+    if device_id != caller.device_id:
+        raise errors.Forbidden("A push token can be registered only for the device signed in")
+    if not DEVICE_ID.fullmatch(device_id):
+        raise errors.Invalid(errors=[{"field": "path.device_id", "type": "device_id",
+                                      "message": "must be 8-128 visible ASCII characters"}])
+    if not endpoint_allowed(subscription.endpoint):
+        raise errors.Invalid(errors=[{"field": "body.endpoint", "type": "push_service",
+                                      "message": "must be an https URL of a browser push service"}])
+    repo.save_push_token(caller.user_id, device_id, "webpush", subscription.endpoint,
+                         subscription.keys.model_dump())
 
 
 def announce(caller: Caller, body: AnnouncementIn) -> dict[str, Any]:

@@ -84,3 +84,13 @@ def test_an_export_is_collected_zipped_linked_and_announced(
 
     [notice] = eventually(announced, timeout=30)
     assert notice["data"]["export_id"] == export["id"] and notice["actor_id"] is None
+
+    def mailed() -> list[dict[str, Any]] | None:
+        return [item for item in main_cloud.cloud.status["outbox"]()
+                if item.get("channel") == "email" and f"{ann.username}@example.edu" in item.get("to", [])
+                and "export" in item.get("subject", "").lower()] or None
+
+    [mail] = eventually(mailed, timeout=30)
+    # The link in the mail downloads the same zip.
+    link = next(word for word in mail["body"].split() if word.startswith("http"))
+    assert httpx.get(link, timeout=30).content == download.content

@@ -14,6 +14,7 @@ from websockets.exceptions import InvalidStatus
 from tests.support.deployment import Deployment
 from tests.support.identity import E2E_PASSWORD, sign_up_and_in
 from tests.support.local_cloud import RunningCloud
+from tests.support.polling import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -35,13 +36,17 @@ def _name() -> str:
 
 
 def _emailed_token(cloud: RunningCloud, to: str) -> str:
-    """The token in the newest email the local cloud's SES accepted for `to` (its outbox)."""
-    for entry in reversed(cloud.cloud.recorder.recent("outbox")):
-        if to in entry.get("to", []):
-            match = re.search(r"token=([A-Za-z0-9_-]+)", entry.get("body", ""))
-            assert match, entry
-            return match.group(1)
-    raise AssertionError(f"no email to {to} in the outbox")
+    """The token in the newest email the local cloud's SES accepted for `to` (its outbox); the
+    email goes through EmailQueue, so it arrives a moment after the request."""
+    def found() -> str | None:
+        for entry in reversed(cloud.cloud.recorder.recent("outbox")):
+            if to in entry.get("to", []):
+                match = re.search(r"token=([A-Za-z0-9_-]+)", entry.get("body", ""))
+                assert match, entry
+                return match.group(1)
+        return None
+
+    return eventually(found)
 
 
 def test_register_verify_login_me_refresh_then_reuse_is_refused(
