@@ -25,6 +25,8 @@ SEARCH = "plaza.stores.search"
 ADMIN_PACKAGES = {"fastapi", "mangum"}
 # The payments functions (functions/payments/) verify Stripe webhooks with the official library.
 PAYMENTS_PACKAGES = {"stripe"}
+# The media functions (functions/media/) sniff, decode and re-encode uploads.
+MEDIA_PACKAGES = {"pillow", "filetype", "blurhash", "pypdf"}
 
 
 def _locked(requirements: Path) -> set[str]:
@@ -52,12 +54,17 @@ def test_fastapi_and_mangum_ship_in_the_admin_function_package_and_no_other() ->
                          if (ROOT / props["CodeUri"] / "requirements.txt").exists()}
     payments = {name for name, props in FUNCTIONS.items()
                 if props["CodeUri"].rstrip("/") == "functions/payments"}
-    assert with_requirements == {"AdminApiFunction"} | payments
+    media = {name for name, props in FUNCTIONS.items()
+             if props["CodeUri"].rstrip("/") == "functions/media"}
+    assert with_requirements == {"AdminApiFunction"} | payments | media
     admin = ROOT / FUNCTIONS["AdminApiFunction"]["CodeUri"] / "requirements.txt"
     assert _locked(admin) >= ADMIN_PACKAGES
     stripe = ROOT / "functions" / "payments" / "requirements.txt"
     assert _locked(stripe) >= PAYMENTS_PACKAGES
     assert _locked(stripe) & (ADMIN_PACKAGES | _locked(PLAZA_LAYER)) == set()
+    imaging = ROOT / "functions" / "media" / "requirements.txt"
+    assert _locked(imaging) >= MEDIA_PACKAGES
+    assert _locked(imaging) & (ADMIN_PACKAGES | _locked(PLAZA_LAYER)) == set()
 
 
 def test_the_search_layer_adds_the_meilisearch_client_and_nothing_the_plaza_layer_has() -> None:
