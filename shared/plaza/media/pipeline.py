@@ -44,6 +44,9 @@ def process_image(data: bytes, content_type: str) -> Outcome:
         raise Undecodable(f"{content_type} images cannot be decoded here")
     try:
         with Image.open(io.BytesIO(data)) as opened:
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; refuse before decoding.
+            if opened.width * opened.height > MAX_PIXELS:
+                raise Undecodable(f"{opened.width}x{opened.height} is over {MAX_PIXELS} pixels")
             opened.load()
             animated = content_type == "image/gif" and getattr(opened, "is_animated", False)
             if animated:
@@ -98,7 +101,7 @@ def _blurhash(image: Any) -> str:
 
     small = image.convert("RGB")
     small.thumbnail((_BLURHASH_PX, _BLURHASH_PX))
-    pixels = list(small.getdata())
+    pixels = list(small.get_flattened_data())
     rows = [[list(pixels[y * small.width + x]) for x in range(small.width)]
             for y in range(small.height)]
     return str(blurhash.encode(rows, components_x=4, components_y=3))

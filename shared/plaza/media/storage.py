@@ -30,7 +30,7 @@ def s3() -> Any:
         import boto3
         from botocore.config import Config
 
-        _client = boto3.client("s3", config=Config(  # type: ignore[call-overload]
+        _client = boto3.client("s3", config=Config(
             signature_version="s3v4", connect_timeout=2, read_timeout=30,
             retries={"total_max_attempts": 3}))
     return _client
