@@ -21,13 +21,13 @@ BUCKET = "plaza-dev-media"
 NOW = dt.datetime.now(dt.UTC)
 
 
-def _client(secret: str = "testing") -> Any:
+def _client(secret: str = s3_front.LOCAL_SECRET) -> Any:
     return boto3.client("s3", endpoint_url="http://127.0.0.1:4566", region_name="us-east-1",
                         aws_access_key_id="testing", aws_secret_access_key=secret,
                         config=Config(signature_version="s3v4"))
 
 
-def _signed(size: int = 100, secret: str = "testing") -> dict[str, str]:
+def _signed(size: int = 100, secret: str = s3_front.LOCAL_SECRET) -> dict[str, str]:
     post = _client(secret).generate_presigned_post(
         BUCKET, "uploads/abc", Fields={"Content-Type": "image/png"},
         Conditions=[{"Content-Type": "image/png"}, ["content-length-range", 1, size]],
