@@ -18,7 +18,11 @@ from localcloud.aws import s3_front
 from localcloud.aws.s3_front import S3Refusal, check_policy, check_presigned_get
 
 BUCKET = "plaza-dev-media"
-NOW = dt.datetime.now(dt.UTC)
+
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def _client(secret: str = s3_front.LOCAL_SECRET) -> Any:
@@ -36,7 +40,7 @@ def _signed(size: int = 100, secret: str = s3_front.LOCAL_SECRET) -> dict[str, s
 
 
 def test_a_signed_upload_within_its_policy_passes() -> None:
-    check_policy(_signed(), BUCKET, 100, NOW)
+    check_policy(_signed(), BUCKET, 100, _now())
 
 
 @pytest.mark.parametrize(("change", "size", "code"), [
@@ -50,20 +54,20 @@ def test_a_signed_upload_within_its_policy_passes() -> None:
 def test_what_the_policy_does_not_allow_is_refused(change: dict[str, str], size: int,
                                                    code: str) -> None:
     with pytest.raises(S3Refusal) as refused:
-        check_policy({**_signed(), **change}, BUCKET, size, NOW)
+        check_policy({**_signed(), **change}, BUCKET, size, _now())
     assert refused.value.code == code
 
 
 def test_another_bucket_or_an_expired_policy_is_refused() -> None:
     with pytest.raises(S3Refusal, match="Policy Condition failed"):
-        check_policy(_signed(), "another-bucket", 10, NOW)
+        check_policy(_signed(), "another-bucket", 10, _now())
     with pytest.raises(S3Refusal, match="Policy expired"):
-        check_policy(_signed(), BUCKET, 10, NOW + dt.timedelta(minutes=16))
+        check_policy(_signed(), BUCKET, 10, _now() + dt.timedelta(minutes=16))
 
 
 def test_a_policy_signed_with_other_credentials_is_refused() -> None:
     with pytest.raises(S3Refusal) as refused:
-        check_policy(_signed(secret="not-the-local-one"), BUCKET, 10, NOW)
+        check_policy(_signed(secret="not-the-local-one"), BUCKET, 10, _now())
     assert refused.value.code == "SignatureDoesNotMatch"
 
 
@@ -73,7 +77,7 @@ def test_a_rewritten_policy_no_longer_matches_its_signature() -> None:
     policy["conditions"][1] = ["content-length-range", 1, 10 ** 9]
     fields["policy"] = base64.b64encode(json.dumps(policy).encode()).decode()
     with pytest.raises(S3Refusal) as refused:
-        check_policy(fields, BUCKET, 10 ** 6, NOW)
+        check_policy(fields, BUCKET, 10 ** 6, _now())
     assert refused.value.code == "SignatureDoesNotMatch"
 
 
@@ -90,7 +94,7 @@ def test_a_presigned_get_passes_until_it_expires_and_not_once_tampered() -> None
         "get_object", Params={"Bucket": BUCKET, "Key": "private/abc/medium.webp"}, ExpiresIn=900)
     check_presigned_get(_environ(url), "GET")
     with pytest.raises(S3Refusal, match="expired"):
-        check_presigned_get(_environ(url), "GET", now=NOW + dt.timedelta(minutes=16))
+        check_presigned_get(_environ(url), "GET", now=_now() + dt.timedelta(minutes=16))
     for tampered in (url.replace("private/abc", "private/xyz"),
                      url.replace("X-Amz-Expires=900", "X-Amz-Expires=9000")):
         with pytest.raises(S3Refusal):
