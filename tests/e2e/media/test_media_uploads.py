@@ -240,6 +240,25 @@ def test_a_private_chat_image_is_reachable_only_by_members(
     assert _api(cat, "GET", f"/v1/media/{media_id}").status_code == 404
 
 
+def test_websocket_message_send_carries_media_and_refuses_anothers(
+        people: tuple[Member, Member, Member]) -> None:
+    ann, bob, _ = people
+    mine = _uploaded(ann, "chat", "image/png", _png())
+    theirs = _uploaded(bob, "chat", "image/png", _png())
+    assert _settled(ann, mine)["status"] == _settled(bob, theirs)["status"] == "ready"
+    conversation = _api(ann, "POST", "/v1/conversations",
+                        json={"usernames": [bob.username]}).json()["id"]
+    socket = ann.socket()
+    socket.send(json.dumps({"action": "message.send", "conversation_id": conversation,
+                            "client_msg_id": "ws-1", "text": "pic", "media_ids": [mine]}))
+    ack = json.loads(socket.recv(timeout=15))
+    assert ack["type"] == "message.ack" and ack["message"]["media"][0]["id"] == mine
+    socket.send(json.dumps({"action": "message.send", "conversation_id": conversation,
+                            "client_msg_id": "ws-2", "text": "stolen", "media_ids": [theirs]}))
+    refused = json.loads(socket.recv(timeout=15))
+    assert refused["type"] == "error" and refused["status"] == 422 and theirs in refused["detail"]
+
+
 def test_delete_removes_the_media_and_its_variants(people: tuple[Member, Member, Member]) -> None:
     ann, bob, _ = people
     media_id = _uploaded(ann, "post", "image/png", _png())
