@@ -173,10 +173,18 @@ def _condition_failed(condition: Any) -> S3Refusal:
 
 
 def _check_signature(fields: dict[str, str], policy: str) -> None:
+    if "signature" in fields and "x-amz-signature" not in fields:
+        # SigV2 (boto3's default for a presigned POST without a SigV4 config): HMAC-SHA1.
+        expected_v2 = base64.b64encode(hmac.new(LOCAL_SECRET.encode(), policy.encode(),
+                                                hashlib.sha1).digest()).decode()
+        if not hmac.compare_digest(expected_v2, fields["signature"]):
+            raise S3Refusal(403, "SignatureDoesNotMatch", "The request signature we calculated"
+                                                          " does not match the signature you provided")
+        return
     credential = fields.get("x-amz-credential", "")
     parts = credential.split("/")
     if fields.get("x-amz-algorithm") != "AWS4-HMAC-SHA256" or len(parts) != 5:
-        raise S3Refusal(403, "AccessDenied", "Only SigV4 (AWS4-HMAC-SHA256) POST policies are taken")
+        raise S3Refusal(403, "AccessDenied", "A POST policy is signed with SigV4 or SigV2")
     _, date, region, service, _ = parts
     expected = hmac.new(_signing_key(date, region, service), policy.encode(),
                         hashlib.sha256).hexdigest()

@@ -71,6 +71,17 @@ def test_a_policy_signed_with_other_credentials_is_refused() -> None:
     assert refused.value.code == "SignatureDoesNotMatch"
 
 
+def test_a_sigv2_policy_is_checked_too() -> None:
+    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="testing",
+                          aws_secret_access_key=s3_front.LOCAL_SECRET)
+    post = client.generate_presigned_post(BUCKET, "incoming/a.bin", ExpiresIn=300)
+    fields = {name.lower(): value for name, value in post["fields"].items()}
+    assert "signature" in fields
+    check_policy(fields, BUCKET, 3, _now())
+    with pytest.raises(S3Refusal):
+        check_policy({**fields, "signature": "AAAA"}, BUCKET, 3, _now())
+
+
 def test_a_rewritten_policy_no_longer_matches_its_signature() -> None:
     fields = _signed(size=100)
     policy = json.loads(base64.b64decode(fields["policy"]))
