@@ -27,7 +27,7 @@ from plaza.media.models import (
     UploadOut,
     Variants,
 )
-from plaza.models import AttachedMedia, PageQuery
+from plaza.models import AttachedMedia, PageQuery, PostOut
 from plaza.pagination import decode_cursor, page_of
 
 # Media never attached to anything this long after its upload is removed (the cleanup schedule).
@@ -317,6 +317,15 @@ def attached_media(media_ids: list[str]) -> list[AttachedMedia]:
                                        width=row["width"], height=row["height"],
                                        blurhash=row["blurhash"], variants=_variant_urls(row)))
     return shown
+
+
+def posts_with_media(posts: list[PostOut]) -> list[PostOut]:
+    """The posts with their ready media, one query for the page (posts, feeds, trending). Not
+    cached with the posts: a deleted media must vanish from the posts carrying it at once."""
+    shown = {item.id: item for item in attached_media(
+        [media_id for post in posts for media_id in post.media_ids])}
+    return [post.model_copy(update={"media": [shown[m] for m in post.media_ids if m in shown]})
+            if post.media_ids else post for post in posts]
 
 
 # ---------------------------------------------------------------- removing

@@ -148,14 +148,6 @@ def visible_post(viewer_id: str, post_id: str) -> PostOut:
         "liked_by_me": bool(state["liked"]), "media": media.attached_media(post.media_ids)})
 
 
-def _with_media(posts: list[PostOut]) -> list[PostOut]:
-    """The posts with their ready media (one query for the page; not cached: a deleted media
-    must vanish from the posts carrying it at once)."""
-    shown = {item.id: item for item in media.attached_media(
-        [media_id for post in posts for media_id in post.media_ids])}
-    return [post.model_copy(update={"media": [shown[m] for m in post.media_ids if m in shown]})
-            if post.media_ids else post for post in posts]
-
 
 def _may_follow(user_id: str, post_id: str) -> bool:
     """Whether the user may subscribe to `post:{id}` (its live counts): whoever may see it."""
@@ -193,7 +185,7 @@ def _insert(author_id: str, body: PostIn) -> PostOut:
     _write_tags_and_mentions(row["id"], author_id, body.text, row["created_at"])
     stored = repo.post(row["id"])
     assert stored is not None  # inserted just now, by an author locked active
-    return _with_media([PostOut(**stored)])[0]
+    return media.posts_with_media([PostOut(**stored)])[0]
 
 
 def create_post(author_id: str, body: PostIn, idempotency_key: str | None = None) -> Created:
@@ -363,7 +355,8 @@ def comment_page(viewer_id: str, post_id: str, query: PageQuery) -> CommentPage:
 
 def _post_page(rows: list[dict[str, Any]], limit: int) -> PostPage:
     items, next_cursor = page_of(rows, limit, "created_at", "id")
-    return PostPage(items=_with_media([PostOut(**row) for row in items]), next_cursor=next_cursor)
+    return PostPage(items=media.posts_with_media([PostOut(**row) for row in items]),
+                    next_cursor=next_cursor)
 
 
 def user_posts_page(viewer_id: str, username: str, query: PageQuery) -> PostPage:

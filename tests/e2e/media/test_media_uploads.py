@@ -191,6 +191,10 @@ def test_a_post_with_a_ready_image_returns_its_variant_urls_and_refuses_others_m
     seen = _api(bob, "GET", f"/v1/posts/{created.json()['id']}").json()
     assert seen["media"][0]["variants"]["thumb"] == shown["variants"]["thumb"]
     assert httpx.get(seen["media"][0]["variants"]["thumb"], timeout=10).status_code == 200
+    home = _api(ann, "GET", "/v1/feed/home").json()["items"]
+    assert [item["media"] for item in home if item["id"] == created.json()["id"]] == [[shown]]
+    listed = _api(bob, "GET", f"/v1/users/{ann.username}/posts").json()["items"]
+    assert listed[0]["media"][0]["id"] == media_id
     # Bob may see the post, so he may see the media attached to it.
     assert _api(bob, "GET", f"/v1/media/{media_id}").status_code == 200
 
