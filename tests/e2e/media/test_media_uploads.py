@@ -216,6 +216,7 @@ def test_an_avatar_shows_on_the_profile(people: tuple[Member, Member, Member]) -
     changed = _api(ann, "PATCH", "/v1/users/me", json={"avatar_media_id": media_id})
     assert changed.status_code == 200, changed.text
     assert changed.json()["user"]["avatar"]["id"] == media_id
+    assert _api(ann, "GET", "/v1/auth/me").json()["user"]["avatar"]["id"] == media_id
     profile = _api(bob, "GET", f"/v1/users/{ann.username}").json()
     assert profile["avatar"]["variants"]["thumb"].endswith(f"public/{media_id}/thumb.webp")
 
