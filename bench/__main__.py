@@ -39,6 +39,7 @@ BENCHES: dict[str, str] = {
     "backoffice": "bench.backoffice",
     "accounts": "bench.accounts",
     "mail": "bench.mail",
+    "media": "bench.media",
     # Last: a shorter `make soak` against a local cloud of its own (SOAK_SECONDS overrides).
     "soak": "bench.soak",
 }

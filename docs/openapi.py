@@ -414,6 +414,37 @@ ROUTES: dict[str, RouteDoc] = {
     "GET /v1/admin/assets/{name}": RouteDoc(
         "The back office pages' scripts and styles and the vendored uPlot and swagger-ui-dist;"
         " 404 for any other name", "admin", responses={200: None, 404: None}),
+    "POST /v1/media/uploads": RouteDoc(
+        "Sign one upload: purpose avatar (5 MB), post or chat (10 MB images: jpeg, png, webp, gif,"
+        " heic), document (10 MB pdf) or video (100 MB mp4, webm, mov). Up to 10 MB: a presigned"
+        " POST (form `fields`, then the file, to `url`) whose policy pins the key, the exact"
+        " Content-Type and the size, so the storage refuses anything else; past 10 MB (video):"
+        " multipart, parts signed by .../parts. 422 for a type or size the purpose does not take,"
+        " 409 past the 1 GB quota. The `media` rate limit (50/min per user)", "media",
+        request="plaza.media.models:UploadIn",
+        responses={201: "plaza.media.models:UploadOut", 409: None, 422: None}),
+    "POST /v1/media/uploads/{id}/parts": RouteDoc(
+        "Presigned PUT URLs for parts (8 MiB each, the last smaller) of a multipart upload",
+        "media", request="plaza.media.models:PartsIn",
+        responses={200: "plaza.media.models:PartsOut", 404: None, 409: None, 422: None}),
+    "POST /v1/media/uploads/{id}/complete": RouteDoc(
+        "Assemble the uploaded parts (part numbers and ETags); processing follows as for a POST."
+        " 409 when the assembled size takes the caller past the quota (the object is dropped)",
+        "media", request="plaza.media.models:CompleteIn",
+        responses={200: "plaza.media.models:MediaOut", 404: None, 409: None, 422: None}),
+    "GET /v1/media/{id}": RouteDoc(
+        "One media: status pending, ready or rejected (with a reason), dimensions, blurhash and"
+        " variant URLs (original, thumb 256 px and medium 1080 px WebP): CDN URLs for avatars and"
+        " posts, 15-minute signed URLs otherwise. Its owner, or anyone who may see a post or"
+        " message it is attached to; 404 for anyone else", "media",
+        responses={200: "plaza.media.models:MediaOut", 404: None}),
+    "GET /v1/media": RouteDoc(
+        "The caller's media, newest first; keyset pages (limit 1-100, opaque cursor)", "media",
+        query="plaza.models:PageQuery",
+        responses={200: "plaza.media.models:MediaPage", 422: None}),
+    "DELETE /v1/media/{id}": RouteDoc(
+        "Delete the caller's media: its object and variants, and it no longer shows on what it"
+        " was attached to", "media", responses={204: None, 404: None}),
     "POST /v1/reports": RouteDoc(
         "Report a post, comment, user or message the caller can see (a message only as a member"
         " of its conversation), with a reason and an optional note; a repeat while the first is"

@@ -402,9 +402,11 @@ class EventSources:
             consumers.append(_Consumer(function=source.function, queue_name=queue_name,
                                        batch_size=10, batching_window=0,
                                        report_batch_item_failures=False, s3=True))
+        own = {bucket.name: bucket.queue_notifications for bucket in self.cloud.stack.buckets.values()}
         for bucket, configurations in by_bucket.items():
             self.client("s3").put_bucket_notification_configuration(
-                Bucket=bucket, NotificationConfiguration={"QueueConfigurations": configurations})
+                Bucket=bucket, NotificationConfiguration={
+                    "QueueConfigurations": configurations + own.get(bucket, [])})
         return consumers
 
     # ------------------------------------------------------------ SQS / S3 consumers

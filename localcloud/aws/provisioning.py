@@ -117,6 +117,11 @@ def _buckets(stack: Stack, client: LocalClients) -> None:
         _unless_exists(lambda name=bucket.name: s3.create_bucket(Bucket=name))
         s3.put_bucket_cors(Bucket=bucket.name, CORSConfiguration={
             "CORSRules": bucket.cors or DEFAULT_BUCKET_CORS})
+        if bucket.queue_notifications:
+            # The event sources put these again beside their own when a function is triggered
+            # by the bucket directly (a put replaces the whole configuration).
+            s3.put_bucket_notification_configuration(Bucket=bucket.name, NotificationConfiguration={
+                "QueueConfigurations": bucket.queue_notifications})
 
 
 def _topics(stack: Stack, client: LocalClients) -> None:

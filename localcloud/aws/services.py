@@ -10,7 +10,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from localcloud.aws import moto_hooks, retention, ses_feedback
+from localcloud.aws import moto_hooks, retention, s3_front, ses_feedback
 from localcloud.aws.clients import LocalClients
 from localcloud.aws.console_views import email_entry, execution_row, execution_rows, queue_rows
 from localcloud.aws.provisioning import provision, register_functions
@@ -63,14 +63,22 @@ class AwsServices:
 
         moto_hooks.attach(self, self.port)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        server = make_server(self.host, self.port, DomainDispatcherApplication(create_backend_app),
-                             threaded=True, request_handler=MotoRequestHandler)
+        # S3's checks moto lacks (presigned POST policies, private objects) sit in front of it.
+        app = s3_front.S3Front(DomainDispatcherApplication(create_backend_app), self._bucket_rules)
+        server = make_server(self.host, self.port, app, threaded=True,
+                             request_handler=MotoRequestHandler)
         # Stopping must not wait for consumers' 20 s long polls to return.
         server.block_on_close = False  # type: ignore[attr-defined]
         server.daemon_threads = True  # type: ignore[attr-defined]
         self.server = server
         self.thread = threading.Thread(target=server.serve_forever, name="moto", daemon=True)
         self.thread.start()
+
+    def _bucket_rules(self) -> dict[str, tuple[bool, list[str]]]:
+        """The stack's buckets: {name: (blocks public access, prefixes a CDN may read)}."""
+        stack = self.cloud.stack
+        return {bucket.name: (bucket.private, stack.public_prefixes.get(bucket.name, []))
+                for bucket in stack.buckets.values()}
 
     async def stop(self) -> None:
         for key in ("queues", "executions", "outbox"):

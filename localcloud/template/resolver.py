@@ -125,6 +125,10 @@ class Resolver:
                 "DomainName": f"{physical}.s3.amazonaws.com",
                 "RegionalDomainName": f"{physical}.s3.{REGION}.amazonaws.com",
             }[attribute]
+        if kind == "AWS::CloudFront::Distribution" and attribute == "DomainName":
+            # No CDN runs locally: empty, a function serves what the distribution would from
+            # its origin on the local S3 (plaza.media reads the bucket path-style).
+            return ""
         if kind == "AWS::Events::EventBus" and attribute in ("Arn", "Name"):
             return (physical if attribute == "Name"
                     else f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{physical}")

@@ -27,9 +27,13 @@ def read_resource(stack: Stack, resolver: Resolver, logical_id: str, kind: str,
     elif kind == "AWS::SQS::Queue":
         stack.queues[logical_id] = _queue(resolver, logical_id, props)
     elif kind == "AWS::S3::Bucket":
-        cors = resolver.resolve(props.get("CorsConfiguration", {})).get("CorsRules", [])
+        cors = [_cors_rule(rule) for rule in
+                resolver.resolve(props.get("CorsConfiguration", {})).get("CorsRules", [])]
         stack.buckets[logical_id] = BucketSpec(logical_id, resolver.physical_name(logical_id),
-                                               cors)
+                                               cors, _queue_notifications(resolver, props),
+                                               private=_blocks_public_access(props))
+    elif kind == "AWS::S3::BucketPolicy":
+        _public_reads(stack, resolver, props)
     elif kind == "AWS::StepFunctions::StateMachine":
         stack.state_machines[logical_id] = _state_machine(stack, resolver, logical_id, props)
     elif kind == "AWS::SNS::Topic":
@@ -117,3 +121,50 @@ def _state_machine(stack: Stack, resolver: Resolver, logical_id: str,
         definition=json.loads(rendered),
         type=str(resolver.resolve(props.get("StateMachineType", "STANDARD"))),
     )
+
+
+def _queue_notifications(resolver: Resolver, props: dict[str, Any]) -> list[dict[str, Any]]:
+    """The template's QueueConfigurations as PutBucketNotificationConfiguration takes them."""
+    notifications = resolver.resolve(props.get("NotificationConfiguration") or {})
+    configurations = []
+    for index, config in enumerate(notifications.get("QueueConfigurations") or []):
+        configuration: dict[str, Any] = {"Id": f"queue-{index}", "QueueArn": str(config["Queue"]),
+                                         "Events": [str(config["Event"])]}
+        rules = ((config.get("Filter") or {}).get("S3Key") or {}).get("Rules") or []
+        if rules:
+            configuration["Filter"] = {"Key": {"FilterRules": [
+                {"Name": str(rule["Name"]).lower(), "Value": str(rule["Value"])}
+                for rule in rules]}}
+        configurations.append(configuration)
+    return configurations
+
+
+def _blocks_public_access(props: dict[str, Any]) -> bool:
+    block = props.get("PublicAccessBlockConfiguration") or {}
+    return bool(block.get("RestrictPublicBuckets") or block.get("BlockPublicPolicy"))
+
+
+def _public_reads(stack: Stack, resolver: Resolver, props: dict[str, Any]) -> None:
+    """The prefixes a bucket policy lets anyone, or a CDN (CloudFront), GET."""
+    for statement in resolver.resolve(props.get("PolicyDocument") or {}).get("Statement") or []:
+        actions = statement.get("Action")
+        actions = actions if isinstance(actions, list) else [actions]
+        principal = statement.get("Principal")
+        readers = principal == "*" or (isinstance(principal, dict) and (
+            principal.get("AWS") == "*" or principal.get("Service") == "cloudfront.amazonaws.com"))
+        if statement.get("Effect") != "Allow" or not readers or not (
+                {"s3:GetObject", "s3:*"} & set(actions)):
+            continue
+        resources = statement.get("Resource")
+        for resource in resources if isinstance(resources, list) else [resources]:
+            bucket, _, pattern = str(resource).removeprefix("arn:aws:s3:::").partition("/")
+            if pattern:
+                stack.public_prefixes.setdefault(bucket, []).append(pattern.rstrip("*"))
+
+
+# CloudFormation's names of a CORS rule's fields -> the S3 API's (PutBucketCors).
+_CORS_FIELDS = {"ExposedHeaders": "ExposeHeaders", "MaxAge": "MaxAgeSeconds", "Id": "ID"}
+
+
+def _cors_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    return {_CORS_FIELDS.get(name, name): value for name, value in rule.items()}

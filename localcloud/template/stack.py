@@ -121,6 +121,12 @@ class BucketSpec:
     logical_id: str
     name: str
     cors: list[dict[str, Any]] = field(default_factory=list)
+    # The bucket's own notifications to queues (S3's QueueConfigurations, as the S3 API takes
+    # them): moto sends those itself once they are put on the bucket.
+    queue_notifications: list[dict[str, Any]] = field(default_factory=list)
+    # Blocks public access: the local S3 front serves its objects only to signed requests,
+    # but for the prefixes its bucket policy lets a CDN read (public_prefixes).
+    private: bool = False
 
 
 @dataclass
@@ -192,6 +198,8 @@ class Stack:
     websocket_apis: dict[str, WebSocketApiSpec] = field(default_factory=dict)
     queues: dict[str, QueueSpec] = field(default_factory=dict)
     buckets: dict[str, BucketSpec] = field(default_factory=dict)
+    # bucket name -> key prefixes its policy lets anyone or a CloudFront distribution read
+    public_prefixes: dict[str, list[str]] = field(default_factory=dict)
     sqs_sources: list[SqsEventSource] = field(default_factory=list)
     s3_sources: list[S3EventSource] = field(default_factory=list)
     schedules: list[ScheduleSpec] = field(default_factory=list)

@@ -136,6 +136,17 @@ class Settings:
     # `secretsmanager:` reference in AWS; and how long a call rings before it ends as missed.
     call_provider_credentials: str = ""
     call_ring_timeout_s: int = 45
+    # Media (plaza.media): the bucket uploads go to and variants are kept in; where public
+    # variants are served (the CloudFront distribution's domain; empty: the bucket's own S3
+    # endpoint, which is how the local cloud serves them); per-purpose limits in bytes and the
+    # per-user storage quota.
+    media_bucket: str = ""
+    media_cdn_url: str = ""
+    media_avatar_max_bytes: int = 5 * 1024 * 1024
+    media_image_max_bytes: int = 10 * 1024 * 1024
+    media_document_max_bytes: int = 10 * 1024 * 1024
+    media_video_max_bytes: int = 100 * 1024 * 1024
+    media_quota_bytes: int = 1024 * 1024 * 1024
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -50,6 +50,19 @@ class Mention(BaseModel):
     username: str
 
 
+class AttachedMedia(BaseModel):
+    """Media as a post, message or profile carrying it shows it (plaza.media fills it in): what
+    a client needs to lay it out before loading it, and where each variant is."""
+
+    id: str
+    content_type: str
+    width: int | None
+    height: int | None
+    blurhash: str | None
+    # original, thumb, medium: CDN URLs for public media, 15-minute signed URLs for private
+    variants: dict[str, str]
+
+
 class PostOut(BaseModel):
     """A post as a viewer who may see it sees it."""
 
@@ -57,6 +70,8 @@ class PostOut(BaseModel):
     author: Author
     text: str
     media_ids: list[str]
+    # The ready media of media_ids, in their order (media deleted since is left out).
+    media: list[AttachedMedia] = []
     visibility: Visibility
     reply_to: str | None
     hashtags: list[str]

@@ -30,7 +30,8 @@ WEB_PUSHERS = {"NotificationsConsumeFunction"}
 VERIFIERS = {"AuthAuthorizerFunction", "AuthJwksFunction"}
 # Who may post to or close WebSocket connections: the WebSocket routes and everything that
 # delivers to sockets (chat, live counts, notifications, announcements, broadcasts), and the
-# functions that end sessions (they close the session's sockets).
+# functions that end sessions (they close the session's sockets), and media processing (it
+# tells the owner an upload is ready or rejected).
 MANAGE_CONNECTIONS = {
     "RealtimeDefaultFunction", "RealtimePingFunction", "RealtimeConnectFunction",
     "RealtimeDisconnectFunction", "RealtimeSubscribeFunction", "RealtimeUnsubscribeFunction",
@@ -47,6 +48,7 @@ MANAGE_CONNECTIONS = {
     "AccountsDeletionStepFunction",
     "CallsStartFunction", "CallsRingTimeoutFunction", "CallsAcceptFunction", "CallsDeclineFunction",
     "CallsEndFunction",
+    "MediaProcessFunction",
 }
 # The module through which a function uses each grant (any path to it will do).
 CONNECTIONS_CLIENT = "plaza.stores.realtime"

@@ -13,6 +13,7 @@ from plaza import errors, observability
 from plaza.accounts import exports, repo
 from plaza.accounts.service import REVOKED_REASON
 from plaza.identity import session_endings
+from plaza.media import service as media_service
 from plaza.stores import search as search_store
 
 
@@ -48,8 +49,9 @@ STEPS: dict[str, Callable[[str], int | bool]] = {
     "search": _remove_search_documents,
     # Their data exports: the zips (a presigned link would work on for days) and their rows.
     "exports": exports.delete_all_for_user,
-    # lead: a "media" step here, plaza.media.service.delete_all_for_user (objects and variants),
-    # with its RemoveMedia state in statemachines/account_deletion.asl.json, once media is on main.
+    # Their uploads: each object, its variants and its row (the rows alone would cascade away
+    # with the account and leave the objects in S3).
+    "media": media_service.delete_all_for_user,
     "content": repo.delete_content,
     "messages": repo.anonymize_messages,
     "finish": repo.finish,

@@ -30,8 +30,7 @@ LINK_VALID = dt.timedelta(days=7)
 PAGE_ROWS = 2000
 SINGLE = frozenset({"profile"})
 FORMAT = "plaza-export/1"
-# lead: add the user's media list as a section (plaza.media: id, kind, size, created_at, and a
-# link or the files themselves in the zip) once plaza.media is on main.
+# The media section lists the user's uploads; the files themselves are not in the zip yet.
 SECTION_ORDER = tuple(repo.SECTIONS)
 
 

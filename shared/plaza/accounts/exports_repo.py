@@ -45,6 +45,9 @@ SECTIONS: dict[str, str] = {
                  " FROM messages WHERE sender_id = %(u)s"),
     "notifications": ("SELECT id::text AS k, id, kind, actor_id, data, created_at, read_at"
                       " FROM notifications WHERE recipient_id = %(u)s"),
+    # The list of their uploads (plaza.media's table): what each is, not the files themselves.
+    "media": ("SELECT id::text AS k, id, purpose, status, content_type, size, filename, width,"
+              " height, pages, created_at FROM media WHERE owner_id = %(u)s"),
 }
 
 

@@ -6,13 +6,14 @@ import datetime as dt
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from plaza.models import Written
+from plaza.models import AttachedMedia, Written
 
 MAX_TEXT = 4000
 MAX_GROUP = 50
 MAX_TITLE = 100
+MAX_MEDIA = 10
 
 
 class ConversationIn(BaseModel):
@@ -49,6 +50,16 @@ class MessageIn(BaseModel):
 
     client_msg_id: str = Field(min_length=1, max_length=100)
     text: Written = Field(min_length=1, max_length=MAX_TEXT)
+    # The sender's own ready chat media (plaza.media checks them; 422 naming the id otherwise).
+    media_ids: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=MAX_MEDIA)
+
+    @field_validator("media_ids")
+    @classmethod
+    def _distinct(cls, ids: list[str]) -> list[str]:
+        if len(set(ids)) != len(ids):
+            raise ValueError("media ids must be distinct")
+        return ids
 
 
 class ReadIn(BaseModel):
@@ -71,6 +82,9 @@ class MessageOut(BaseModel):
     sender_id: str | None
     client_msg_id: str
     text: str
+    media_ids: list[str] = []
+    # The ready media of media_ids, each variant a 15-minute signed URL (chat media is private).
+    media: list[AttachedMedia] = []
     created_at: dt.datetime
 
 

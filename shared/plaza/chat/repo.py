@@ -108,7 +108,7 @@ _MESSAGE = ("m.id::text AS id, m.conversation_id::text AS conversation_id, m.seq
             # Moderation hides a message in history rather than deleting it (migration 0050).
             " CASE m.moderation WHEN 'removed' THEN 'removed by moderation'"
             " WHEN 'hidden' THEN 'hidden pending moderation review' ELSE m.text END AS text,"
-            " m.created_at")
+            " m.media_ids::text[] AS media_ids, m.created_at")
 
 
 def message_by_client_id(conversation_id: str, sender_id: str, client_msg_id: str) -> Row | None:
@@ -130,7 +130,8 @@ class _Replayed(Exception):
     """A concurrent send with the same client_msg_id committed first: undo this one's sequence."""
 
 
-def insert_message(conversation_id: str, sender_id: str, client_msg_id: str, text: str) -> Row | None:
+def insert_message(conversation_id: str, sender_id: str, client_msg_id: str, text: str,
+                   media_ids: list[str] | None = None) -> Row | None:
     """Store a message with the conversation's next sequence; None if the client id is taken.
 
     The counter UPDATE locks the conversation row until commit, so concurrent senders queue on it
@@ -145,11 +146,11 @@ def insert_message(conversation_id: str, sender_id: str, client_msg_id: str, tex
                 (conversation_id,),
             )
             row = db.fetch_one(
-                "INSERT INTO messages AS m (conversation_id, seq, sender_id, client_msg_id, text)"  # noqa: S608
-                " SELECT id, last_seq, %s, %s, %s FROM conversations WHERE id = %s"
-                " ON CONFLICT (conversation_id, sender_id, client_msg_id) DO NOTHING"
+                "INSERT INTO messages AS m (conversation_id, seq, sender_id, client_msg_id, text,"  # noqa: S608
+                " media_ids) SELECT id, last_seq, %s, %s, %s, %s::uuid[] FROM conversations"
+                " WHERE id = %s ON CONFLICT (conversation_id, sender_id, client_msg_id) DO NOTHING"
                 f" RETURNING {_MESSAGE}",
-                (sender_id, client_msg_id, text, conversation_id),
+                (sender_id, client_msg_id, text, media_ids or [], conversation_id),
             )
             if row is None:
                 raise _Replayed()

@@ -28,6 +28,8 @@ from plaza.chat.models import (
     MessagePage,
 )
 from plaza.ids import as_uuid
+from plaza.media import access as media_access
+from plaza.media import service as media
 from plaza.notifications.producer import notify
 from plaza.pagination import decode_cursor, page_of
 from plaza.realtime import registry, rules
@@ -59,6 +61,8 @@ def partners_among(user_id: str, user_ids: list[str]) -> set[str]:
 # The hub asks chat who may follow a conversation's topic, who hears a member come and go, and
 # whose presence a member may see: their partners'.
 rules.allow_topic("conversation", is_member)
+# Media sent in a conversation (attached as `message`, target: the conversation): its members.
+media_access.allow_attached("message", is_member)
 rules.hear_presence(partner_ids)
 rules.show_presence(partners_among)
 
@@ -146,7 +150,17 @@ def message_page(user_id: str, conversation_id: str, limit: int, cursor: str | N
     before = decode_cursor(cursor)
     rows = repo.message_page(row["id"], before[1] if before else None, limit)
     rows, next_cursor = page_of(rows, limit, "created_at", "id")
-    return MessagePage(items=[MessageOut(**item) for item in rows], next_cursor=next_cursor)
+    return MessagePage(items=_with_media([MessageOut(**item) for item in rows]),
+                       next_cursor=next_cursor)
+
+
+def _with_media(messages: list[MessageOut]) -> list[MessageOut]:
+    """The messages with their ready media, signed for this response (one query a page)."""
+    shown = {item.id: item for item in media.attached_media(
+        [media_id for message in messages for media_id in message.media_ids])}
+    return [message.model_copy(update={"media": [shown[m] for m in message.media_ids
+                                                 if m in shown]})
+            if message.media_ids else message for message in messages]
 
 
 # ---------------------------------------------------------------- changes to a group, live
@@ -275,15 +289,18 @@ def _stored_message(conversation_id: str, user_id: str, others: list[str],
     """201 and the message stored now, or 200 and the one a send with its client id stored."""
     existing = repo.message_by_client_id(conversation_id, user_id, body.client_msg_id)
     if existing:
-        return 200, MessageOut(**existing)
+        return 200, _with_media([MessageOut(**existing)])[0]
     if social_repo.blocked_among(user_id, others):
         raise _blocked()
-    stored = repo.insert_message(conversation_id, user_id, body.client_msg_id, body.text)
+    media.require_attachable(user_id, body.media_ids, "chat")
+    stored = repo.insert_message(conversation_id, user_id, body.client_msg_id, body.text,
+                                 body.media_ids)
     if stored is None:
         existing = repo.message_by_client_id(conversation_id, user_id, body.client_msg_id)
         assert existing is not None  # the send that won the race committed it
-        return 200, MessageOut(**existing)
-    return 201, MessageOut(**stored)
+        return 200, _with_media([MessageOut(**existing)])[0]
+    media.attach(body.media_ids, "message", conversation_id)
+    return 201, _with_media([MessageOut(**stored)])[0]
 
 
 def _acknowledged(sent: Sent, acknowledge: Callable[[Sent], None] | None) -> Sent:

@@ -12,6 +12,7 @@ import datetime as dt
 from plaza.config import settings
 from plaza.feeds import home_cache, repo
 from plaza.feeds.repo import Key
+from plaza.media.service import posts_with_media
 from plaza.models import PageQuery, PostOut, PostPage
 from plaza.pagination import decode_cursor, page_of
 
@@ -35,7 +36,8 @@ def home_page(viewer_id: str, query: PageQuery) -> PostPage:
 def _home_page_from_db(viewer_id: str, limit: int, after: Key | None) -> PostPage:
     rows = repo.home_page(viewer_id, settings().fanout_follower_threshold, limit + 1, after)
     items, next_cursor = page_of(rows, limit, "created_at", "id")
-    return PostPage(items=[PostOut(**row) for row in items], next_cursor=next_cursor)
+    return PostPage(items=posts_with_media([PostOut(**row) for row in items]),
+                    next_cursor=next_cursor)
 
 
 def _first_home_page(viewer_id: str, limit: int) -> PostPage:
@@ -53,7 +55,8 @@ def _first_home_page(viewer_id: str, limit: int) -> PostPage:
         rows = repo.home_posts(viewer_id, lookup.page.ids)
         if len(rows) == len(lookup.page.ids):
             home_cache.count_read(hit=True)
-            return PostPage(items=[PostOut(**rows[post_id]) for post_id in lookup.page.ids],
+            return PostPage(items=posts_with_media(
+                [PostOut(**rows[post_id]) for post_id in lookup.page.ids]),
                             next_cursor=lookup.page.next_cursor)
     home_cache.count_read(hit=False)
     page = _home_page_from_db(viewer_id, limit, None)
@@ -71,4 +74,4 @@ def explore_page(viewer_id: str, query: PageQuery) -> PostPage:
     """
     since = dt.datetime.now(dt.UTC) - EXPLORE_WINDOW
     rows = repo.explore_page(viewer_id, since, EXPLORE_CANDIDATES, query.limit)
-    return PostPage(items=[PostOut(**row) for row in rows], next_cursor=None)
+    return PostPage(items=posts_with_media([PostOut(**row) for row in rows]), next_cursor=None)

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from plaza.identity import passwords
+from plaza.models import AttachedMedia
 
 USERNAME = re.compile(r"[a-z0-9_]{3,30}")
 # Paths like /v1/users/me and names that impersonate the service are not usernames.
@@ -162,6 +163,8 @@ class UserOut(BaseModel):
     display_name: str
     bio: str
     avatar_media_id: str | None
+    # The avatar's dimensions and variant URLs (the function fills it in from plaza.media).
+    avatar: AttachedMedia | None = None
     role: Role
     email_verified: bool
     created_at: dt.datetime

@@ -20,6 +20,8 @@ from plaza import errors, idempotency, observability
 from plaza.feeds.home_cache import forget_home_pages
 from plaza.identity.gateway import ROLE_RANK
 from plaza.ids import as_uuid
+from plaza.media import access as media_access
+from plaza.media import service as media
 from plaza.models import PageQuery, PostOut, PostPage
 from plaza.notifications import producer
 from plaza.pagination import decode_cursor, page_of
@@ -143,7 +145,8 @@ def visible_post(viewer_id: str, post_id: str) -> PostOut:
         raise _no_such_post()
     return post.model_copy(update={
         "like_count": state["like_count"], "comment_count": state["comment_count"],
-        "liked_by_me": bool(state["liked"])})
+        "liked_by_me": bool(state["liked"]), "media": media.attached_media(post.media_ids)})
+
 
 
 def _may_follow(user_id: str, post_id: str) -> bool:
@@ -156,6 +159,8 @@ def _may_follow(user_id: str, post_id: str) -> bool:
 
 
 rules.allow_topic("post", _may_follow)
+# Media attached to a post: whoever may see the post may see it.
+media_access.allow_attached("post", _may_follow)
 
 
 def _write_tags_and_mentions(post_id: str, author_id: str, text: str,
@@ -173,12 +178,14 @@ def _insert(author_id: str, body: PostIn) -> PostOut:
             raise errors.Invalid("The post replied to does not exist", errors=[{
                 "field": "body.reply_to", "type": "not_found",
                 "message": "no such post"}]) from None
+    media.require_attachable(author_id, body.media_ids, "post")
     row = repo.insert_post(author_id, body.text, body.media_ids, body.visibility, reply_to,
                            hashtags_in(body.text))
+    media.attach(body.media_ids, "post", row["id"])
     _write_tags_and_mentions(row["id"], author_id, body.text, row["created_at"])
     stored = repo.post(row["id"])
     assert stored is not None  # inserted just now, by an author locked active
-    return PostOut(**stored)
+    return media.posts_with_media([PostOut(**stored)])[0]
 
 
 def create_post(author_id: str, body: PostIn, idempotency_key: str | None = None) -> Created:
@@ -354,7 +361,8 @@ def comment_page(viewer_id: str, post_id: str, query: PageQuery) -> CommentPage:
 
 def _post_page(rows: list[dict[str, Any]], limit: int) -> PostPage:
     items, next_cursor = page_of(rows, limit, "created_at", "id")
-    return PostPage(items=[PostOut(**row) for row in items], next_cursor=next_cursor)
+    return PostPage(items=media.posts_with_media([PostOut(**row) for row in items]),
+                    next_cursor=next_cursor)
 
 
 def user_posts_page(viewer_id: str, username: str, query: PageQuery) -> PostPage:

@@ -6,6 +6,8 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
+from plaza.models import AttachedMedia
+
 
 class ProfileOut(BaseModel):
     """A user as another user sees them."""
@@ -15,6 +17,8 @@ class ProfileOut(BaseModel):
     display_name: str
     bio: str
     avatar_media_id: str | None
+    # The avatar's dimensions and variant URLs, when it is ready media.
+    avatar: AttachedMedia | None = None
     follower_count: int
     following_count: int
     followed_by_me: bool

@@ -13,6 +13,7 @@ import re
 from plaza import errors, observability
 from plaza.feeds.home_cache import forget_home_pages
 from plaza.ids import is_uuid_text
+from plaza.media import service as media
 from plaza.models import PageQuery
 from plaza.notifications import producer
 from plaza.pagination import decode_cursor, page_of
@@ -109,7 +110,11 @@ def profile(viewer_id: str, username: str) -> ProfileOut:
         row = repo.profile(viewer_id, username=_checked(username))
     if row is None or row["blocked"]:
         raise _no_such_user()
-    return ProfileOut(**{key: value for key, value in row.items() if key != "blocked"})
+    found = ProfileOut(**{key: value for key, value in row.items() if key != "blocked"})
+    if found.avatar_media_id:
+        shown = media.attached_media([found.avatar_media_id])
+        found.avatar = shown[0] if shown else None
+    return found
 
 
 def follow(viewer_id: str, username: str) -> None:

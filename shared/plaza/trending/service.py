@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from plaza import errors, observability
 from plaza.errors import Unavailable
+from plaza.media.service import posts_with_media
 from plaza.models import PostOut, PostPage
 from plaza.stores import cache
 from plaza.stores.search_events import queue_index_events
@@ -155,7 +156,8 @@ def _ranked_page(viewer_id: str, rows: list[dict[str, Any]], offset: int, limit:
     for row in page:
         if row["id"] in counts:
             row["like_count"], row["comment_count"] = counts[row["id"]]
-    return PostPage(items=[PostOut.model_validate(row) for row in page], next_cursor=next_cursor)
+    return PostPage(items=posts_with_media([PostOut.model_validate(row) for row in page]),
+                    next_cursor=next_cursor)
 
 
 def trending_page(viewer_id: str, query: RankedPageQuery) -> PostPage:

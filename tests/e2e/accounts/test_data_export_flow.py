@@ -75,6 +75,7 @@ def test_an_export_is_collected_zipped_linked_and_announced(
     assert [(f["direction"], f["username"]) for f in data["follows"]] == [("following", bob.username)]
     assert [c["id"] for c in data["conversations"]] == [conversation]
     assert len(data["sessions"]) >= 1
+    assert data["media"] == []  # a section even when empty: the list of the user's uploads
     page = archive.read("index.html").decode()
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;i&gt;brave&lt;/i&gt;" in page and "<b>bold" not in page
 

@@ -13,6 +13,7 @@ from plaza.posts.models import PostIn
 from plaza.stores import db
 from tests.integration.posts.conftest import MakeUser
 from tests.support.concurrency import at_once
+from tests.support.media import ready_media
 
 
 def _post_count(author: str) -> int:
@@ -23,9 +24,10 @@ def _post_count(author: str) -> int:
 def test_the_same_key_and_body_replay_the_first_response_without_a_second_post(
         make_user: MakeUser) -> None:
     ann = make_user("ann")
-    body = PostIn(text="once #only", media_ids=["m"])
+    media = ready_media(ann)
+    body = PostIn(text="once #only", media_ids=[media])
     first = service.create_post(ann, body, "key-1")
-    again = service.create_post(ann, PostIn(text="once #only", media_ids=["m"]), "key-1")
+    again = service.create_post(ann, PostIn(text="once #only", media_ids=[media]), "key-1")
 
     assert (first.replayed, again.replayed) == (False, True)
     assert again.post == first.post

@@ -12,6 +12,7 @@ from plaza.posts.models import PostEdit, PostIn
 from plaza.social import service as social
 from plaza.stores import cache, db
 from tests.integration.posts.conftest import MakeUser
+from tests.support.media import ready_media
 from tests.support.step_functions import stand_in_fanout_machine
 
 
@@ -24,15 +25,17 @@ def test_create_returns_the_post_with_hashtags_and_resolved_mentions(make_user: 
     make_user("dan")
     social.block(cat, "ann")
 
+    media = [ready_media(ann), ready_media(ann)]
     created = service.create_post(ann, PostIn(
         text="Hi @Bob and @cat and @ghost, #Python #python #rust mail a@dan.example #1",
-        media_ids=["m1", "m2"], visibility="public")).post
+        media_ids=media, visibility="public")).post
 
     assert created.author.username == "ann"
     assert created.hashtags == ["python", "rust"]
     # cat blocked ann, ghost does not exist, dan is only part of an e-mail address.
     assert [m.id for m in created.mentions] == [bob]
-    assert created.media_ids == ["m1", "m2"]
+    assert created.media_ids == media
+    assert [shown.id for shown in created.media] == media
     assert (created.like_count, created.comment_count, created.edited) == (0, 0, False)
     assert service.get_post(bob, created.id) == created
 

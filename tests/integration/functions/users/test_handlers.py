@@ -13,6 +13,7 @@ from localcloud.embedded import EmbeddedStores
 from plaza.identity import repo as identity_repo
 from plaza.stores import db
 from tests.support.lambdas import FakeContext, http_event, json_of, load_event, load_function, problem_of
+from tests.support.media import ready_media
 
 Call = Callable[..., dict[str, Any]]
 
@@ -113,12 +114,18 @@ def test_a_bad_limit_or_cursor_is_a_422_problem(call: Call, query: dict[str, str
 
 def test_patch_me_changes_only_the_fields_sent(call: Call) -> None:
     alice = _user("alice")
+    avatar = ready_media(alice["user_id"], "avatar")
     result = call("update_me", "PATCH", "/v1/users/me", alice,
-                  body={"bio": "Tea at four.\nAlways.", "avatar_media_id": "med_01"})
+                  body={"bio": "Tea at four.\nAlways.", "avatar_media_id": avatar})
     assert result["statusCode"] == 200, result
     user = json_of(result)["user"]
     assert (user["display_name"], user["bio"], user["avatar_media_id"]) == (
-        "Alice", "Tea at four.\nAlways.", "med_01")
+        "Alice", "Tea at four.\nAlways.", avatar)
+    assert (user["avatar"]["width"], user["avatar"]["height"]) == (640, 480)
+    # Someone else's media, or media of another purpose, is no avatar.
+    for other in (ready_media(_user("carol")["user_id"], "avatar"), ready_media(alice["user_id"])):
+        refused = call("update_me", "PATCH", "/v1/users/me", alice, body={"avatar_media_id": other})
+        assert other in problem_of(refused, 422)["detail"]
     user = json_of(call("update_me", "PATCH", "/v1/users/me", alice,
                       body={"display_name": "Alice L.", "avatar_media_id": None}))["user"]
     assert (user["display_name"], user["bio"], user["avatar_media_id"]) == (
@@ -153,6 +160,9 @@ def test_the_sample_events_run_against_the_handlers(call: Call, action: str) -> 
     event = load_event(f"users/{action}.json")
     db.execute("INSERT INTO users (id, username, email) VALUES (%s, 'sample', 'sample@example.edu')",
                (event["requestContext"]["authorizer"]["lambda"]["user_id"],))
+    if action == "update_me":  # the sample's avatar: the sample user's own ready avatar media
+        ready_media(event["requestContext"]["authorizer"]["lambda"]["user_id"], "avatar",
+                    media_id=json.loads(event["body"])["avatar_media_id"])
     _user("bob")
     if action == "followers":
         event["queryStringParameters"].pop("cursor")
