@@ -27,6 +27,7 @@ from plaza.search import index_settings, sync
 from plaza.social import service as social
 from plaza.stores import aws, db, search
 from tests.support.fake_meilisearch import FakeMeilisearch
+from tests.support.media import ready_media
 from tests.support.step_functions import stand_in_fanout_machine
 
 PASSWORD = "a long and unusual passphrase 7"  # noqa: S105
@@ -194,14 +195,26 @@ def test_every_step_removes_its_part_once_and_a_rerun_changes_nothing(
                               " RETURNING id::text AS id", (ann,))
         assert export is not None
         s3.put_object(Bucket="exports", Key=f"exports/{export['id']}/parts/00001.jsonl", Body=b"{}")
+        # An upload of ann's, its object and a variant in the media bucket.
+        s3.create_bucket(Bucket="media")
+        os.environ["MEDIA_BUCKET"] = "media"
+        config.reset_settings()
+        upload = ready_media(ann)
+        db.execute("UPDATE media SET variants = jsonb_build_object('thumb', %s::text) WHERE id = %s",
+                   (f"public/{upload}/thumb.webp", upload))
+        for key in (f"uploads/{upload}", f"public/{upload}/thumb.webp"):
+            s3.put_object(Bucket="media", Key=key, Body=b"bytes")
         try:
             for step in deletion_steps.STEPS:
                 first = deletion_steps.run_step(step, ann)
                 assert first > 0, step
                 assert deletion_steps.run_step(step, ann) == 0, f"{step} changed something on its rerun"
             assert s3.list_objects_v2(Bucket="exports").get("KeyCount") == 0
+            assert s3.list_objects_v2(Bucket="media").get("KeyCount") == 0
         finally:
             del os.environ["EXPORTS_BUCKET"]
+            del os.environ["MEDIA_BUCKET"]
+            config.reset_settings()
             aws.reset()
     assert _documents(meili, "users") == {bob} and _documents(meili, "posts") == {bobs_post}
     assert _counts(ann) == {"follows": 0, "likes": 0, "posts": 0, "comments": 0, "messages": 0,
