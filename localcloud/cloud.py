@@ -125,6 +125,9 @@ class LocalCloud:
             # Empty: verifiers take the public half of that keyset (the template's SSM reference
             # only resolves in AWS).
             "JWT_PUBLIC_KEYS": os.environ.get("JWT_PUBLIC_KEYS", ""),
+            # Empty: click visitor hashes use plaza.links.clicks' fixed dev salt (the template's
+            # SSM reference only resolves in AWS).
+            "LINKS_CLICK_SALT": os.environ.get("LINKS_CLICK_SALT", ""),
             # Links in the outbox's emails open the local cloud's own pages (localcloud/app_pages.py),
             # unless APP_BASE_URL names the developer's app.
             "APP_BASE_URL": os.environ.get("APP_BASE_URL") or f"{self.endpoints.http_url}/_local/app",

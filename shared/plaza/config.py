@@ -18,7 +18,7 @@ SECRETS_PREFIX = "secretsmanager:"
 # Settings that may hold an `ssm:` / `secretsmanager:` reference instead of a value.
 SECRET_FIELDS = frozenset({
     "database_url", "redis_url", "upstash_redis_rest_url", "upstash_redis_rest_token", "meili_url",
-    "meili_api_key", "jwt_keys", "jwt_public_keys",
+    "meili_api_key", "jwt_keys", "jwt_public_keys", "links_click_salt",
 })
 
 
@@ -122,6 +122,13 @@ class Settings:
     # The fan-out reconciler restarts an unfinished fan-out once its post is this old (seconds):
     # younger ones may still be starting (plaza.feeds.reconcile).
     fanout_reconcile_after_s: int = 60
+
+    # Links: requests per user per minute to the owner routes (/v1/links...); the secret that
+    # salts each click's daily visitor hash (empty only on local/test stages: a fixed dev salt);
+    # the base of short URLs (empty: the API's own https://<domain>).
+    links_requests_per_user_per_minute: int = 100
+    links_click_salt: str = ""
+    links_short_url_base: str = ""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:

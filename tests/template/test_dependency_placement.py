@@ -25,6 +25,8 @@ SEARCH = "plaza.stores.search"
 ADMIN_PACKAGES = {"fastapi", "mangum"}
 # The payments functions (functions/payments/) verify Stripe webhooks with the official library.
 PAYMENTS_PACKAGES = {"stripe"}
+# The links functions (functions/links/): the click consumer names browsers with ua-parser.
+LINKS_PACKAGES = {"ua-parser"}
 
 
 def _locked(requirements: Path) -> set[str]:
@@ -52,12 +54,17 @@ def test_fastapi_and_mangum_ship_in_the_admin_function_package_and_no_other() ->
                          if (ROOT / props["CodeUri"] / "requirements.txt").exists()}
     payments = {name for name, props in FUNCTIONS.items()
                 if props["CodeUri"].rstrip("/") == "functions/payments"}
-    assert with_requirements == {"AdminApiFunction"} | payments
+    links = {name for name, props in FUNCTIONS.items()
+             if props["CodeUri"].rstrip("/") == "functions/links"}
+    assert with_requirements - links == {"AdminApiFunction"} | payments
     admin = ROOT / FUNCTIONS["AdminApiFunction"]["CodeUri"] / "requirements.txt"
     assert _locked(admin) >= ADMIN_PACKAGES
     stripe = ROOT / "functions" / "payments" / "requirements.txt"
     assert _locked(stripe) >= PAYMENTS_PACKAGES
     assert _locked(stripe) & (ADMIN_PACKAGES | _locked(PLAZA_LAYER)) == set()
+    ua_parser = ROOT / "functions" / "links" / "requirements.txt"
+    assert _locked(ua_parser) >= LINKS_PACKAGES
+    assert _locked(ua_parser) & (ADMIN_PACKAGES | _locked(PLAZA_LAYER)) == set()
 
 
 def test_the_search_layer_adds_the_meilisearch_client_and_nothing_the_plaza_layer_has() -> None:

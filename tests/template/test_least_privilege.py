@@ -40,7 +40,7 @@ MANAGE_CONNECTIONS = {
     "AuthLoginFunction", "AuthRefreshFunction", "AuthLogoutFunction", "AuthSessionDeleteFunction",
     "AuthPasswordResetFunction", "AdminApiFunction",
     "AccountsDeletionRequestFunction", "AccountsDeletionCancelFunction",
-    "AccountsDeletionStepFunction",
+    "AccountsDeletionStepFunction", "LinksRecordClicksFunction",
 }
 # The module through which a function uses each grant (any path to it will do).
 CONNECTIONS_CLIENT = "plaza.stores.realtime"
@@ -48,7 +48,8 @@ QUEUE_CLIENTS = {"NotificationsQueue": "plaza.notifications.producer",
                  "BroadcastQueue": "plaza.realtime.delivery",
                  "EmailQueue": "plaza.identity.email_queue",
                  "PaymentsQueue": "plaza.payments.queue",
-                 "SearchIndexQueue": "plaza.stores.search_events"}
+                 "SearchIndexQueue": "plaza.stores.search_events",
+                 "ClicksQueue": "plaza.links.clicks"}
 # The admin API sends dead letters back to their source queue, whichever it is (redrive).
 REDRIVERS = {"AdminApiFunction": "plaza.admin.queues"}
 
