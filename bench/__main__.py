@@ -36,6 +36,7 @@ BENCHES: dict[str, str] = {
     "realtime": "bench.realtime",
     "search": "bench.search",
     "payments": "bench.payments",
+    "links": "bench.links",
     # Last: a shorter `make soak` against a local cloud of its own (SOAK_SECONDS overrides).
     "soak": "bench.soak",
 }
