@@ -31,6 +31,9 @@ REQUESTS = 2000
 WARMUP = 200
 GOAL_RATIO = 1.3
 CLICKS = 10_000
+BATCH = 100  # the consumer's BatchSize in template.yaml
+# Clicks also sent through the local SQS (0: none; see the module's docstring for why).
+QUEUE_CLICKS = int(os.environ.get("LINKS_BENCH_QUEUE_CLICKS", "0"))
 SENDERS = 4
 TARGET = "https://93.184.215.14/bench"
 
@@ -106,33 +109,43 @@ def _measure(stores: Any) -> list[dict[str, Any]]:
             # Interleaved blocks, so a noisy neighbour on the shared machine hits all three alike.
             for _ in range(4):
                 health += _timed_gets(client, "/health", 200, REQUESTS // 4)
-                redirect += _timed_gets(client, f"/l/{hot}", 302, REQUESTS // 4)
                 lookup += _timed_gets(client, "/l/no-such-code", 404, REQUESTS // 4)
+                redirect += _timed_gets(client, f"/l/{hot}", 302, REQUESTS // 4)
+            last_redirect = time.monotonic()
         finally:
             client.close()
-        _progress("redirect rows measured; timing SendMessage")
+        redirected = WARMUP + REQUESTS  # the 404s queue nothing
+        deadline = time.monotonic() + 300
+        while (total := counted(hot)) < redirected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        redirect_lag = time.monotonic() - last_redirect
+        if total != redirected:
+            raise RuntimeError(f"{total} of {redirected} redirect clicks counted")
+        _progress(f"{total} redirect clicks counted; timing SendMessage")
         sqs = aws.after_commit("sqs")
         sends = []
         for _ in range(WARMUP + REQUESTS // 4):
             started = time.perf_counter()
+            # Not a click: the consumer drops it (LinkClickDropped).
             sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"bench": "ignored"}))
             sends.append(time.perf_counter() - started)
         send_p50, send_p99 = percentiles(sends[WARMUP:])
-        redirected = WARMUP + REQUESTS
-        deadline = time.monotonic() + 120
-        while counted(hot) < redirected and time.monotonic() < deadline:
-            time.sleep(0.2)
-
-        _progress(f"{counted(hot)} of {redirected} redirect clicks counted; ingesting {CLICKS}")
-        code = new_link()
-        # Retries allowed here (a duplicate has the same click id and counts once).
-        ingestion = _ingest(aws.client("sqs", read_timeout=30, attempts=5), queue, code, counted)
+        _progress(f"rolling up {CLICKS} clicks in process")
+        consumer_rate = _consume_in_process(new_link(), counted)
+        queue_rows = []
+        if QUEUE_CLICKS:
+            # Retries allowed here (a duplicate has the same click id and counts once).
+            started, sent, done = _ingest(aws.client("sqs", read_timeout=30, attempts=5), queue,
+                                          new_link(), counted)
+            queue_rows = [report.row(f"click ingestion through ClicksQueue, {QUEUE_CLICKS:,}"
+                                     " clicks", round(QUEUE_CLICKS / (done - started), 1),
+                                     "clicks/s", note="lag after the last send"
+                                     f" {(done - sent) * 1000:.0f} ms; local SQS is moto")]
         api.close()
     health_p50, health_p99 = percentiles(health)
     redirect_p50, redirect_p99 = percentiles(redirect)
     lookup_p50, _ = percentiles(lookup)
     ratio = redirect_p50 / health_p50
-    started, sent, done = ingestion
     return [
         report.row("redirect GET /l/{code} warm p50", round(redirect_p50, 3), "ms",
                    round(health_p50, 3), baseline_is="GET /health warm p50, same run",
@@ -146,13 +159,42 @@ def _measure(stores: Any) -> list[dict[str, Any]]:
                    " of the redirect's time is the SQS send"),
         report.row("SendMessage to the local ClicksQueue p50", round(send_p50, 3), "ms",
                    note=f"p99 {send_p99:.3f} ms; boto3 from this process to the local cloud's moto"),
-        report.row("click ingestion, 10,000 clicks", round(CLICKS / (done - started)), "clicks/s",
-                   note=f"SendMessageBatch from {SENDERS} threads ({sent - started:.1f} s to send)"
-                   f" -> consumer (batches of 100, 1 s window) -> rollups, until the stats route"
-                   f" shows all {CLICKS}"),
-        report.row("click ingestion lag after the last send", round((done - sent) * 1000), "ms",
-                   note="until GET /v1/links/{code}/stats shows every click"),
+        report.row("click ingestion lag, the redirects' clicks", round(redirect_lag * 1000), "ms",
+                   note=f"last redirect -> stats route showing all {WARMUP + REQUESTS:,} clicks"
+                   " (ClicksQueue, consumer in batches of 100, 1 s window, rollups)"),
+        report.row(f"click ingestion, {CLICKS:,} clicks (consumer handler)",
+                   round(consumer_rate), "clicks/s",
+                   note=f"functions/links/record_clicks.py in this process, batches of {BATCH},"
+                   " every tenth delivered twice; stats show exactly the 10,000; no SQS"),
+        *queue_rows,
     ]
+
+
+def _consume_in_process(code: str, counted: Any) -> float:
+    """CLICKS clicks of `code` through the consumer's handler; clicks/s. Every tenth batch is
+    delivered twice; the stats route must then show exactly CLICKS."""
+    import datetime as dt
+
+    from plaza.links import clicks
+    from tests.support.lambdas import FakeContext, load_function
+
+    consumer = load_function("functions/links/record_clicks.py")
+    at = dt.datetime.now(dt.UTC)
+    records = [{"messageId": str(number), "body": json.dumps(clicks.click(
+        code, ip=f"10.{number // 65536}.{number // 256 % 256}.{number % 256}",
+        referer="https://bench.example/", user_agent="plaza-bench/1.0", country="DE", at=at))}
+        for number in range(CLICKS)]
+    started = time.perf_counter()
+    for index in range(0, CLICKS, BATCH):
+        batch = records[index:index + BATCH]
+        for _ in range(2 if index // BATCH % 10 == 0 else 1):
+            answer = consumer.handler({"Records": batch}, FakeContext())
+            if answer["batchItemFailures"]:
+                raise RuntimeError(f"batch {index // BATCH} failed: {answer}")
+    elapsed = time.perf_counter() - started
+    if (total := counted(code)) != CLICKS:
+        raise RuntimeError(f"the stats show {total} clicks, not {CLICKS}")
+    return CLICKS / elapsed
 
 
 def _progress(text: str) -> None:
@@ -160,7 +202,7 @@ def _progress(text: str) -> None:
 
 
 def _ingest(sqs: Any, queue: str, code: str, counted: Any) -> tuple[float, float, float]:
-    """Send CLICKS clicks of `code` to the queue; (started, all sent, all counted) monotonic s."""
+    """Send QUEUE_CLICKS clicks of `code` to the queue; (started, all sent, all counted) monotonic s."""
     import datetime as dt
 
     at = dt.datetime.now(dt.UTC).isoformat()
@@ -176,13 +218,13 @@ def _ingest(sqs: Any, queue: str, code: str, counted: Any) -> tuple[float, float
 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=SENDERS) as pool:
-        list(pool.map(send, range(CLICKS // 10)))
+        list(pool.map(send, range(QUEUE_CLICKS // 10)))
     sent = time.monotonic()
-    _progress(f"{CLICKS} clicks sent in {sent - started:.1f} s")
+    _progress(f"{QUEUE_CLICKS} clicks sent in {sent - started:.1f} s")
     deadline = sent + 600
-    while (total := counted(code)) < CLICKS:
+    while (total := counted(code)) < QUEUE_CLICKS:
         if time.monotonic() > deadline:
-            raise RuntimeError(f"only {total} of {CLICKS} clicks counted after 10 minutes")
+            raise RuntimeError(f"only {total} of {QUEUE_CLICKS} clicks counted after 10 minutes")
         _progress(f"{total} counted")
         time.sleep(0.5)
     return started, sent, time.monotonic()
