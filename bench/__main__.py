@@ -40,6 +40,7 @@ BENCHES: dict[str, str] = {
     "accounts": "bench.accounts",
     "mail": "bench.mail",
     "media": "bench.media",
+    "links": "bench.links",
     # Last: a shorter `make soak` against a local cloud of its own (SOAK_SECONDS overrides).
     "soak": "bench.soak",
 }

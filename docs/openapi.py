@@ -445,6 +445,40 @@ ROUTES: dict[str, RouteDoc] = {
     "DELETE /v1/media/{id}": RouteDoc(
         "Delete the caller's media: its object and variants, and it no longer shows on what it"
         " was attached to", "media", responses={204: None, 404: None}),
+    "GET /l/{code}": RouteDoc(
+        "Follow a short link (public, no token): 302 with Location to its target; each click is"
+        " counted (time, referrer host, country, browser and device, a daily salted hash of the"
+        " address for uniques; never the address). 404 for no such link, 410 for a deleted or"
+        " expired one", "links", responses={302: None, 404: None, 410: None}),
+    "POST /v1/links": RouteDoc(
+        "Shorten a URL: only public http(s) targets of at most 2,048 characters, no credentials;"
+        " hosts inside a network (loopback, private, link-local, metadata), written as an address"
+        " in any form or resolving to one, are refused (422), and so is a name that does not"
+        " resolve. An alias (3-32 of A-Z a-z 0-9 _ -) or a random 7-character code; a taken alias"
+        " is 409. Idempotency-Key: the same key and body within 24 h return the first response."
+        " 100 requests a minute per user to the links routes", "links",
+        request="plaza.links.models:LinkIn", headers=("Idempotency-Key",),
+        responses={201: "plaza.links.models:LinkOut", 409: None, 422: None, 429: None}),
+    "GET /v1/links": RouteDoc(
+        "The caller's links, newest first (keyset pages), with their click counts", "links",
+        query="plaza.models:PageQuery",
+        responses={200: "plaza.links.models:LinkPage", 422: None, 429: None}),
+    "GET /v1/links/{code}": RouteDoc(
+        "One of the caller's links; 404 for anyone else's", "links",
+        responses={200: "plaza.links.models:LinkOut", 404: None, 429: None}),
+    "PATCH /v1/links/{code}": RouteDoc(
+        "Change a link's target (checked as on create) and/or expiry (null: never); the redirect"
+        " follows at once", "links", request="plaza.links.models:LinkPatch",
+        responses={200: "plaza.links.models:LinkOut", 404: None, 422: None, 429: None}),
+    "DELETE /v1/links/{code}": RouteDoc(
+        "Delete a link: its short URL answers 410 from then on and the code is never reused",
+        "links", responses={204: None, 404: None, 429: None}),
+    "GET /v1/links/{code}/stats": RouteDoc(
+        "A link's clicks and unique visitors per UTC day between ?from= and ?to= (dates, both"
+        " included; the last 30 days by default, at most 366), and its top 10 referrer hosts,"
+        " countries, devices and browsers. Live: subscribe to `link:{code}` on the WebSocket for"
+        " `link.clicks` frames", "links", query="plaza.links.models:StatsQuery",
+        responses={200: "plaza.links.models:StatsOut", 404: None, 422: None, 429: None}),
     "POST /v1/reports": RouteDoc(
         "Report a post, comment, user or message the caller can see (a message only as a member"
         " of its conversation), with a reason and an optional note; a repeat while the first is"
@@ -497,8 +531,9 @@ _PROBLEM = {
     },
 }
 
-_STATUS_TEXT = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request",
-                401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
+_STATUS_TEXT = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 302: "Found",
+                400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+                409: "Conflict", 410: "Gone",
                 413: "Payload Too Large", 415: "Unsupported Media Type",
                 422: "Unprocessable Content", 429: "Too Many Requests",
                 503: "Service Unavailable"}

@@ -130,6 +130,9 @@ class LocalCloud:
             "CALL_PROVIDER_CREDENTIALS": os.environ.get("CALL_PROVIDER_CREDENTIALS", ""),
             # Empty: browser subscriptions are kept but not pushed to (set a VAPID JSON to push).
             "WEB_PUSH_VAPID": os.environ.get("WEB_PUSH_VAPID", ""),
+            # Empty: click visitor hashes use plaza.links.clicks' fixed dev salt (the template's
+            # SSM reference only resolves in AWS).
+            "LINKS_CLICK_SALT": os.environ.get("LINKS_CLICK_SALT", ""),
             # Links in the outbox's emails open the local cloud's own pages (localcloud/app_pages.py),
             # unless APP_BASE_URL names the developer's app.
             "APP_BASE_URL": os.environ.get("APP_BASE_URL") or f"{self.endpoints.http_url}/_local/app",

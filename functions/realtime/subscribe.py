@@ -5,6 +5,7 @@ from typing import Any
 # The domains that own topics register who may subscribe to them when imported; notifications
 # also registers how an action tells its session is still live.
 import plaza.chat.service  # noqa: F401 - conversation:{id}
+import plaza.links.topics  # noqa: F401 - link:{code}
 import plaza.notifications.sessions  # noqa: F401 - the session check
 import plaza.notifications.topics  # noqa: F401 - announcements
 import plaza.posts.service  # noqa: F401 - post:{id}

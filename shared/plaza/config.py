@@ -19,6 +19,7 @@ SECRETS_PREFIX = "secretsmanager:"
 SECRET_FIELDS = frozenset({
     "database_url", "redis_url", "upstash_redis_rest_url", "upstash_redis_rest_token", "meili_url",
     "meili_api_key", "jwt_keys", "jwt_public_keys", "call_provider_credentials", "web_push_vapid",
+    "links_click_salt",
 })
 
 
@@ -147,6 +148,12 @@ class Settings:
     media_document_max_bytes: int = 10 * 1024 * 1024
     media_video_max_bytes: int = 100 * 1024 * 1024
     media_quota_bytes: int = 1024 * 1024 * 1024
+    # Links: requests per user per minute to the owner routes (/v1/links...); the secret that
+    # salts each click's daily visitor hash (empty only on local/test stages: a fixed dev salt);
+    # the base of short URLs (empty: the API's own https://<domain>).
+    links_requests_per_user_per_minute: int = 100
+    links_click_salt: str = ""
+    links_short_url_base: str = ""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -72,6 +72,12 @@ class Conflict(PlazaError):
     status, title, code = 409, "Conflict", "conflict"
 
 
+class Gone(PlazaError):
+    """410: the thing existed and will not come back (a deleted or expired short link)."""
+
+    status, title, code = 410, "Gone", "gone"
+
+
 class PayloadTooLarge(PlazaError):
     status, title, code = 413, "Payload Too Large", "payload-too-large"
 

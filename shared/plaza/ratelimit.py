@@ -42,6 +42,7 @@ GROUPS: dict[str, tuple[str, int, Literal["ip", "user"]]] = {
     "core": ("core_requests_per_user_per_minute", 60, "user"),
     "media": ("media_requests_per_user_per_minute", 60, "user"),   # uploads and transforms
     "reports": ("reports_per_user_per_hour", 3600, "user"),   # POST /v1/reports
+    "links": ("links_requests_per_user_per_minute", 60, "user"),   # the owner's /v1/links routes
 }
 
 

@@ -49,6 +49,7 @@ MANAGE_CONNECTIONS = {
     "CallsStartFunction", "CallsRingTimeoutFunction", "CallsAcceptFunction", "CallsDeclineFunction",
     "CallsEndFunction",
     "MediaProcessFunction",
+    "LinksRecordClicksFunction",
 }
 # The module through which a function uses each grant (any path to it will do).
 CONNECTIONS_CLIENT = "plaza.stores.realtime"
@@ -56,7 +57,8 @@ QUEUE_CLIENTS = {"NotificationsQueue": "plaza.notifications.producer",
                  "BroadcastQueue": "plaza.realtime.delivery",
                  "EmailQueue": "plaza.emails",
                  "PaymentsQueue": "plaza.payments.queue",
-                 "SearchIndexQueue": "plaza.stores.search_events"}
+                 "SearchIndexQueue": "plaza.stores.search_events",
+                 "ClicksQueue": "plaza.links.clicks"}
 # The admin API sends dead letters back to their source queue, whichever it is (redrive).
 REDRIVERS = {"AdminApiFunction": "plaza.admin.queues"}
 

@@ -29,10 +29,10 @@ def client(service: str, *, connect_timeout: float = 1, read_timeout: float = 3,
 
         # S3 links are SigV4 (botocore may presign with the deprecated SigV2, which new regions
         # and the local cloud's S3 front refuse).
-        signing = {"signature_version": "s3v4"} if service == "s3" else {}
         found = _clients[key] = boto3.client(service, config=Config(  # type: ignore[call-overload]
             connect_timeout=connect_timeout, read_timeout=read_timeout,
-            retries={"total_max_attempts": attempts}, **signing))
+            retries={"total_max_attempts": attempts},
+            signature_version="s3v4" if service == "s3" else None))
     return found
 
 

@@ -16,7 +16,7 @@ def _registered_by(function: str) -> dict[str, object]:
 
 def test_subscribe_knows_every_topic_the_readme_lists() -> None:
     registered = _registered_by("subscribe")
-    assert registered["topic_kinds"] == ["conversation", "post", "user"]
+    assert registered["topic_kinds"] == ["conversation", "link", "post", "user"]
     assert registered["open_topics"] == ["announcements"]
 
 
