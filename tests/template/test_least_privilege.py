@@ -86,7 +86,9 @@ def _policy_documents(function: str) -> list[Any]:
 
 
 def _statements(function: str) -> list[dict[str, Any]]:
-    return [statement for document in _policy_documents(function) if isinstance(document, dict)
+    # AWS managed policies are named by ARN (a string, or a !Sub of one): no statements here.
+    return [statement for document in _policy_documents(function)
+            if isinstance(document, dict) and "Statement" in document
             for statement in document["Statement"]]
 
 

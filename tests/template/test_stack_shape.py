@@ -77,7 +77,9 @@ def test_meilisearch_settings_are_references_or_empty_for_postgres_search(variab
     # policy names a parameter at all.
     assert _resolved(setting, MeiliUrlParameter="") == ""
     assert RESOURCES["ReadSearchSettingsPolicy"]["Condition"] == "UseMeilisearch"
-    policies = _resolved(_props("HealthReadyFunction")["Policies"], MeiliUrlParameter="")
+    # HealthReadyFunction shares SearchReaderRole: logs and X-Ray, its settings, nothing more.
+    role = _props("HealthReadyFunction")["Role"]["Fn::GetAtt"][0]
+    policies = _resolved(_props(role)["ManagedPolicyArns"][2:], MeiliUrlParameter="")
     assert policies == [_resolved({"Ref": "ReadSettingsPolicy"})]
 
 

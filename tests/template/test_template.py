@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.template.reading import load_yaml
+from localcloud.template.reading import load_yaml, read_template
 from tests.support.lambdas import FakeContext, load_event, load_function
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,12 +124,39 @@ def test_globals_pin_python312_on_arm64_with_active_tracing() -> None:
     assert not overriding, f"functions overriding the runtime globals: {sorted(overriding)}"
 
 
+def _grants(props: dict[str, Any]) -> list[Any]:
+    """A function's own Policies, or the managed policies of the shared role it names."""
+    role = props.get("Role")
+    if role is None:
+        return list(props.get("Policies") or [])
+    return list(RESOURCES[role["Fn::GetAtt"][0]]["Properties"]["ManagedPolicyArns"])
+
+
 def test_every_function_can_read_the_settings_it_resolves() -> None:
     missing = sorted(
         name for name, props in FUNCTIONS.items()
-        if "ReadSettingsPolicy" not in {_ref(policy) for policy in props.get("Policies") or []}
+        if "ReadSettingsPolicy" not in {_ref(policy) for policy in _grants(props)}
     )
     assert not missing, f"add `- !Ref ReadSettingsPolicy` to the Policies of {missing}"
+
+
+def test_functions_share_a_role_only_when_their_grants_would_be_identical() -> None:
+    # A shared role is for functions SAM would give the same role: no queue event (SAM adds the
+    # queue's receive and delete rights), no dead-letter target, nothing listed besides.
+    for name, props in FUNCTIONS.items():
+        if "Role" not in props:
+            continue
+        assert "Policies" not in props, name
+        assert "DeadLetterQueue" not in props, name
+        events = {event["Type"] for event in (props.get("Events") or {}).values()}
+        assert events <= {"HttpApi", "Schedule", "SNS"}, name
+
+
+def test_the_stack_stays_well_inside_cloudformations_500_resources() -> None:
+    # What CloudFormation counts is the transformed template (cfn-lint's E3010 says so only past
+    # 500): keep room for the next features.
+    resources = read_template(ROOT / "template.yaml", {}).document["Resources"]
+    assert len(resources) <= 470, len(resources)
 
 
 def test_http_api_routes_are_unique() -> None:
