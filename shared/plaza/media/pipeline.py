@@ -17,9 +17,13 @@ MEDIUM_PX = 1080
 MAX_PIXELS = 50_000_000
 _BLURHASH_PX = 32  # blurhash reads a small copy: its cost is per pixel, its output the same
 
-# How the original is written again, per sniffed type.
-_ORIGINAL_FORMATS = {"image/jpeg": ("JPEG", "jpg"), "image/png": ("PNG", "png"),
-                     "image/webp": ("WEBP", "webp"), "image/gif": ("GIF", "gif")}
+# How the original is written again, per sniffed type: its format, extension and content type.
+# A HEIC photo (an iPhone's) is kept as a JPEG: browsers other than Safari cannot show HEIC.
+_ORIGINAL_FORMATS = {"image/jpeg": ("JPEG", "jpg", "image/jpeg"),
+                     "image/png": ("PNG", "png", "image/png"),
+                     "image/webp": ("WEBP", "webp", "image/webp"),
+                     "image/gif": ("GIF", "gif", "image/gif"),
+                     "image/heic": ("JPEG", "jpg", "image/jpeg")}
 
 
 class Undecodable(ValueError):
@@ -40,6 +44,8 @@ def process_image(data: bytes, content_type: str) -> Outcome:
     from PIL import Image, ImageOps
 
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    if content_type == "image/heic":
+        _open_heif()
     if content_type not in _ORIGINAL_FORMATS:
         raise Undecodable(f"{content_type} images cannot be decoded here")
     try:
@@ -59,7 +65,7 @@ def process_image(data: bytes, content_type: str) -> Outcome:
     assert image is not None
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGB")
-    image_format, extension = _ORIGINAL_FORMATS[content_type]
+    image_format, extension, original_type = _ORIGINAL_FORMATS[content_type]
     if not animated:
         original = _encoded(image, image_format)
     # Each smaller size from the one above it: resampling 12 MP once, not three times.
@@ -68,10 +74,18 @@ def process_image(data: bytes, content_type: str) -> Outcome:
     return Outcome(
         width=image.width, height=image.height, blurhash=_blurhash(thumb),
         variants={
-            "original": (original, content_type, extension),
+            "original": (original, original_type, extension),
             "thumb": (_webp(thumb), "image/webp", "webp"),
             "medium": (_webp(medium), "image/webp", "webp"),
         })
+
+
+def _open_heif() -> None:
+    """Teach Pillow HEIC/HEIF (libheif through pillow-heif), once, only where one arrives."""
+    # lazy: libheif is loaded by the first HEIC upload, not by every processing container
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
 
 
 def _encoded(image: Any, image_format: str) -> bytes:

@@ -92,6 +92,25 @@ def test_reencoding_applies_the_orientation_and_drops_exif_and_gps() -> None:
     assert result.blurhash and len(result.blurhash) == 6 + 2 * (4 * 3 - 1)  # 4x3 components
 
 
+def test_a_heic_photo_is_decoded_and_kept_as_a_jpeg_without_its_gps() -> None:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0)}
+    out = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (200, 30, 30)).save(out, "HEIF", exif=exif.tobytes())
+    data = out.getvalue()
+    assert limits.sniffed_type(data[:limits.SNIFF_BYTES]) == "image/heic"
+    result = pipeline.process_image(data, "image/heic")
+    assert (result.width, result.height) == (1600, 1200)
+    body, content_type, extension = result.variants["original"]
+    original = Image.open(io.BytesIO(body))
+    assert (content_type, extension, original.format) == ("image/jpeg", "jpg", "JPEG")
+    assert not original.getexif()
+    assert Image.open(io.BytesIO(result.variants["medium"][0])).size == (1080, 810)
+
+
 def test_a_small_image_is_not_enlarged() -> None:
     result = pipeline.process_image(_image("PNG", (100, 50)), "image/png")
     assert Image.open(io.BytesIO(result.variants["medium"][0])).size == (100, 50)
