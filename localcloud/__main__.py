@@ -1,8 +1,11 @@
 """`python -m localcloud` (what `make dev` runs): the whole template on this machine.
 
-Starts the stores (embedded Postgres and Redis unless DATABASE_URL / REDIS_URL are set),
-migrates, serves the template, seeds the demo accounts and prints where everything is. Ctrl-C
-or SIGTERM stops all it started: containers, the APIs, the embedded stores.
+Starts the stores (embedded Postgres and Redis unless DATABASE_URL / REDIS_URL are set; their
+data stays in .localcloud/data, `--fresh` empties it), migrates, serves the template, seeds the
+demo data into an empty store and prints where everything is. What can overlap does: the stores
+start while moto is imported and the template read; containers start on first use, after the
+banner (the authorizers' snapshots in the background). Ctrl-C or SIGTERM stops all it started:
+containers, the APIs, the embedded stores.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import argparse
 import asyncio
 import contextlib
 import importlib
+import shutil
 import signal
 import socket
 import sys
@@ -38,6 +42,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--ws-port", type=int, default=3001, help="0 picks a free port")
     parser.add_argument("--aws-port", type=int, default=4566, help="0 picks a free port")
     parser.add_argument("--no-demo", action="store_true", help="do not seed the demo accounts")
+    parser.add_argument("--data-dir", type=Path, default=ROOT / ".localcloud" / "data",
+                        help="where the embedded Postgres and Redis keep their data between runs")
+    parser.add_argument("--fresh", action="store_true",
+                        help="empty the data directory first (make dev FRESH=1)")
+    parser.add_argument("--throwaway", action="store_true",
+                        help="temporary stores, removed at exit (the data directory is not used)")
     parser.add_argument("--no-watch", action="store_true",
                         help="do not reload functions when functions/ or shared/ change")
     parser.add_argument("--quiet", action="store_true",
@@ -47,6 +57,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def progress(line: str) -> None:
+    """One line for a step that takes a while (a first run's initdb, migrations, demo data)."""
+    print(f"[localcloud] {line}", flush=True)
+
+
 async def apply_migrations(cloud: LocalCloud) -> None:
     def migrate() -> list[str]:
         import psycopg
@@ -54,11 +69,16 @@ async def apply_migrations(cloud: LocalCloud) -> None:
         from plaza.stores import migrations
 
         with psycopg.connect(cloud.database_url, autocommit=True) as conn:
+            recorded = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+            done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")} \
+                if recorded and recorded[0] else set()
+            if any(migration.version not in done for migration in migrations.discover()):
+                progress("applying migrations ...")
             return migrations.apply(conn)
 
     applied = await asyncio.to_thread(migrate)
     if applied:
-        print(f"[localcloud] migrations applied: {', '.join(applied)}", flush=True)
+        progress(f"migrations applied: {', '.join(applied)}")
 
 
 def preload_aws_services() -> threading.Thread:
@@ -118,13 +138,25 @@ async def serve(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
     preloading = preload_aws_services()
-    cloud = LocalCloud(LocalCloudConfig(
+    keep_data_in = None if args.throwaway else args.data_dir.resolve()
+    if keep_data_in is not None and args.fresh and keep_data_in.exists():
+        progress(f"--fresh: emptying {keep_data_in}")
+        shutil.rmtree(keep_data_in)
+    config = LocalCloudConfig(
         template=args.template, environment=args.env, host=args.host,
         allowed_hosts=args.allow_host,
         http_port=args.http_port, websocket_port=args.ws_port, aws_port=args.aws_port,
         watch=not args.no_watch, echo_logs=not args.quiet, verbose=args.verbose,
         prepare=[apply_migrations, lambda _: asyncio.to_thread(preloading.join)],
-    ))
+        keep_data_in=keep_data_in,
+    )
+    # The stores start (in their own processes) while this one reads the template.
+    config.stores_starting = LocalCloud.start_stores(config, progress)
+    try:
+        cloud = LocalCloud(config)
+    except BaseException:
+        (await config.stores_starting).stop()
+        raise
     try:
         await cloud.start()
         accounts: list[dict[str, str]] = []
@@ -132,14 +164,29 @@ async def serve(args: argparse.Namespace) -> int:
         if not args.no_demo and not stopping.is_set():
             from localcloud import demo
 
-            accounts, notes = await asyncio.to_thread(demo.seed, cloud)
+            accounts = await asyncio.to_thread(demo.existing_accounts, cloud)
+            if not accounts:  # an empty store (a first run, --fresh): seeded once
+                progress("seeding the demo data ...")
+                accounts, notes = await asyncio.to_thread(demo.seed, cloud)
         print(banner(cloud, accounts, notes, (time.perf_counter() - started) * 1000), flush=True)
+        if cloud.runtime is not None:
+            # In front of every signed-in route: restored, not imported, on the first request.
+            cloud.runtime.prepare(sorted(authorizer_functions(cloud)))
         await stopping.wait()
         print("[localcloud] stopping ...", flush=True)
     finally:
         await cloud.stop()
     print("[localcloud] stopped", flush=True)
     return 0
+
+
+def authorizer_functions(cloud: LocalCloud) -> set[str]:
+    """The functions the stack's HTTP and WebSocket authorizers run."""
+    found = {authorizer.function for api in cloud.stack.http_apis.values()
+             for authorizer in api.authorizers.values()}
+    found.update(route.authorizer.function for api in cloud.stack.websocket_apis.values()
+                 for route in api.routes.values() if route.authorizer is not None)
+    return found
 
 
 def busy_ports(host: str, ports: dict[str, int]) -> list[str]:

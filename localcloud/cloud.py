@@ -68,6 +68,12 @@ class LocalCloudConfig:
     executions_max_age_s: float = retention.MAX_AGE_S
     extra_env: dict[str, str] = field(default_factory=dict)
     prepare: list[Prepare] = field(default_factory=list)  # run once the stores are up
+    # Where the embedded stores keep their data between runs (make dev: .localcloud/data);
+    # None: throwaway stores in a temporary directory (tests, bench).
+    keep_data_in: Path | None = None
+    # Stores already being started (python -m localcloud starts them before it reads the
+    # template, to overlap the two); None: start() starts them.
+    stores_starting: asyncio.Future[EmbeddedStores] | None = None
 
 
 class LocalCloud:
@@ -160,14 +166,24 @@ class LocalCloud:
             components.append(CodeWatcher(self))
         return components
 
+    @staticmethod
+    def start_stores(config: LocalCloudConfig,
+                     progress: Callable[[str], None] | None = None) -> asyncio.Future[EmbeddedStores]:
+        """Start the stores `config` asks for in a thread (Postgres and Redis in parallel)."""
+        environ = dict(os.environ)
+        if config.database_url:
+            environ["DATABASE_URL"] = config.database_url
+        if config.redis_url:
+            environ["REDIS_URL"] = config.redis_url
+        options: dict[str, Any] = {"keep_in": config.keep_data_in}
+        if progress is not None:
+            options["progress"] = progress
+        return asyncio.ensure_future(asyncio.to_thread(EmbeddedStores.start, environ, **options))
+
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
-        environ = dict(os.environ)
-        if self.config.database_url:
-            environ["DATABASE_URL"] = self.config.database_url
-        if self.config.redis_url:
-            environ["REDIS_URL"] = self.config.redis_url
-        self.stores = await asyncio.to_thread(EmbeddedStores.start, environ)
+        starting = self.config.stores_starting or self.start_stores(self.config)
+        self.stores = await starting
         self.database_url = self.stores.database_url
         self.redis_url = self.stores.redis_url
         try:
