@@ -91,6 +91,8 @@ def preload_aws_services() -> threading.Thread:
             importlib.import_module("moto.moto_server.werkzeug_app")
             for service in ("awslambda", "s3", "sqs", "ses", "sns", "events", "iam"):
                 importlib.import_module(f"moto.{service}.models")
+            # The Step Functions interpreter (an ANTLR parser): the hooks patch it at start.
+            importlib.import_module("moto.stepfunctions.parser.backend.execution")
 
     thread = threading.Thread(target=load, name="preload-moto", daemon=True)
     thread.start()

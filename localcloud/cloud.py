@@ -8,6 +8,7 @@ recorder through this object.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import tomllib
 from collections.abc import Awaitable, Callable
@@ -178,7 +179,9 @@ class LocalCloud:
         options: dict[str, Any] = {"keep_in": config.keep_data_in}
         if progress is not None:
             options["progress"] = progress
-        return asyncio.ensure_future(asyncio.to_thread(EmbeddedStores.start, environ, **options))
+        # run_in_executor, not to_thread: the thread starts now, not at the caller's next await.
+        return asyncio.get_running_loop().run_in_executor(
+            None, functools.partial(EmbeddedStores.start, environ, **options))
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
