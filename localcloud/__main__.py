@@ -3,9 +3,9 @@
 Starts the stores (embedded Postgres and Redis unless DATABASE_URL / REDIS_URL are set; their
 data stays in .localcloud/data, `--fresh` empties it), migrates, serves the template, seeds the
 demo data into an empty store and prints where everything is. What can overlap does: the stores
-start while moto is imported and the template read; containers start on first use, after the
-banner (the authorizers' snapshots in the background). Ctrl-C or SIGTERM stops all it started:
-containers, the APIs, the embedded stores.
+start while the template is read; the AWS services (moto) start after the banner, their port
+already listening; containers start on first use (the authorizers' snapshots in the
+background). Ctrl-C or SIGTERM stops all it started: containers, the APIs, the embedded stores.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import shutil
 import signal
 import socket
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -81,22 +80,15 @@ async def apply_migrations(cloud: LocalCloud) -> None:
         progress(f"migrations applied: {', '.join(applied)}")
 
 
-def preload_aws_services() -> threading.Thread:
-    """Import moto (1.5 s of CPU) in a thread while Postgres and Redis start, which is mostly
-    time spent in their own processes. Joined before the components start, so the AWS
-    component never imports moto concurrently with this thread."""
-
-    def load() -> None:
-        with contextlib.suppress(Exception):
-            importlib.import_module("moto.moto_server.werkzeug_app")
-            for service in ("awslambda", "s3", "sqs", "ses", "sns", "events", "iam"):
-                importlib.import_module(f"moto.{service}.models")
-            # The Step Functions interpreter (an ANTLR parser): the hooks patch it at start.
-            importlib.import_module("moto.stepfunctions.parser.backend.execution")
-
-    thread = threading.Thread(target=load, name="preload-moto", daemon=True)
-    thread.start()
-    return thread
+def load_aws_services() -> None:
+    """Import moto (1.5 s of CPU) and its Step Functions interpreter (an ANTLR parser) in a
+    thread, after the banner: the APIs answer meanwhile, and AWS calls made before moto serves
+    its port wait in the port's backlog (LocalCloudConfig.aws_in_background)."""
+    with contextlib.suppress(Exception):
+        importlib.import_module("moto.moto_server.werkzeug_app")
+        for service in ("awslambda", "s3", "sqs", "ses", "sns", "events", "iam"):
+            importlib.import_module(f"moto.{service}.models")
+        importlib.import_module("moto.stepfunctions.parser.backend.execution")
 
 
 def banner(cloud: LocalCloud, accounts: list[dict[str, str]], notes: list[str],
@@ -139,7 +131,6 @@ async def serve(args: argparse.Namespace) -> int:
     stopping = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
-    preloading = preload_aws_services()
     keep_data_in = None if args.throwaway else args.data_dir.resolve()
     if keep_data_in is not None and args.fresh and keep_data_in.exists():
         progress(f"--fresh: emptying {keep_data_in}")
@@ -149,8 +140,8 @@ async def serve(args: argparse.Namespace) -> int:
         allowed_hosts=args.allow_host,
         http_port=args.http_port, websocket_port=args.ws_port, aws_port=args.aws_port,
         watch=not args.no_watch, echo_logs=not args.quiet, verbose=args.verbose,
-        prepare=[apply_migrations, lambda _: asyncio.to_thread(preloading.join)],
-        keep_data_in=keep_data_in,
+        prepare=[apply_migrations], before_aws=[lambda _: asyncio.to_thread(load_aws_services)],
+        keep_data_in=keep_data_in, aws_in_background=True,
     )
     # The stores start (in their own processes) while this one reads the template.
     config.stores_starting = LocalCloud.start_stores(config, progress)
@@ -169,8 +160,13 @@ async def serve(args: argparse.Namespace) -> int:
             accounts = await asyncio.to_thread(demo.existing_accounts, cloud)
             if not accounts:  # an empty store (a first run, --fresh): seeded once
                 progress("seeding the demo data ...")
+                assert cloud.aws_ready is not None
+                await cloud.aws_ready  # the seed's emails and index events go through SQS/SES
                 accounts, notes = await asyncio.to_thread(demo.seed, cloud)
         print(banner(cloud, accounts, notes, (time.perf_counter() - started) * 1000), flush=True)
+        if cloud.aws_ready is not None:  # done already when the demo seed waited for it
+            cloud.aws_ready.add_done_callback(
+                lambda done: aws_started(done, (time.perf_counter() - started) * 1000))
         if cloud.runtime is not None:
             # In front of every signed-in route: restored, not imported, on the first request.
             cloud.runtime.prepare(sorted(authorizer_functions(cloud)))
@@ -180,6 +176,16 @@ async def serve(args: argparse.Namespace) -> int:
         await cloud.stop()
     print("[localcloud] stopped", flush=True)
     return 0
+
+
+def aws_started(done: asyncio.Future[None], since_start_ms: float) -> None:
+    """One line when the AWS services that started after the banner are up (or failed)."""
+    if done.cancelled():
+        return
+    if done.exception() is not None:
+        progress(f"the AWS services failed to start: {done.exception()!r}")
+    else:
+        progress(f"AWS services and event sources ready ({since_start_ms:.0f} ms after start)")
 
 
 def authorizer_functions(cloud: LocalCloud) -> set[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import socket
 import tomllib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,9 @@ from localcloud.runtime import CONTAINER_IDLE_S, LambdaRuntime
 from localcloud.template.loading import load_stack
 from localcloud.template.resolver import LocalEndpoints
 from localcloud.template.stack import Stack
+
+# The components that wait for the AWS services when those start in the background.
+_NEED_AWS = ("aws", "event-sources")
 
 
 class Component(Protocol):
@@ -75,6 +79,12 @@ class LocalCloudConfig:
     # Stores already being started (python -m localcloud starts them before it reads the
     # template, to overlap the two); None: start() starts them.
     stores_starting: asyncio.Future[EmbeddedStores] | None = None
+    # Run just before the AWS services start (python -m localcloud: join moto's preload).
+    before_aws: list[Prepare] = field(default_factory=list)
+    # Start the AWS services (and the event sources that poll them) after start() returns, with
+    # their port already listening, so a call that comes early waits instead of failing
+    # (`make dev`: the APIs answer while moto imports and the stack is provisioned).
+    aws_in_background: bool = False
 
 
 class LocalCloud:
@@ -105,6 +115,10 @@ class LocalCloud:
         self.loop: asyncio.AbstractEventLoop | None = None
         # The /_local page: an ASGI app the HTTP API mounts at /_local when set.
         self.console_app: Any = None
+        # The AWS port, listening before moto serves it (aws_in_background).
+        self.aws_listener: socket.socket | None = None
+        # Done once the AWS services and the event sources run (at once unless in background).
+        self.aws_ready: asyncio.Future[None] | None = None
 
     @property
     def aws_env(self) -> dict[str, str]:
@@ -204,14 +218,44 @@ class LocalCloud:
                 verbose=self.config.verbose,
             )
             await self.runtime.start()
-            for component in self._build_components():
-                await component.start()
-                self.components.append(component)
+            components = self._build_components()
+            later = [component for component in components
+                     if component.name in _NEED_AWS] if self.config.aws_in_background else []
+            if later:
+                self.aws_listener = socket.create_server((self.config.host, self.aws_port))
+            for component in components:
+                if component not in later:
+                    if component.name == "aws":
+                        await self._before_aws()
+                    await component.start()
+                    self.components.append(component)
+            if later:
+                self.aws_ready = asyncio.ensure_future(self._start_later(components, later))
+            else:
+                self.aws_ready = self.loop.create_future()
+                self.aws_ready.set_result(None)
         except BaseException:
             await self.stop()
             raise
 
+    async def _before_aws(self) -> None:
+        for prepare in self.config.before_aws:
+            result = prepare(self)
+            if asyncio.iscoroutine(result):
+                await result
+
+    async def _start_later(self, components: list[Component], later: list[Component]) -> None:
+        await self._before_aws()
+        for component in later:
+            await component.start()
+            # Kept in start order, so stop() still stops them in reverse.
+            started = {id(item) for item in self.components} | {id(component)}
+            self.components = [item for item in components if id(item) in started]
+
     async def stop(self) -> None:
+        if self.aws_ready is not None and not self.aws_ready.done():
+            self.aws_ready.cancel()
+            await asyncio.gather(self.aws_ready, return_exceptions=True)
         while self.components:
             component = self.components.pop()
             try:
@@ -220,6 +264,9 @@ class LocalCloud:
                 print(f"[localcloud] stopping {component.name} failed: {error!r}", flush=True)
         if self.runtime is not None:
             await self.runtime.close()
+        if self.aws_listener is not None:
+            self.aws_listener.close()
+            self.aws_listener = None
         if self.stores is not None:
             await asyncio.to_thread(self.stores.stop)
             self.stores = None

@@ -62,8 +62,12 @@ class AwsServices:
 
         moto_hooks.attach(self, self.port)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        # A port the cloud already listens on (calls made before moto served it wait in its
+        # backlog), else bound here.
+        listener = self.cloud.aws_listener
         server = make_server(self.host, self.port, DomainDispatcherApplication(create_backend_app),
-                             threaded=True, request_handler=MotoRequestHandler)
+                             threaded=True, request_handler=MotoRequestHandler,
+                             fd=listener.fileno() if listener is not None else None)
         # Stopping must not wait for consumers' 20 s long polls to return.
         server.block_on_close = False  # type: ignore[attr-defined]
         server.daemon_threads = True  # type: ignore[attr-defined]
