@@ -158,9 +158,10 @@ class Container:
         try:
             process = await snapshot.restore(fds, env)
         except FunctionError:
-            if snapshot.alive:
+            if snapshot.alive and self.runtime.snapshots.get(self.spec.logical_id) is snapshot:
                 raise
-            # The snapshot died (killed, or stopped by a reload): once more from a new one.
+            # The snapshot died (killed), or was let go meanwhile (a reload, idle): once more
+            # from a new one.
             self.runtime.forget_snapshot(snapshot)
             snapshot = await self.runtime.snapshot(self.spec)
             process = await snapshot.restore(fds, env)
@@ -375,12 +376,16 @@ class Snapshot:
         try:
             await self.control.spawn({"LOCALCLOUD_FORK_FD": str(theirs.fileno())},
                                      (theirs.fileno(),))
+        except BaseException:
+            ours.close()
+            raise
         finally:
             theirs.close()
         self.process = self.control.process  # type: ignore[assignment]
         ours.setblocking(False)
         self.socket = ours
         self.init_ms = self.control.init_ms
+        self.last_used = time.monotonic()  # not idle from before its init finished
         self._reports = asyncio.create_task(self._read_reports())
 
     async def _read_reports(self) -> None:
@@ -438,8 +443,10 @@ class Snapshot:
             self._children[child.pid] = child
         return child
 
-    async def stop(self) -> None:
-        """Stop the snapshot; the containers restored from it run on until they are stopped."""
+    async def stop(self, *, wait_for_containers: bool = False) -> None:
+        """Stop the snapshot. With `wait_for_containers`, it only stops forking and exits by
+        itself once the containers restored from it have (it reaps them); else it is killed
+        and they run on until they are stopped."""
         if self.socket is not None:
             self.socket.close()
             self.socket = None
@@ -449,7 +456,7 @@ class Snapshot:
             self._reports = None
         # Nobody reports its containers' exits now: their pidfds still tell.
         self._children.clear()
-        if self.control is not None:
+        if self.control is not None and not wait_for_containers:
             await self.control.stop()
 
 
@@ -581,6 +588,8 @@ class LambdaRuntime:
         self.snapshots: dict[str, Snapshot] = {}
         self._snapshotting: dict[str, asyncio.Task[Snapshot]] = {}
         self._background: set[asyncio.Task[Any]] = set()
+        # Snapshots let go that still wait for their containers to exit (killed at close).
+        self._retired_snapshots: set[Snapshot] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.retiring: asyncio.Task[None] | None = None
         self.retired = 0  # containers stopped for being idle, since the start
@@ -602,6 +611,8 @@ class LambdaRuntime:
                       if snapshot.last_used < idle_since]
             for snapshot in unused:
                 self.forget_snapshot(snapshot)
+            self._retired_snapshots = {snapshot for snapshot in self._retired_snapshots
+                                       if snapshot.alive}
 
     async def snapshot(self, spec: FunctionSpec) -> Snapshot:
         """The function's pre-initialised process of this generation, started when missing (its
@@ -622,7 +633,7 @@ class LambdaRuntime:
         previous = self.snapshots.get(spec.logical_id)
         self.snapshots[spec.logical_id] = snapshot
         if previous is not None:
-            self._in_background(previous.stop())
+            self.forget_snapshot(previous)
         return snapshot
 
     def _snapshot_started(self, function: str, task: asyncio.Task[Snapshot]) -> None:
@@ -635,7 +646,8 @@ class LambdaRuntime:
         """Stop `snapshot` (in the background); the next container starts a new one."""
         if self.snapshots.get(snapshot.spec.logical_id) is snapshot:
             del self.snapshots[snapshot.spec.logical_id]
-        self._in_background(snapshot.stop())
+        self._retired_snapshots.add(snapshot)
+        self._in_background(snapshot.stop(wait_for_containers=True))
 
     def prepare(self, functions: list[str]) -> None:
         """Start these functions' snapshots in the background, one at a time (unknown ones and
@@ -764,5 +776,7 @@ class LambdaRuntime:
             task.cancel()
         await asyncio.gather(*self._snapshotting.values(), *self._background,
                              return_exceptions=True)
-        await asyncio.gather(*(snapshot.stop() for snapshot in self.snapshots.values()))
+        await asyncio.gather(*(snapshot.stop() for snapshot in
+                               {*self.snapshots.values(), *self._retired_snapshots}))
         self.snapshots.clear()
+        self._retired_snapshots.clear()

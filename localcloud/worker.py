@@ -16,6 +16,7 @@ start); the fork socket carries one JSON message per packet (SOCK_SEQPACKET).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import json
@@ -168,7 +169,9 @@ class _Snapshot:
         self.stdout, self.stderr = stdout, stderr
 
     def send(self, message: dict[str, Any]) -> None:
-        self.socket.send(json.dumps(message, separators=(",", ":")).encode())
+        # OSError: the runtime has let this snapshot go, nobody listens.
+        with contextlib.suppress(OSError):
+            self.socket.send(json.dumps(message, separators=(",", ":")).encode())
 
     def reap(self, signum: int = 0, frame: Any = None) -> None:
         while True:
@@ -186,8 +189,10 @@ class _Snapshot:
             try:
                 data, fds, _, _ = socket.recv_fds(self.socket, 65536, 4)
             except OSError:
+                self.outlive_children()
                 return
             if not data:  # the runtime closed its end: nothing more will be restored
+                self.outlive_children()
                 return
             request = json.loads(data)
             if len(fds) != 4:
@@ -206,6 +211,16 @@ class _Snapshot:
             for fd in fds:
                 os.close(fd)
             self.send({"type": "forked", "id": request["id"], "pid": pid})
+
+    def outlive_children(self) -> None:
+        """Exit only after the containers restored from here (busy ones finish their invocation
+        after a reload): their parent reaps them, not whatever init the machine has."""
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        while True:
+            try:
+                os.wait()
+            except ChildProcessError:
+                return
 
     def restore(self, request: dict[str, Any], fds: list[int]) -> int:
         """In the child: become one container on the pipes the runtime passed, then serve."""
