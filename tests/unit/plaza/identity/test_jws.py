@@ -19,10 +19,13 @@ from plaza.identity import jws, tokens
 from plaza.identity.tokens import KeySet
 
 ROOT = Path(__file__).resolve().parents[4]
-NOW = int(time.time())
 REQUIRED = tokens.REQUIRED_CLAIMS
 CLAIMS = {"sub": "u1", "role": "user", "did": "device-0001", "sid": "s1", "ev": True,
-          "iat": NOW, "exp": NOW + 900, "iss": "plaza", "aud": "plaza-api"}
+          "iss": "plaza", "aud": "plaza-api"}
+
+
+def _now() -> int:
+    return int(time.time())
 
 
 def _b64(data: bytes) -> str:
@@ -47,7 +50,9 @@ def hs256() -> KeySet:
 def _sign(keys: KeySet, **changes: Any) -> str:
     key = keys.active
     assert key is not None
-    claims = {key_: value for key_, value in {**CLAIMS, **changes}.items() if value is not None}
+    now = _now()
+    claims = {key_: value for key_, value in
+              {**CLAIMS, "iat": now, "exp": now + 900, **changes}.items() if value is not None}
     return jwt.encode(claims, key.signing, algorithm=key.alg, headers={"kid": key.kid})
 
 
@@ -78,15 +83,16 @@ def _tamper_signature(token: str) -> str:
 
 def _tamper_claims(token: str) -> str:
     head, _, signature = token.split(".")
-    return f"{head}.{_b64(json.dumps({**CLAIMS, 'role': 'admin'}).encode())}.{signature}"
+    claims = {**CLAIMS, "iat": _now(), "exp": _now() + 900, "role": "admin"}
+    return f"{head}.{_b64(json.dumps(claims).encode())}.{signature}"
 
 
 CASES: dict[str, Callable[[KeySet], str]] = {
     "genuine": lambda keys: _sign(keys),
-    "expired beyond the leeway": lambda keys: _sign(keys, exp=NOW - 60),
-    "expired within the leeway": lambda keys: _sign(keys, exp=NOW - 5),
-    "issued in the future": lambda keys: _sign(keys, iat=NOW + 600),
-    "not before the future": lambda keys: _sign(keys, nbf=NOW + 600),
+    "expired beyond the leeway": lambda keys: _sign(keys, exp=_now() - 60),
+    "expired within the leeway": lambda keys: _sign(keys, exp=_now() - 5),
+    "issued in the future": lambda keys: _sign(keys, iat=_now() + 600),
+    "not before the future": lambda keys: _sign(keys, nbf=_now() + 600),
     "wrong audience": lambda keys: _sign(keys, aud="someone-else"),
     "audience list": lambda keys: _sign(keys, aud=["x", "plaza-api"]),
     "wrong issuer": lambda keys: _sign(keys, iss="evil"),
