@@ -266,6 +266,8 @@ def rows() -> list[dict[str, Any]]:
     dev = _make_dev()
     groups = _init_imports()
 
+    # The machine's load while this topic ran: on a shared machine it stretches every row.
+    load = round(os.getloadavg()[0], 1)
     ready_restored = median(measured["ready"])
     authorizer_restored = median(measured["authorizer"])
     first = measured["first"]
@@ -316,6 +318,8 @@ def rows() -> list[dict[str, Any]]:
                           slowest=f"{slowest[0]} {slowest[1]:.1f} ms",
                           note="fresh interpreter: the handler module's import, what its "
                                "snapshot holds (clients stay lazy)"))
+    for item in result:
+        item["load_1min"] = load
     return result
 
 
