@@ -10,13 +10,15 @@ are closed; after the restore: settings (SSM / Secrets Manager values) and the k
 them are re-read on first use, and `random` is reseeded from os.urandom. Every store reopens
 lazily on its next call, so nothing here costs a restore any I/O.
 
-Before the snapshot, the client libraries of the stores the function loaded (psycopg for
-plaza.stores.db; redis-py or Upstash's client for plaza.stores.cache, as configured) are
-imported too: the stores import them lazily, on the first call, which after a restore would be
-paid by the first request (0.15-0.4 s); in the snapshot it costs the restore nothing.
+Before the snapshot, the client libraries of the stores the function is configured for
+(psycopg when DATABASE_URL is set; redis-py or Upstash's client for REDIS_URL or
+UPSTASH_REDIS_REST_URL) are imported too: the stores import them lazily, on their first call,
+and a handler often imports its stores lazily too, so after a restore the first request would
+pay 0.15-0.4 s for them; in the snapshot they cost the restore nothing (a plain cold start,
+without SnapStart, never runs this hook).
 
-Only modules already loaded are touched (through sys.modules): registering the hooks imports no
-store, so a function pays at init only for what it uses. The hooks come from
+The closers touch only modules already loaded (through sys.modules): registering the hooks
+imports no store. The hooks come from
 `snapshot-restore-py`, which Lambda's Python managed runtime provides; where it is missing (the
 layer does not ship it) `install` registers nothing.
 """
@@ -42,12 +44,12 @@ _REFRESHERS = (
     ("plaza.identity.tokens", "reset_keyset"),
 )
 
-# The libraries a store module imports on its first call, loaded into the snapshot instead; each
-# entry: the store module, the environment variable that selects the library (None: always).
+# The libraries a store imports on its first call, loaded into the snapshot instead, when the
+# setting that selects them is present.
 _CLIENT_LIBRARIES = (
-    ("plaza.stores.db", None, ("psycopg", "psycopg.rows", "psycopg.conninfo")),
-    ("plaza.stores.cache", "REDIS_URL", ("redis", "redis.backoff", "redis.retry")),
-    ("plaza.stores.cache", "UPSTASH_REDIS_REST_URL", ("httpx", "upstash_redis")),
+    ("DATABASE_URL", ("psycopg", "psycopg.rows", "psycopg.conninfo", "plaza.stores.db")),
+    ("REDIS_URL", ("redis", "redis.backoff", "redis.retry", "plaza.stores.cache")),
+    ("UPSTASH_REDIS_REST_URL", ("httpx", "upstash_redis", "plaza.stores.cache")),
 )
 
 _installed = False
@@ -61,16 +63,16 @@ def _call_loaded(functions: tuple[tuple[str, str], ...]) -> None:
 
 
 def load_client_libraries() -> None:
-    """Import the client libraries the loaded stores would import on their first call."""
-    for store, selected_by, modules in _CLIENT_LIBRARIES:
-        if store in sys.modules and (selected_by is None or os.environ.get(selected_by)):
+    """Import the store clients' libraries this function is configured for."""
+    for setting, modules in _CLIENT_LIBRARIES:
+        if os.environ.get(setting):
             for module in modules:
                 importlib.import_module(module)
 
 
 def before_snapshot() -> None:
     """Close every client holding a socket (only those of stores this function loaded), and
-    load the client libraries those stores import lazily."""
+    load the client libraries its stores would import lazily."""
     _call_loaded(_CLOSERS)
     load_client_libraries()
 

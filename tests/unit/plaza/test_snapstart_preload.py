@@ -1,5 +1,6 @@
-"""plaza.snapstart's before-snapshot hook loads the client libraries the loaded stores import
-lazily (so a restored container's first request does not pay for them), and only those."""
+"""plaza.snapstart's before-snapshot hook loads the client libraries the function's stores import
+lazily (so a restored container's first request does not pay for them): those its settings
+name, and no other."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = """\
 import json, sys
 from plaza import snapstart
-from plaza.stores import cache, db
 lazy = ("psycopg", "redis", "upstash_redis")
 before = [name for name in lazy if name in sys.modules]
 snapstart.before_snapshot()
@@ -25,6 +25,6 @@ def test_the_snapshot_holds_the_configured_clients_libraries_only() -> None:
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True,
         env={"PYTHONPATH": str(ROOT / "shared"), "STAGE": "test",
-             "REDIS_URL": "redis://127.0.0.1:9/0"})
+             "DATABASE_URL": "postgresql://127.0.0.1:9/plaza", "REDIS_URL": "redis://127.0.0.1:9/0"})
     loaded = json.loads(done.stdout)
     assert loaded == {"before": [], "after": ["psycopg", "redis"]}
