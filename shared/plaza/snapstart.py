@@ -62,10 +62,24 @@ def _call_loaded(functions: tuple[tuple[str, str], ...]) -> None:
             getattr(module, function)()
 
 
+# Loaded modules whose first call imports more: what that call would import, into the snapshot.
+_FIRST_USE_LIBRARIES = (
+    # Token verification (the authorizer): cryptography's EC primitives, plaza.identity.jws.
+    ("plaza.identity.tokens", ("cryptography.exceptions", "cryptography.hazmat.primitives.hashes",
+                               "cryptography.hazmat.primitives.asymmetric.ec",
+                               "cryptography.hazmat.primitives.asymmetric.utils")),
+)
+
+
 def load_client_libraries() -> None:
-    """Import the store clients' libraries this function is configured for."""
+    """Import the store clients' libraries this function is configured for, and what the
+    modules it loaded import on first use."""
     for setting, modules in _CLIENT_LIBRARIES:
         if os.environ.get(setting):
+            for module in modules:
+                importlib.import_module(module)
+    for loaded, modules in _FIRST_USE_LIBRARIES:
+        if loaded in sys.modules:
             for module in modules:
                 importlib.import_module(module)
 
