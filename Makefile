@@ -25,7 +25,8 @@ export SAM_CLI_TELEMETRY := 0
 .PHONY: help venv uv lock upgrade lockcheck test lint unit pytest dev build validate migrate admin reindex bench soak clean docs e2e rds-ca backoffice-vendor
 
 help:
-	@echo "make dev      run the whole template locally (local cloud, demo data)"
+	@echo "make dev      run the whole template locally (local cloud, demo data; data stays"
+	@echo "              in .localcloud/data; make dev FRESH=1 starts empty)"
 	@echo "make test     install everything, lint, validate the template, run all tests"
 	@echo "make bench    measure cold start, latency and sizes; writes bench/results.json"
 	@echo "make build    sam build (python3.12 on PATH)"
@@ -37,6 +38,7 @@ help:
 
 # The project's dependencies and the default group, dev, which includes admin and search.
 $(STAMP): pyproject.toml uv.lock
+	@echo "installing the venv from uv.lock (first run, or the lock changed) ..."
 	@$(MAKE) --no-print-directory uv
 	$(UV) sync --locked || { echo "uv.lock is behind pyproject.toml: run make lock"; exit 1; }
 	@touch $(STAMP)
@@ -126,8 +128,9 @@ test: lint pytest
 e2e: venv
 	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
+# Data stays in .localcloud/data between runs; `make dev FRESH=1` starts from empty stores.
 dev: venv
-	$(BIN)/python -m localcloud $(DEV_ARGS)
+	$(BIN)/python -m localcloud $(if $(FRESH),--fresh) $(DEV_ARGS)
 
 build: venv
 	@test -n "$(PY312_DIR)" || { echo "sam build needs python3.12 on PATH"; exit 1; }

@@ -27,6 +27,8 @@ RESULTS = ROOT / "bench" / "results.json"
 BENCHES: dict[str, str] = {
     "cold_start": "bench.cold_start",
     "imports": "bench.imports",
+    # Restored (forked) containers, the first request, make dev's start, init per group.
+    "startup": "bench.startup",
     "sizes": "bench.sizes",
     "local_http": "bench.local_http",
     "identity": "bench.identity",

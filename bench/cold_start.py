@@ -54,7 +54,9 @@ print(json.dumps({{"ms": elapsed_ms, "status": result["statusCode"]}}))
 def child_env(database_url: str, redis_url: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("PYTHON", "MEILI_", "UPSTASH_", "SEARCH_"))}
-    env.update(DATABASE_URL=database_url, REDIS_URL=redis_url, STAGE="bench",
+    # "test": a plain-text stage (plaza.stores.postgres_tls); an AWS stage's name would make
+    # the function require TLS of the embedded Postgres and answer 503.
+    env.update(DATABASE_URL=database_url, REDIS_URL=redis_url, STAGE="test",
                ALLOWED_ORIGINS="*", POWERTOOLS_SERVICE_NAME="plaza")
     return env
 

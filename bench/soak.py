@@ -79,8 +79,8 @@ class CloudProcess:
         env["PYTHONPATH"] = f"{ROOT / 'shared'}{os.pathsep}{ROOT}"
         ports = [str(free_port()) for _ in range(3)]
         process = subprocess.Popen(
-            [sys.executable, "-m", "localcloud", "--http-port", ports[0], "--ws-port", ports[1],
-             "--aws-port", ports[2], "--no-demo", "--no-watch", "--quiet"],
+            [sys.executable, "-m", "localcloud", "--throwaway", "--http-port", ports[0],
+             "--ws-port", ports[1], "--aws-port", ports[2], "--no-demo", "--no-watch", "--quiet"],
             cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
             start_new_session=True)
         deadline = time.monotonic() + 180

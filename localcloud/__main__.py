@@ -1,8 +1,11 @@
 """`python -m localcloud` (what `make dev` runs): the whole template on this machine.
 
-Starts the stores (embedded Postgres and Redis unless DATABASE_URL / REDIS_URL are set),
-migrates, serves the template, seeds the demo accounts and prints where everything is. Ctrl-C
-or SIGTERM stops all it started: containers, the APIs, the embedded stores.
+Starts the stores (embedded Postgres and Redis unless DATABASE_URL / REDIS_URL are set; their
+data stays in .localcloud/data, `--fresh` empties it), migrates, serves the template, seeds the
+demo data into an empty store and prints where everything is. What can overlap does: the stores
+start while the template is read; the AWS services (moto) start after the banner, their port
+already listening; containers start on first use (the authorizers' snapshots in the
+background). Ctrl-C or SIGTERM stops all it started: containers, the APIs, the embedded stores.
 """
 
 from __future__ import annotations
@@ -11,10 +14,10 @@ import argparse
 import asyncio
 import contextlib
 import importlib
+import shutil
 import signal
 import socket
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +41,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--ws-port", type=int, default=3001, help="0 picks a free port")
     parser.add_argument("--aws-port", type=int, default=4566, help="0 picks a free port")
     parser.add_argument("--no-demo", action="store_true", help="do not seed the demo accounts")
+    parser.add_argument("--data-dir", type=Path, default=ROOT / ".localcloud" / "data",
+                        help="where the embedded Postgres and Redis keep their data between runs")
+    parser.add_argument("--fresh", action="store_true",
+                        help="empty the data directory first (make dev FRESH=1)")
+    parser.add_argument("--throwaway", action="store_true",
+                        help="temporary stores, removed at exit (the data directory is not used)")
     parser.add_argument("--no-watch", action="store_true",
                         help="do not reload functions when functions/ or shared/ change")
     parser.add_argument("--quiet", action="store_true",
@@ -47,6 +56,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def progress(line: str) -> None:
+    """One line for a step that takes a while (a first run's initdb, migrations, demo data)."""
+    print(f"[localcloud] {line}", flush=True)
+
+
 async def apply_migrations(cloud: LocalCloud) -> None:
     def migrate() -> list[str]:
         import psycopg
@@ -54,27 +68,27 @@ async def apply_migrations(cloud: LocalCloud) -> None:
         from plaza.stores import migrations
 
         with psycopg.connect(cloud.database_url, autocommit=True) as conn:
+            recorded = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+            done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")} \
+                if recorded and recorded[0] else set()
+            if any(migration.version not in done for migration in migrations.discover()):
+                progress("applying migrations ...")
             return migrations.apply(conn)
 
     applied = await asyncio.to_thread(migrate)
     if applied:
-        print(f"[localcloud] migrations applied: {', '.join(applied)}", flush=True)
+        progress(f"migrations applied: {', '.join(applied)}")
 
 
-def preload_aws_services() -> threading.Thread:
-    """Import moto (1.5 s of CPU) in a thread while Postgres and Redis start, which is mostly
-    time spent in their own processes. Joined before the components start, so the AWS
-    component never imports moto concurrently with this thread."""
-
-    def load() -> None:
-        with contextlib.suppress(Exception):
-            importlib.import_module("moto.moto_server.werkzeug_app")
-            for service in ("awslambda", "s3", "sqs", "ses", "sns", "events", "iam"):
-                importlib.import_module(f"moto.{service}.models")
-
-    thread = threading.Thread(target=load, name="preload-moto", daemon=True)
-    thread.start()
-    return thread
+def load_aws_services() -> None:
+    """Import moto (1.5 s of CPU) and its Step Functions interpreter (an ANTLR parser) in a
+    thread, after the banner: the APIs answer meanwhile, and AWS calls made before moto serves
+    its port wait in the port's backlog (LocalCloudConfig.aws_in_background)."""
+    with contextlib.suppress(Exception):
+        importlib.import_module("moto.moto_server.werkzeug_app")
+        for service in ("awslambda", "s3", "sqs", "ses", "sns", "events", "iam"):
+            importlib.import_module(f"moto.{service}.models")
+        importlib.import_module("moto.stepfunctions.parser.backend.execution")
 
 
 def banner(cloud: LocalCloud, accounts: list[dict[str, str]], notes: list[str],
@@ -119,14 +133,25 @@ async def serve(args: argparse.Namespace) -> int:
     stopping = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
-    preloading = preload_aws_services()
-    cloud = LocalCloud(LocalCloudConfig(
+    keep_data_in = None if args.throwaway else args.data_dir.resolve()
+    if keep_data_in is not None and args.fresh and keep_data_in.exists():
+        progress(f"--fresh: emptying {keep_data_in}")
+        shutil.rmtree(keep_data_in)
+    config = LocalCloudConfig(
         template=args.template, environment=args.env, host=args.host,
         allowed_hosts=args.allow_host,
         http_port=args.http_port, websocket_port=args.ws_port, aws_port=args.aws_port,
         watch=not args.no_watch, echo_logs=not args.quiet, verbose=args.verbose,
-        prepare=[apply_migrations, lambda _: asyncio.to_thread(preloading.join)],
-    ))
+        prepare=[apply_migrations], before_aws=[lambda _: asyncio.to_thread(load_aws_services)],
+        keep_data_in=keep_data_in, aws_in_background=True,
+    )
+    # The stores start (in their own processes) while this one reads the template.
+    config.stores_starting = LocalCloud.start_stores(config, progress)
+    try:
+        cloud = LocalCloud(config)
+    except BaseException:
+        (await config.stores_starting).stop()
+        raise
     try:
         await cloud.start()
         accounts: list[dict[str, str]] = []
@@ -134,14 +159,44 @@ async def serve(args: argparse.Namespace) -> int:
         if not args.no_demo and not stopping.is_set():
             from localcloud import demo
 
-            accounts, notes = await asyncio.to_thread(demo.seed, cloud)
+            accounts = await asyncio.to_thread(demo.existing_accounts, cloud)
+            if not accounts:  # an empty store (a first run, --fresh): seeded once
+                progress("seeding the demo data ...")
+                assert cloud.aws_ready is not None
+                await cloud.aws_ready  # the seed's emails and index events go through SQS/SES
+                accounts, notes = await asyncio.to_thread(demo.seed, cloud)
         print(banner(cloud, accounts, notes, (time.perf_counter() - started) * 1000), flush=True)
+        if cloud.aws_ready is not None:  # done already when the demo seed waited for it
+            cloud.aws_ready.add_done_callback(
+                lambda done: aws_started(done, (time.perf_counter() - started) * 1000))
+        if cloud.runtime is not None:
+            # In front of every signed-in route: restored, not imported, on the first request.
+            cloud.runtime.prepare(sorted(authorizer_functions(cloud)))
         await stopping.wait()
         print("[localcloud] stopping ...", flush=True)
     finally:
         await cloud.stop()
     print("[localcloud] stopped", flush=True)
     return 0
+
+
+def aws_started(done: asyncio.Future[None], since_start_ms: float) -> None:
+    """One line when the AWS services that started after the banner are up (or failed)."""
+    if done.cancelled():
+        return
+    if done.exception() is not None:
+        progress(f"the AWS services failed to start: {done.exception()!r}")
+    else:
+        progress(f"AWS services and event sources ready ({since_start_ms:.0f} ms after start)")
+
+
+def authorizer_functions(cloud: LocalCloud) -> set[str]:
+    """The functions the stack's HTTP and WebSocket authorizers run."""
+    found = {authorizer.function for api in cloud.stack.http_apis.values()
+             for authorizer in api.authorizers.values()}
+    found.update(route.authorizer.function for api in cloud.stack.websocket_apis.values()
+                 for route in api.routes.values() if route.authorizer is not None)
+    return found
 
 
 def busy_ports(host: str, ports: dict[str, int]) -> list[str]:

@@ -8,7 +8,9 @@ recorder through this object.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
+import socket
 import tomllib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -23,6 +25,9 @@ from localcloud.runtime import CONTAINER_IDLE_S, LambdaRuntime
 from localcloud.template.loading import load_stack
 from localcloud.template.resolver import LocalEndpoints
 from localcloud.template.stack import Stack
+
+# The components that wait for the AWS services when those start in the background.
+_NEED_AWS = ("aws", "event-sources")
 
 
 class Component(Protocol):
@@ -68,6 +73,18 @@ class LocalCloudConfig:
     executions_max_age_s: float = retention.MAX_AGE_S
     extra_env: dict[str, str] = field(default_factory=dict)
     prepare: list[Prepare] = field(default_factory=list)  # run once the stores are up
+    # Where the embedded stores keep their data between runs (make dev: .localcloud/data);
+    # None: throwaway stores in a temporary directory (tests, bench).
+    keep_data_in: Path | None = None
+    # Stores already being started (python -m localcloud starts them before it reads the
+    # template, to overlap the two); None: start() starts them.
+    stores_starting: asyncio.Future[EmbeddedStores] | None = None
+    # Run just before the AWS services start (python -m localcloud: join moto's preload).
+    before_aws: list[Prepare] = field(default_factory=list)
+    # Start the AWS services (and the event sources that poll them) after start() returns, with
+    # their port already listening, so a call that comes early waits instead of failing
+    # (`make dev`: the APIs answer while moto imports and the stack is provisioned).
+    aws_in_background: bool = False
 
 
 class LocalCloud:
@@ -98,6 +115,10 @@ class LocalCloud:
         self.loop: asyncio.AbstractEventLoop | None = None
         # The /_local page: an ASGI app the HTTP API mounts at /_local when set.
         self.console_app: Any = None
+        # The AWS port, listening before moto serves it (aws_in_background).
+        self.aws_listener: socket.socket | None = None
+        # Done once the AWS services and the event sources run (at once unless in background).
+        self.aws_ready: asyncio.Future[None] | None = None
 
     @property
     def aws_env(self) -> dict[str, str]:
@@ -172,14 +193,26 @@ class LocalCloud:
             components.append(CodeWatcher(self))
         return components
 
+    @staticmethod
+    def start_stores(config: LocalCloudConfig,
+                     progress: Callable[[str], None] | None = None) -> asyncio.Future[EmbeddedStores]:
+        """Start the stores `config` asks for in a thread (Postgres and Redis in parallel)."""
+        environ = dict(os.environ)
+        if config.database_url:
+            environ["DATABASE_URL"] = config.database_url
+        if config.redis_url:
+            environ["REDIS_URL"] = config.redis_url
+        options: dict[str, Any] = {"keep_in": config.keep_data_in}
+        if progress is not None:
+            options["progress"] = progress
+        # run_in_executor, not to_thread: the thread starts now, not at the caller's next await.
+        return asyncio.get_running_loop().run_in_executor(
+            None, functools.partial(EmbeddedStores.start, environ, **options))
+
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
-        environ = dict(os.environ)
-        if self.config.database_url:
-            environ["DATABASE_URL"] = self.config.database_url
-        if self.config.redis_url:
-            environ["REDIS_URL"] = self.config.redis_url
-        self.stores = await asyncio.to_thread(EmbeddedStores.start, environ)
+        starting = self.config.stores_starting or self.start_stores(self.config)
+        self.stores = await starting
         self.database_url = self.stores.database_url
         self.redis_url = self.stores.redis_url
         try:
@@ -197,14 +230,44 @@ class LocalCloud:
                 verbose=self.config.verbose,
             )
             await self.runtime.start()
-            for component in self._build_components():
-                await component.start()
-                self.components.append(component)
+            components = self._build_components()
+            later = [component for component in components
+                     if component.name in _NEED_AWS] if self.config.aws_in_background else []
+            if later:
+                self.aws_listener = socket.create_server((self.config.host, self.aws_port))
+            for component in components:
+                if component not in later:
+                    if component.name == "aws":
+                        await self._before_aws()
+                    await component.start()
+                    self.components.append(component)
+            if later:
+                self.aws_ready = asyncio.ensure_future(self._start_later(components, later))
+            else:
+                self.aws_ready = self.loop.create_future()
+                self.aws_ready.set_result(None)
         except BaseException:
             await self.stop()
             raise
 
+    async def _before_aws(self) -> None:
+        for prepare in self.config.before_aws:
+            result = prepare(self)
+            if asyncio.iscoroutine(result):
+                await result
+
+    async def _start_later(self, components: list[Component], later: list[Component]) -> None:
+        await self._before_aws()
+        for component in later:
+            await component.start()
+            # Kept in start order, so stop() still stops them in reverse.
+            started = {id(item) for item in self.components} | {id(component)}
+            self.components = [item for item in components if id(item) in started]
+
     async def stop(self) -> None:
+        if self.aws_ready is not None and not self.aws_ready.done():
+            self.aws_ready.cancel()
+            await asyncio.gather(self.aws_ready, return_exceptions=True)
         while self.components:
             component = self.components.pop()
             try:
@@ -213,6 +276,9 @@ class LocalCloud:
                 print(f"[localcloud] stopping {component.name} failed: {error!r}", flush=True)
         if self.runtime is not None:
             await self.runtime.close()
+        if self.aws_listener is not None:
+            self.aws_listener.close()
+            self.aws_listener = None
         if self.stores is not None:
             await asyncio.to_thread(self.stores.stop)
             self.stores = None

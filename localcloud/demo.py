@@ -50,7 +50,7 @@ CONVERSATION = (  # (sender, client_msg_id, text)
 def function_settings(cloud: LocalCloud) -> Iterator[None]:
     """os.environ as a function of the stack sees it, for the duration of the block."""
     from plaza import config
-    from plaza.stores import db
+    from plaza.stores import aws, cache, db
 
     environ: dict[str, str] = {}
     for spec in cloud.stack.functions.values():
@@ -64,10 +64,15 @@ def function_settings(cloud: LocalCloud) -> Iterator[None]:
     saved = {key: os.environ.get(key) for key in environ}
     os.environ.update(environ)
     config.reset_settings()
+    # Clients made for another cloud (another run in this process) point at its endpoints.
+    aws.reset()
+    cache.reset()
     try:
         yield
     finally:
         db.close()
+        aws.reset()
+        cache.reset()
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -171,3 +176,22 @@ def seed_content() -> None:
     for sender, client_msg_id, text in CONVERSATION:
         chat.send_message(ids[sender], conversation.id,
                           MessageIn(client_msg_id=client_msg_id, text=text))
+
+
+def existing_accounts(cloud: LocalCloud) -> list[dict[str, str]]:
+    """The demo accounts already in the store (status "exists"); none in an empty store, which
+    is the only one `make dev` seeds: data a developer kept is never added to."""
+    import psycopg
+
+    usernames = [account["username"] for account in (*ACCOUNTS, *STAFF)]
+    with psycopg.connect(cloud.database_url, autocommit=True) as conn:
+        if not (row := conn.execute("SELECT to_regclass('users') IS NOT NULL").fetchone()) \
+                or not row[0]:
+            return []
+        if conn.execute("SELECT NOT EXISTS (SELECT 1 FROM users)").fetchone() == (True,):
+            return []
+        found = {name for (name,) in conn.execute(
+            "SELECT username FROM users WHERE username = ANY(%s)", (usernames,))}
+    return [{"username": account["username"], "email": account["email"], "password": PASSWORD,
+             "status": "exists" if account["username"] in found else "not in this store"}
+            for account in (*ACCOUNTS, *STAFF)]

@@ -1,13 +1,18 @@
-"""Finds and starts a throwaway PostgreSQL and Redis for tests and `make dev`.
+"""Finds and starts PostgreSQL and Redis for tests and `make dev`: throwaway ones, or ones whose
+data stays in a directory (`make dev` keeps them in the project's .localcloud/data).
 
 Used by the test harness and by the local cloud, so both run on the same stores. A URL given in
-DATABASE_URL / REDIS_URL wins: nothing is started then.
+DATABASE_URL / REDIS_URL wins: nothing is started then. Postgres and Redis start in parallel.
 
-On a shared machine any user can reach a loopback port, so each store requires a password
-generated for the run (it is in the URLs handed out, never on a command line, which `ps` shows
-to everyone), and its files sit in a directory only its owner can open (0700). As root, the
-cluster runs as the `postgres` user with the `postgres` group only: initdb refuses root, and a
-process left with root's groups could read whatever root's group can.
+On a shared machine any user can reach a loopback port, so each store requires a password (in
+the URLs handed out, never on a command line, which `ps` shows to everyone): generated for the
+run, or for a persistent store once and kept in its data directory (0600). Their files sit in a
+directory only its owner can open (0700). As root, the cluster runs as the `postgres` user with
+the `postgres` group only: initdb refuses root, and a process left with root's groups could read
+whatever root's group can.
+
+A persistent store left running by a `make dev` that was killed (kill -9: nobody stopped it) is
+stopped before its directory is used again, and a stale postmaster.pid is removed.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +53,69 @@ def write_private_file(path: Path, text: str, owner: pwd.struct_passwd | None = 
         file.write(text)
     if owner is not None:
         os.chown(path, owner.pw_uid, owner.pw_gid)
+
+
+def stored_password(path: Path) -> str:
+    """The password kept in `path` (0600), made on first use: a persistent store's URL must
+    work again after a restart."""
+    with contextlib.suppress(FileNotFoundError):
+        return path.read_text().strip()
+    password = new_password()
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    write_private_file(path, password)
+    return password
+
+
+def _process_command(pid: int) -> list[str]:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+
+
+def stop_orphan(pid_file: Path, program: str, directory: Path) -> bool:
+    """Stop the `program` process named in `pid_file` if it still serves `directory` (left by a
+    run that was killed before it could stop it); remove the file when it is stale. True when
+    an orphan was stopped."""
+    try:
+        pid = int(pid_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    command = _process_command(pid)
+    try:  # both stores run in their directory (Redis rewrites its command line)
+        cwd = Path(os.readlink(f"/proc/{pid}/cwd"))
+    except OSError:
+        cwd = None
+    ours = (bool(command) and Path(command[0]).name.startswith(program)
+            and cwd == directory.resolve())
+    if not ours:
+        # Not running, or the pid now belongs to something else: the file only lies.
+        with contextlib.suppress(OSError):
+            pid_file.unlink()
+        return False
+    # Postgres: SIGINT is a fast shutdown (clients are dropped, the data is checkpointed);
+    # Redis: SIGINT saves and exits too.
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGINT)
+    deadline = time.monotonic() + 15
+    while _process_command(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if _process_command(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        while _process_command(pid) and time.monotonic() < deadline + 5:
+            time.sleep(0.05)
+    with contextlib.suppress(OSError):
+        pid_file.unlink()
+    return True
+
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
 
 
 def free_port() -> int:
@@ -109,13 +179,16 @@ def _run_as(owner: pwd.struct_passwd | None) -> dict[str, Any]:
 
 @dataclass
 class EmbeddedPostgres:
-    """A private PostgreSQL cluster in a temporary directory, on a free loopback port, that
-    takes the superuser's password only (SCRAM), over TCP and over its socket alike."""
+    """A private PostgreSQL cluster on a free loopback port, that takes the superuser's password
+    only (SCRAM), over TCP and over its socket alike: in a temporary directory, or in `keep_in`
+    (its data and password stay there from one run to the next)."""
 
     port: int = field(default_factory=free_port)
     password: str = field(default_factory=new_password, repr=False)
     directory: Path | None = None
     process: subprocess.Popen[bytes] | None = None
+    keep_in: Path | None = None
+    progress: Progress = field(default=_quiet, repr=False)
 
     @property
     def url(self) -> str:
@@ -123,9 +196,23 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         bindir = _postgres_bindir()
-        self.directory = Path(tempfile.mkdtemp(prefix="plaza-pg-"))  # mode 0700
-        data = self.directory / "data"
         owner = cluster_owner()
+        if self.keep_in is not None:
+            self.directory = self.keep_in / "postgres"
+            self.password = stored_password(self.keep_in / "postgres.password")
+            data = self.directory / "data"
+            if (data / "PG_VERSION").exists():
+                if stop_orphan(data / "postmaster.pid", "postgres", data):
+                    self.progress("stopped the Postgres a killed run left running")
+                self._launch(bindir)
+                return self.url
+            # A first run, or an initdb that was interrupted: start the cluster over.
+            shutil.rmtree(self.directory, ignore_errors=True)
+            self.directory.mkdir(mode=0o700, parents=True)
+            self.progress(f"creating the Postgres cluster in {self.keep_in} (first run) ...")
+        else:
+            self.directory = Path(tempfile.mkdtemp(prefix="plaza-pg-"))  # mode 0700
+        data = self.directory / "data"
         if owner is not None:
             os.chown(self.directory, owner.pw_uid, owner.pw_gid)
         # initdb reads the password from a file, so it is never on a command line.
@@ -151,14 +238,16 @@ class EmbeddedPostgres:
 
     def _launch(self, bindir: Path) -> None:
         assert self.directory is not None
+        # A throwaway cluster: flushing to disk buys nothing and costs seconds per test run.
+        # Commits still wait for their WAL write (no fsync: a write call), so a killed server
+        # restarted on the same directory keeps every commit it acknowledged. A kept one
+        # flushes, so that a power cut does not corrupt the data that is meant to stay.
+        durability = [] if self.keep_in is not None else [
+            "-c", "fsync=off", "-c", "full_page_writes=off"]
         self.process = subprocess.Popen(
             [str(bindir / "postgres"), "-D", str(self.directory / "data"), "-p", str(self.port),
              "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.directory}",
-             # A throwaway cluster: flushing to disk buys nothing and costs seconds per test
-             # run. Commits still wait for their WAL write (no fsync: a write call), so a killed
-             # server restarted on the same directory keeps every commit it acknowledged.
-             "-c", "fsync=off", "-c", "full_page_writes=off",
-             "-c", "max_connections=200", "-c", "shared_buffers=128MB"],
+             *durability, "-c", "max_connections=200", "-c", "shared_buffers=128MB"],
             stdout=(self.directory / "postgres.log").open("ab"), stderr=subprocess.STDOUT,
             start_new_session=True, **_run_as(cluster_owner()),
         )
@@ -214,13 +303,15 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            self.process.terminate()  # SIGTERM: "smart" shutdown would wait for clients
+            # A kept cluster is shut down cleanly (SIGINT: fast shutdown, a checkpoint, no wait
+            # for clients), so the next start needs no recovery; a throwaway one just goes.
+            self.process.send_signal(signal.SIGINT if self.keep_in else signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(10)
             if self.process.poll() is None:
                 self.process.kill()
                 self.process.wait()
-        if self.directory:
+        if self.directory and self.keep_in is None:
             shutil.rmtree(self.directory, ignore_errors=True)
         self.process = None
 
@@ -262,13 +353,15 @@ def ensure_redis_server() -> str:
 
 @dataclass
 class EmbeddedRedis:
-    """A private redis-server without persistence, on a free loopback port, that answers only
-    clients that give its password."""
+    """A private redis-server on a free loopback port, that answers only clients that give its
+    password: without persistence, or kept in `keep_in` (saved there when it stops, and every
+    minute that saw a write, and loaded again at the next start)."""
 
     port: int = field(default_factory=free_port)
     password: str = field(default_factory=new_password, repr=False)
     directory: Path | None = None
     process: subprocess.Popen[bytes] | None = None
+    keep_in: Path | None = None
 
     @property
     def url(self) -> str:
@@ -279,8 +372,20 @@ class EmbeddedRedis:
         assert self.directory is not None
         return self.directory / "redis.conf"
 
+    @property
+    def pid_file(self) -> Path:
+        assert self.directory is not None
+        return self.directory / "redis.pid"
+
     def start(self) -> str:
-        self.directory = Path(tempfile.mkdtemp(prefix="plaza-redis-"))  # mode 0700
+        if self.keep_in is not None:
+            self.directory = self.keep_in / "redis"
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.password = stored_password(self.keep_in / "redis.password")
+            stop_orphan(self.pid_file, "redis-server", self.directory)
+            self.config_file.unlink(missing_ok=True)
+        else:
+            self.directory = Path(tempfile.mkdtemp(prefix="plaza-redis-"))  # mode 0700
         # In a file, not after --requirepass: a command line is anyone's to read.
         write_private_file(self.config_file, f"requirepass {self.password}\n")
         return self.restart()
@@ -290,9 +395,11 @@ class EmbeddedRedis:
         back empty, as a managed Redis that lost its node does."""
         assert self.directory is not None
         _kill_leftovers(self.process)
+        persistence = (["--save", "60 1", "--pidfile", str(self.pid_file)]
+                       if self.keep_in is not None else ["--save", ""])
         self.process = subprocess.Popen(
             [ensure_redis_server(), str(self.config_file), "--port", str(self.port),
-             "--bind", "127.0.0.1", "--save", "",
+             "--bind", "127.0.0.1", *persistence,
              "--appendonly", "no", "--dir", str(self.directory), "--daemonize", "no",
              "--protected-mode", "no"],
             stdout=(self.directory / "redis.log").open("ab"), stderr=subprocess.STDOUT,
@@ -309,7 +416,7 @@ class EmbeddedRedis:
             if self.process.poll() is None:
                 self.process.kill()
                 self.process.wait()
-        if self.directory:
+        if self.directory and self.keep_in is None:
             shutil.rmtree(self.directory, ignore_errors=True)
         self.process = None
 
@@ -323,20 +430,34 @@ class EmbeddedStores:
     started: list[EmbeddedPostgres | EmbeddedRedis] = field(default_factory=list)
 
     @classmethod
-    def start(cls, environ: dict[str, str] | None = None) -> EmbeddedStores:
+    def start(cls, environ: dict[str, str] | None = None, *, keep_in: Path | None = None,
+              progress: Progress = _quiet) -> EmbeddedStores:
+        """Postgres and Redis, started in parallel unless the environment names them; with
+        `keep_in`, their data (and passwords) stay in that directory."""
         environ = dict(os.environ if environ is None else environ)
         stores = cls()
+        if keep_in is not None:
+            keep_in.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if cluster_owner() is not None:
+                # The cluster's user must pass through to its own directory; listing the
+                # directory, or reading the password files (0600), stays ours alone.
+                keep_in.chmod(0o711)
+        wanted: list[EmbeddedPostgres | EmbeddedRedis] = []
+        if not environ.get("DATABASE_URL"):
+            wanted.append(EmbeddedPostgres(keep_in=keep_in, progress=progress))
+        if not environ.get("REDIS_URL"):
+            wanted.append(EmbeddedRedis(keep_in=keep_in))
+        stores.started.extend(wanted)
         try:
-            stores.database_url = environ.get("DATABASE_URL") or stores._start(EmbeddedPostgres())
-            stores.redis_url = environ.get("REDIS_URL") or stores._start(EmbeddedRedis())
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="store") as pool:
+                urls = list(pool.map(lambda store: store.start(), wanted))
         except BaseException:
             stores.stop()
             raise
+        by_kind = dict(zip((type(store) for store in wanted), urls, strict=True))
+        stores.database_url = environ.get("DATABASE_URL") or by_kind[EmbeddedPostgres]
+        stores.redis_url = environ.get("REDIS_URL") or by_kind[EmbeddedRedis]
         return stores
-
-    def _start(self, store: EmbeddedPostgres | EmbeddedRedis) -> str:
-        self.started.append(store)
-        return store.start()
 
     def stop(self) -> None:
         for store in reversed(self.started):

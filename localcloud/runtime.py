@@ -1,10 +1,13 @@
 """Lambda semantics on one machine: warm containers, one invocation each at a time.
 
-A container is a `worker.py` process with the function's environment that imports the handler
-once and keeps module state between invocations. A function gets more containers when it is
-invoked concurrently (up to its reserved concurrency, else `max_containers`); a timeout kills
-the container, and one left idle for `idle_s` is retired, as Lambda does. `reload()` retires
-every container so the next call imports fresh code.
+Each function has a snapshot: a `worker.py` process with the function's environment that
+imported the handler once (its init) and ran the before-snapshot hooks. A container is a fork of
+it that ran the after-restore hooks, the way SnapStart restores an execution environment instead
+of starting an interpreter, and keeps module state between invocations. A function gets more
+containers when it is invoked concurrently (up to its reserved concurrency, else
+`max_containers`); a timeout kills the container, and one left idle for `idle_s` is retired, as
+Lambda does (a snapshot unused that long too). `reload()` retires every container and snapshot,
+so the next call imports fresh code.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import contextlib
 import itertools
 import json
 import os
+import signal
+import socket
 import struct
 import sys
 import tempfile
@@ -110,7 +115,7 @@ class Container:
         self.spec = spec
         self.id = next(self._ids)
         self.generation = runtime.generation
-        self.process: asyncio.subprocess.Process | None = None
+        self.process: asyncio.subprocess.Process | RestoredProcess | None = None
         self.writer: asyncio.WriteTransport | None = None
         self.pending: _Pending | None = None
         self.ready: asyncio.Future[dict[str, Any]] | None = None
@@ -126,14 +131,57 @@ class Container:
         loop = asyncio.get_running_loop()
         to_child_read, to_child_write = os.pipe()
         from_child_read, from_child_write = os.pipe()
+        stdout_read, stdout_write = os.pipe()
+        stderr_read, stderr_write = os.pipe()
+        try:
+            self.process = await self._restore(
+                (to_child_read, from_child_write, stdout_write, stderr_write))
+        except BaseException:
+            for fd in (to_child_write, from_child_read, stdout_read, stderr_read):
+                os.close(fd)
+            raise
+        finally:
+            for fd in (to_child_read, from_child_write, stdout_write, stderr_write):
+                os.close(fd)
+        self.ready = loop.create_future()
+        await loop.connect_read_pipe(lambda: _FrameProtocol(self),
+                                     os.fdopen(from_child_read, "rb", buffering=0))
+        self.writer, _ = await loop.connect_write_pipe(
+            asyncio.Protocol, os.fdopen(to_child_write, "wb", buffering=0))
+        self.tasks = [asyncio.create_task(self._read_raw(await _pipe_reader(fd)))
+                      for fd in (stdout_read, stderr_read)]
+        await self._until_ready()
+
+    async def _restore(self, fds: tuple[int, int, int, int]) -> RestoredProcess:
+        env = {"AWS_LAMBDA_LOG_STREAM_NAME": f"local/{uuid.uuid4().hex}"}
+        snapshot = await self.runtime.snapshot(self.spec)
+        try:
+            process = await snapshot.restore(fds, env)
+        except FunctionError:
+            if snapshot.alive and self.runtime.snapshots.get(self.spec.logical_id) is snapshot:
+                raise
+            # The snapshot died (killed), or was let go meanwhile (a reload, idle): once more
+            # from a new one.
+            self.runtime.forget_snapshot(snapshot)
+            snapshot = await self.runtime.snapshot(self.spec)
+            process = await snapshot.restore(fds, env)
+        self.generation = snapshot.generation
+        return process
+
+    async def spawn(self, extra_env: dict[str, str], extra_fds: tuple[int, ...]) -> None:
+        """Start worker.py as a fresh interpreter that imports the handler (a snapshot's init)."""
+        loop = asyncio.get_running_loop()
+        to_child_read, to_child_write = os.pipe()
+        from_child_read, from_child_write = os.pipe()
         env = self.runtime.container_environment(self.spec)
+        env.update(extra_env)
         env["LOCALCLOUD_READ_FD"] = str(to_child_read)
         env["LOCALCLOUD_WRITE_FD"] = str(from_child_write)
         try:
-            self.process = await asyncio.create_subprocess_exec(
+            process = await asyncio.create_subprocess_exec(
                 self.runtime.python, "-X", "frozen_modules=on", str(WORKER),
                 env=env, cwd=str(self.spec.code_dir),
-                pass_fds=(to_child_read, from_child_write),
+                pass_fds=(to_child_read, from_child_write, *extra_fds),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
                 # Out of the terminal's process group: Ctrl-C goes to the cloud, which stops
@@ -143,16 +191,21 @@ class Container:
         finally:
             os.close(to_child_read)
             os.close(from_child_write)
+        self.process = process
         self.ready = loop.create_future()
         await loop.connect_read_pipe(lambda: _FrameProtocol(self),
                                      os.fdopen(from_child_read, "rb", buffering=0))
         self.writer, _ = await loop.connect_write_pipe(
             asyncio.Protocol, os.fdopen(to_child_write, "wb", buffering=0))
-        assert self.process.stdout and self.process.stderr
+        assert process.stdout and process.stderr
         self.tasks = [
-            asyncio.create_task(self._read_raw(self.process.stdout)),
-            asyncio.create_task(self._read_raw(self.process.stderr)),
+            asyncio.create_task(self._read_raw(process.stdout)),
+            asyncio.create_task(self._read_raw(process.stderr)),
         ]
+        await self._until_ready()
+
+    async def _until_ready(self) -> None:
+        assert self.ready is not None
         try:
             hello = await asyncio.wait_for(asyncio.shield(self.ready), INIT_TIMEOUT)
         except TimeoutError:
@@ -241,6 +294,170 @@ class Container:
         for task in self.tasks:
             task.cancel()
         self.writer = None
+
+
+async def _pipe_reader(fd: int) -> asyncio.StreamReader:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader),
+                                 os.fdopen(fd, "rb", buffering=0))
+    return reader
+
+
+class RestoredProcess:
+    """A container's process, forked by its snapshot (so not our child): killed and watched
+    through a pidfd, its exit status reported by the snapshot that reaps it."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self.exited: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self.pidfd: int | None = None
+        try:
+            self.pidfd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            self.set_exited(-signal.SIGKILL)
+            return
+        asyncio.get_running_loop().add_reader(self.pidfd, self._pidfd_readable)
+
+    def _pidfd_readable(self) -> None:
+        # Readable once the process has exited; the snapshot's report (with the real status)
+        # may come a moment later and overwrites this guess.
+        self.set_exited(self.returncode if self.returncode is not None else -signal.SIGKILL)
+
+    def set_exited(self, code: int, reported: bool = False) -> None:
+        if self.returncode is None or reported:
+            self.returncode = code
+        if not self.exited.done():
+            self.exited.set_result(code)
+        if self.pidfd is not None:
+            asyncio.get_running_loop().remove_reader(self.pidfd)
+            os.close(self.pidfd)
+            self.pidfd = None
+
+    def kill(self) -> None:
+        if self.pidfd is None:
+            raise ProcessLookupError(self.pid)
+        signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+
+    async def wait(self) -> int:
+        return await asyncio.shield(self.exited)
+
+
+class Snapshot:
+    """A function's pre-initialised process (worker.py with LOCALCLOUD_FORK_FD): its handler
+    imported and the before-snapshot hooks run, it forks one restored container per request."""
+
+    def __init__(self, runtime: LambdaRuntime, spec: FunctionSpec) -> None:
+        self.runtime = runtime
+        self.spec = spec
+        self.generation = runtime.generation
+        self.process: asyncio.subprocess.Process | None = None
+        self.socket: socket.socket | None = None
+        self.control: Container | None = None
+        self.forks = 0
+        self.last_used = time.monotonic()
+        self.init_ms = 0.0
+        self._ids = itertools.count(1)
+        self._forking: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._children: dict[int, RestoredProcess] = {}
+        self._reports: asyncio.Task[None] | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    async def start(self) -> None:
+        """Start the process and wait for its init; FunctionError when the init fails."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # Its init logs and its ready / init_error frame come on control pipes, as a
+        # container's do: a Container without an invocation reads them.
+        self.control = Container(self.runtime, self.spec)
+        try:
+            await self.control.spawn({"LOCALCLOUD_FORK_FD": str(theirs.fileno())},
+                                     (theirs.fileno(),))
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        self.process = self.control.process  # type: ignore[assignment]
+        ours.setblocking(False)
+        self.socket = ours
+        self.init_ms = self.control.init_ms
+        self.last_used = time.monotonic()  # not idle from before its init finished
+        self._reports = asyncio.create_task(self._read_reports())
+
+    async def _read_reports(self) -> None:
+        loop = asyncio.get_running_loop()
+        assert self.socket is not None
+        with contextlib.suppress(OSError, asyncio.CancelledError):
+            while True:
+                data = await loop.sock_recv(self.socket, 65536)
+                if not data:
+                    break
+                report = _loads(data)
+                if report.get("type") in ("forked", "fork_error"):
+                    waiter = self._forking.pop(report.get("id"), None)
+                    if waiter is not None and not waiter.done():
+                        waiter.set_result(report)
+                elif report.get("type") == "exited":
+                    child = self._children.pop(int(report["pid"]), None)
+                    if child is not None:
+                        child.set_exited(int(report["code"]), reported=True)
+        for waiter in self._forking.values():
+            if not waiter.done():
+                waiter.set_result({"type": "fork_error", "errorMessage": "the snapshot exited"})
+        self._forking.clear()
+
+    async def restore(self, fds: tuple[int, int, int, int],
+                      env: dict[str, str]) -> RestoredProcess:
+        """Fork a container that reads and writes on `fds` (its control pipe ends, then its raw
+        stdout and stderr); raises FunctionError when the snapshot cannot fork."""
+        if self.socket is None or not self.alive:
+            raise FunctionError(self.spec.logical_id, "Runtime.ExitError", "the snapshot exited")
+        loop = asyncio.get_running_loop()
+        request_id = next(self._ids)
+        waiter: asyncio.Future[dict[str, Any]] = loop.create_future()
+        self._forking[request_id] = waiter
+        self.last_used = time.monotonic()
+        message = _dumps({"type": "fork", "id": request_id, "env": env})
+        try:
+            # One small packet on a socket the snapshot drains at once: never blocks for long.
+            self.socket.setblocking(True)
+            try:
+                socket.send_fds(self.socket, [message], list(fds))
+            finally:
+                self.socket.setblocking(False)
+        except OSError as error:
+            self._forking.pop(request_id, None)
+            raise FunctionError(self.spec.logical_id, "Runtime.ExitError",
+                                f"the snapshot is gone: {error}") from None
+        report = await asyncio.wait_for(waiter, INIT_TIMEOUT)
+        if report.get("type") != "forked":
+            raise FunctionError(self.spec.logical_id, "Runtime.ExitError",
+                                report.get("errorMessage", "the snapshot could not fork"))
+        self.forks += 1
+        child = RestoredProcess(int(report["pid"]))
+        if child.returncode is None:
+            self._children[child.pid] = child
+        return child
+
+    async def stop(self, *, wait_for_containers: bool = False) -> None:
+        """Stop the snapshot. With `wait_for_containers`, it only stops forking and exits by
+        itself once the containers restored from it have (it reaps them); else it is killed
+        and they run on until they are stopped."""
+        if self.socket is not None:
+            self.socket.close()
+            self.socket = None
+        if self._reports is not None:
+            self._reports.cancel()
+            await asyncio.gather(self._reports, return_exceptions=True)
+            self._reports = None
+        # Nobody reports its containers' exits now: their pidfds still tell.
+        self._children.clear()
+        if self.control is not None and not wait_for_containers:
+            await self.control.stop()
 
 
 def _dumps(message: dict[str, Any]) -> bytes:
@@ -367,6 +584,12 @@ class LambdaRuntime:
         self.requests = request_log.RequestLog(enabled=echo_logs)
         self.generation = 0
         self.pools: dict[str, _Pool] = {}
+        # Each function's pre-initialised process, and those being started (callers share one).
+        self.snapshots: dict[str, Snapshot] = {}
+        self._snapshotting: dict[str, asyncio.Task[Snapshot]] = {}
+        self._background: set[asyncio.Task[Any]] = set()
+        # Snapshots let go that still wait for their containers to exit (killed at close).
+        self._retired_snapshots: set[Snapshot] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.retiring: asyncio.Task[None] | None = None
         self.retired = 0  # containers stopped for being idle, since the start
@@ -384,6 +607,63 @@ class LambdaRuntime:
             counts = await asyncio.gather(*(pool.retire_idle(idle_since)
                                             for pool in list(self.pools.values())))
             self.retired += sum(counts)
+            unused = [snapshot for snapshot in self.snapshots.values()
+                      if snapshot.last_used < idle_since]
+            for snapshot in unused:
+                self.forget_snapshot(snapshot)
+            self._retired_snapshots = {snapshot for snapshot in self._retired_snapshots
+                                       if snapshot.alive}
+
+    async def snapshot(self, spec: FunctionSpec) -> Snapshot:
+        """The function's pre-initialised process of this generation, started when missing (its
+        init runs once however many containers wait for it); FunctionError when init fails."""
+        snapshot = self.snapshots.get(spec.logical_id)
+        if snapshot is not None and snapshot.alive and snapshot.generation == self.generation:
+            return snapshot
+        task = self._snapshotting.get(spec.logical_id)
+        if task is None:
+            task = asyncio.create_task(self._start_snapshot(spec))
+            self._snapshotting[spec.logical_id] = task
+            task.add_done_callback(lambda done: self._snapshot_started(spec.logical_id, done))
+        return await asyncio.shield(task)
+
+    async def _start_snapshot(self, spec: FunctionSpec) -> Snapshot:
+        snapshot = Snapshot(self, spec)
+        await snapshot.start()
+        previous = self.snapshots.get(spec.logical_id)
+        self.snapshots[spec.logical_id] = snapshot
+        if previous is not None:
+            self.forget_snapshot(previous)
+        return snapshot
+
+    def _snapshot_started(self, function: str, task: asyncio.Task[Snapshot]) -> None:
+        if self._snapshotting.get(function) is task:
+            del self._snapshotting[function]
+        if not task.cancelled():
+            task.exception()  # retrieved: a failed init is the waiters' error, not the loop's
+
+    def forget_snapshot(self, snapshot: Snapshot) -> None:
+        """Stop `snapshot` (in the background); the next container starts a new one."""
+        if self.snapshots.get(snapshot.spec.logical_id) is snapshot:
+            del self.snapshots[snapshot.spec.logical_id]
+        self._retired_snapshots.add(snapshot)
+        self._in_background(snapshot.stop(wait_for_containers=True))
+
+    def prepare(self, functions: list[str]) -> None:
+        """Start these functions' snapshots in the background, one at a time (unknown ones and
+        failed inits are skipped: their first invocation reports the error)."""
+
+        async def start_each() -> None:
+            for function in functions:
+                with contextlib.suppress(UnknownFunction, FunctionError):
+                    await self.snapshot(self.spec(function))
+
+        self._in_background(start_each())
+
+    def _in_background(self, work: Any) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def container_count(self) -> int:
         """Containers running now, busy or idle."""
@@ -472,9 +752,15 @@ class LambdaRuntime:
             print(f"[{tag}] {line}", flush=True)
 
     async def reload(self) -> None:
-        """Retire every container; the next invocation of each function starts a fresh one."""
+        """Retire every container and snapshot; the next invocation of each function starts a
+        fresh one. The snapshots of the functions used so far are made again in the background,
+        so the next call after a save restores instead of importing."""
         self.generation += 1
+        used = list(self.snapshots)
+        for snapshot in list(self.snapshots.values()):
+            self.forget_snapshot(snapshot)
         await asyncio.gather(*(pool.retire_idle() for pool in self.pools.values()))
+        self.prepare(used)
 
     async def close(self) -> None:
         """Stop every container, busy ones included."""
@@ -486,3 +772,11 @@ class LambdaRuntime:
         await asyncio.gather(*(container.stop() for pool in self.pools.values()
                                for container in list(pool.live)))
         self.pools.clear()
+        for task in list(self._snapshotting.values()) + list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._snapshotting.values(), *self._background,
+                             return_exceptions=True)
+        await asyncio.gather(*(snapshot.stop() for snapshot in
+                               {*self.snapshots.values(), *self._retired_snapshots}))
+        self.snapshots.clear()
+        self._retired_snapshots.clear()

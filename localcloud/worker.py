@@ -1,17 +1,28 @@
-"""One Lambda container: imports a handler once, then serves invocations until told to stop.
+"""One function's pre-initialised process, and the Lambda containers restored from it.
 
-Runs as `python worker.py` in its own process with the function's environment. Standard library
-only, and it removes its own directory from sys.path, so nothing of the local cloud is importable
-by the handler. Frames on the control pipes are a 4-byte big-endian length, then JSON (json, not
-orjson: orjson imports dataclasses and inspect, 20-40 ms on every container's cold start).
+Runs as `python worker.py` in its own process with the function's environment: it imports the
+handler once (Lambda's init phase), runs the SnapStart before-snapshot hooks the code registered
+with snapshot-restore-py (closing what holds a socket), and then waits. Each container is a
+`fork()` of it: the child takes the control pipes the runtime passed over the fork socket
+(SCM_RIGHTS), runs the after-restore hooks and serves invocations until told to stop, the way
+SnapStart restores a snapshot instead of importing again. Without LOCALCLOUD_FORK_FD the process
+serves invocations itself (a fresh interpreter per container, as before snapshots).
+
+Standard library only, and it removes its own directory from sys.path, so nothing of the local
+cloud is importable by the handler. Frames on the control pipes are a 4-byte big-endian length,
+then JSON (json, not orjson: orjson imports dataclasses and inspect, 20-40 ms on every cold
+start); the fork socket carries one JSON message per packet (SOCK_SEQPACKET).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import json
 import os
+import signal
+import socket
 import struct
 import sys
 import time
@@ -26,6 +37,10 @@ class _Control:
         # Buffered: one read takes a whole frame, length and body, off the pipe.
         self.reader = os.fdopen(read_fd, "rb", buffering=65536)
         self.write_fd = write_fd
+
+    def close(self) -> None:
+        self.reader.close()
+        os.close(self.write_fd)
 
     def send(self, message: dict[str, Any]) -> None:
         data = json.dumps(message, separators=(",", ":"), default=str).encode()
@@ -113,28 +128,16 @@ def _error(exc: BaseException) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    own_dir = os.path.dirname(os.path.abspath(__file__))
-    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != own_dir]
-    for path in reversed(os.environ.get("LOCALCLOUD_PYTHONPATH", "").split(os.pathsep)):
-        if path:
-            sys.path.insert(0, path)
-    control = _Control(int(os.environ.pop("LOCALCLOUD_READ_FD")),
-                       int(os.environ.pop("LOCALCLOUD_WRITE_FD")))
-    os.environ.pop("LOCALCLOUD_PYTHONPATH", None)
-    stdout, stderr = _LogStream(control, "stdout"), _LogStream(control, "stderr")
-    sys.stdout, sys.stderr = stdout, stderr  # type: ignore[assignment]
+def _run_hooks(registry: str) -> None:
+    """Run the hooks the function's code registered with snapshot-restore-py, in order (none
+    when it never imported the module)."""
+    hooks = sys.modules.get("snapshot_restore_py")
+    if hooks is not None:
+        for function, args, kwargs in getattr(hooks, registry)():
+            function(*args, **kwargs)
 
-    handler_spec = os.environ["_HANDLER"]
-    started = time.perf_counter()
-    try:
-        module_name, attribute = handler_spec.rsplit(".", 1)
-        handler = getattr(importlib.import_module(module_name.replace("/", ".")), attribute)
-        control.send({"type": "ready", "init_ms": (time.perf_counter() - started) * 1000})
-    except BaseException as exc:  # noqa: BLE001 - an init error is reported, as Lambda does
-        control.send({"type": "init_error", **_error(exc)})
-        return
 
+def _serve(control: _Control, handler: Any, stdout: _LogStream, stderr: _LogStream) -> None:
     while True:
         message = control.receive()
         if message is None or message.get("type") == "stop":
@@ -151,6 +154,131 @@ def main() -> None:
             stdout.flush()
             stderr.flush()
             control.send({"type": "result", "id": message["id"], "ok": False, **_error(exc)})
+
+
+class _Snapshot:
+    """The pre-initialised process: forks a restored container for each request on the fork
+    socket and reports each one's pid, then its exit status once it is reaped."""
+
+    def __init__(self, fork_fd: int, control: _Control, handler: Any,
+                 stdout: _LogStream, stderr: _LogStream) -> None:
+        self.socket = socket.socket(fileno=fork_fd)
+        self.socket.setblocking(True)
+        self.control = control
+        self.handler = handler
+        self.stdout, self.stderr = stdout, stderr
+
+    def send(self, message: dict[str, Any]) -> None:
+        # OSError: the runtime has let this snapshot go, nobody listens.
+        with contextlib.suppress(OSError):
+            self.socket.send(json.dumps(message, separators=(",", ":")).encode())
+
+    def reap(self, signum: int = 0, frame: Any = None) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self.send({"type": "exited", "pid": pid, "code": os.waitstatus_to_exitcode(status)})
+
+    def wait_for_forks(self) -> None:
+        signal.signal(signal.SIGCHLD, self.reap)
+        while True:
+            try:
+                data, fds, _, _ = socket.recv_fds(self.socket, 65536, 4)
+            except OSError:
+                self.outlive_children()
+                return
+            if not data:  # the runtime closed its end: nothing more will be restored
+                self.outlive_children()
+                return
+            request = json.loads(data)
+            if len(fds) != 4:
+                for fd in fds:
+                    os.close(fd)
+                self.send({"type": "fork_error", "id": request.get("id"),
+                           "errorMessage": f"expected 4 descriptors, got {len(fds)}"})
+                continue
+            pid = os.fork()
+            if pid == 0:
+                code = 1
+                try:
+                    code = self.restore(request, fds)
+                finally:
+                    os._exit(code)
+            for fd in fds:
+                os.close(fd)
+            self.send({"type": "forked", "id": request["id"], "pid": pid})
+
+    def outlive_children(self) -> None:
+        """Exit only after the containers restored from here (busy ones finish their invocation
+        after a reload): their parent reaps them, not whatever init the machine has."""
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        while True:
+            try:
+                os.wait()
+            except ChildProcessError:
+                return
+
+    def restore(self, request: dict[str, Any], fds: list[int]) -> int:
+        """In the child: become one container on the pipes the runtime passed, then serve."""
+        restored = time.perf_counter()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        self.socket.close()
+        self.control.close()
+        read_fd, write_fd, stdout_fd, stderr_fd = fds
+        os.dup2(stdout_fd, 1)
+        os.dup2(stderr_fd, 2)
+        os.close(stdout_fd)
+        os.close(stderr_fd)
+        control = _Control(read_fd, write_fd)
+        self.stdout.control = self.stderr.control = control
+        os.environ.update(request.get("env") or {})
+        try:
+            _run_hooks("get_after_restore")
+        except BaseException as exc:  # noqa: BLE001 - a failed restore is reported, as Lambda does
+            control.send({"type": "init_error", **_error(exc)})
+            return 1
+        control.send({"type": "ready", "restored": True,
+                      "init_ms": (time.perf_counter() - restored) * 1000})
+        _serve(control, self.handler, self.stdout, self.stderr)
+        return 0
+
+
+def main() -> None:
+    own_dir = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != own_dir]
+    for path in reversed(os.environ.get("LOCALCLOUD_PYTHONPATH", "").split(os.pathsep)):
+        if path:
+            sys.path.insert(0, path)
+    control = _Control(int(os.environ.pop("LOCALCLOUD_READ_FD")),
+                       int(os.environ.pop("LOCALCLOUD_WRITE_FD")))
+    fork_fd = os.environ.pop("LOCALCLOUD_FORK_FD", "")
+    os.environ.pop("LOCALCLOUD_PYTHONPATH", None)
+    stdout, stderr = _LogStream(control, "stdout"), _LogStream(control, "stderr")
+    sys.stdout, sys.stderr = stdout, stderr  # type: ignore[assignment]
+
+    handler_spec = os.environ["_HANDLER"]
+    started = time.perf_counter()
+    try:
+        module_name, attribute = handler_spec.rsplit(".", 1)
+        handler = getattr(importlib.import_module(module_name.replace("/", ".")), attribute)
+        if fork_fd:
+            # What SnapStart does before it takes the snapshot: nothing holding a socket may be
+            # copied into the restored containers.
+            _run_hooks("get_before_snapshot")
+            stdout.flush()
+            stderr.flush()
+        control.send({"type": "ready", "init_ms": (time.perf_counter() - started) * 1000})
+    except BaseException as exc:  # noqa: BLE001 - an init error is reported, as Lambda does
+        control.send({"type": "init_error", **_error(exc)})
+        return
+    if fork_fd:
+        _Snapshot(int(fork_fd), control, handler, stdout, stderr).wait_for_forks()
+    else:
+        _serve(control, handler, stdout, stderr)
 
 
 if __name__ == "__main__":

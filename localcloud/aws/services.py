@@ -65,8 +65,12 @@ class AwsServices:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         # S3's checks moto lacks (presigned POST policies, private objects) sit in front of it.
         app = s3_front.S3Front(DomainDispatcherApplication(create_backend_app), self._bucket_rules)
+        # A port the cloud already listens on (calls made before moto served it wait in its
+        # backlog), else bound here.
+        listener = self.cloud.aws_listener
         server = make_server(self.host, self.port, app, threaded=True,
-                             request_handler=MotoRequestHandler)
+                             request_handler=MotoRequestHandler,
+                             fd=listener.fileno() if listener is not None else None)
         # Stopping must not wait for consumers' 20 s long polls to return.
         server.block_on_close = False  # type: ignore[attr-defined]
         server.daemon_threads = True  # type: ignore[attr-defined]

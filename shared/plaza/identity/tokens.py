@@ -13,8 +13,10 @@ Verification pins the algorithm to the key named by `kid`, so neither `alg: none
 token "signed" with an ES256 public key can pass; it also checks iss, aud, exp and that the
 token's device (`did`) is the device presenting it.
 
-PyJWT (and cryptography under it) is imported where tokens are signed or checked: routes that
-only read the caller never pay for it at cold start.
+PyJWT (and cryptography under it) is imported where tokens are signed; verification (and
+loading public keys) goes through plaza.identity.jws, which loads only cryptography's EC
+primitives: the authorizer's cold start pays for no JWKS client, x509 or ssl. Routes that only
+read the caller import neither.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any
 
 from plaza.config import ConfigurationError, settings
 from plaza.errors import Unauthorized
-from plaza.identity import dev_keyset
+from plaza.identity import dev_keyset, jws
 
 ACCESS_TOKEN_TTL_S = 15 * 60
 LEEWAY_S = 30
@@ -71,17 +73,29 @@ class SigningKey:
     public_jwk: dict[str, Any] | None  # None for shared secrets: never published
 
 
+def _public_jwk(kid: str, alg: str, jwk: dict[str, Any]) -> dict[str, Any]:
+    return {"kty": "EC", "crv": jwk["crv"], "x": jwk["x"], "y": jwk["y"], "kid": kid, "alg": alg,
+            "use": "sig"}
+
+
 def _load_key(jwk: dict[str, Any], *, public: bool = False) -> SigningKey:
     """A key from its JWK: a private one (it signs), or with `public` an ES256 public key."""
-    # lazy: PyJWT and cryptography load only where tokens are signed or verified
-    import jwt
-    from jwt.algorithms import ECAlgorithm
-
     kid, alg = jwk.get("kid"), jwk.get("alg")
     if not isinstance(kid, str) or not kid:
         raise KeysetError("every key needs a kid")
     if alg not in ALGORITHMS:
         raise KeysetError(f"key {kid}: alg must be one of {ALGORITHMS}")
+    if public and alg == "ES256" and "d" not in jwk:
+        # The verifiers' path (JWT_PUBLIC_KEYS): no PyJWT, see plaza.identity.jws.
+        try:
+            verifying = jws.ec_public_key(jwk)
+        except (ValueError, TypeError) as exc:
+            raise KeysetError(f"key {kid} is not a valid {alg} JWK: {exc}") from exc
+        return SigningKey(kid, alg, None, verifying, _public_jwk(kid, alg, jwk))
+    # lazy: PyJWT and cryptography load only where tokens are signed
+    import jwt
+    from jwt.algorithms import ECAlgorithm
+
     try:
         key = jwt.PyJWK(jwk, algorithm=alg).key
     except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError) as exc:
@@ -162,12 +176,9 @@ class KeySet:
 
     def verify(self, token: str, device_id: str | None) -> AccessClaims:
         """The token's claims; InvalidToken unless every check passes."""
-        # lazy: PyJWT and cryptography load only where tokens are signed or verified
-        import jwt
-
         try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as exc:
+            header = jws.header(token)
+        except jws.InvalidJws as exc:
             raise InvalidToken("The access token is malformed") from exc
         key = self.by_kid.get(str(header.get("kid")))
         if key is None:
@@ -175,14 +186,11 @@ class KeySet:
         if header.get("alg") != key.alg:
             raise InvalidToken("The access token's algorithm is not allowed for its key")
         try:
-            claims = jwt.decode(
-                token, key.verifying, algorithms=[key.alg], audience=self.audience,
-                issuer=self.issuer, leeway=LEEWAY_S,
-                options={"require": list(REQUIRED_CLAIMS)},
-            )
-        except jwt.ExpiredSignatureError as exc:
+            claims = jws.decode(token, key.verifying, alg=key.alg, audience=self.audience,
+                                issuer=self.issuer, leeway=LEEWAY_S, required=REQUIRED_CLAIMS)
+        except jws.Expired as exc:
             raise InvalidToken("The access token has expired") from exc
-        except jwt.PyJWTError as exc:
+        except jws.InvalidJws as exc:
             raise InvalidToken(f"The access token is invalid: {exc}") from exc
         for name in ("sub", "role", "did", "sid"):
             if not isinstance(claims[name], str) or not claims[name]:
@@ -253,6 +261,15 @@ def verifying_keyset() -> KeySet:
         return KeySet.from_public_json(config.jwt_public_keys, config.jwt_issuer,
                                        config.jwt_audience)
     require_verifying_keys()
+    if not config.jwt_keys and config.jwt_algorithm == "ES256":
+        # The dev keyset: its public JWKS is its keys without their private parts, which
+        # spares the local authorizer loading private keys through PyJWT.
+        keys = json.loads(_dev_keyset_json(config.jwt_algorithm))["keys"]
+        if all(key.get("kty") == "EC" for key in keys):
+            public = {"keys": [{name: value for name, value in key.items() if name != "d"}
+                               for key in keys]}
+            return KeySet.from_public_json(json.dumps(public), config.jwt_issuer,
+                                           config.jwt_audience)
     return keyset().public()
 
 
