@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from localcloud import demo
+from localcloud.embedded import EmbeddedStores
 from tests.support.local_cloud import RunningCloud
 from tests.support.polling import eventually
 
@@ -35,9 +36,12 @@ def _json(client: httpx.Client, path: str) -> Any:
     return response.json()
 
 
-def test_the_demo_accounts_have_a_feed_trending_and_a_chat(main_cloud: RunningCloud) -> None:
+def test_the_demo_accounts_have_a_feed_trending_and_a_chat(main_cloud: RunningCloud,
+                                                           clean_stores: EmbeddedStores) -> None:
+    # Empty stores first: another module may have seeded the demo into this session's database
+    # with a cloud that never ran, whose posts therefore never fanned out.
     accounts, notes = demo.seed(main_cloud.cloud)
-    assert [a["status"] for a in accounts] in (["created"] * 3, ["exists"] * 3)
+    assert [a["status"] for a in accounts] == ["created"] * 3
     assert [a["username"] for a in accounts] == ["alice", "bob", "admin"]
     assert notes == []
     with _signed_in(main_cloud, "admin") as admin:
