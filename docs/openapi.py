@@ -376,6 +376,12 @@ ROUTES: dict[str, RouteDoc] = {
         " 5 minutes' tolerance; 400 when forged or stale), recorded by event id and queued;"
         " a redelivery of an applied event is a 200 that does nothing", "payments",
         headers=("Stripe-Signature",), responses={200: None, 400: None}),
+    "POST /v1/payments/webhooks/razorpay": RouteDoc(
+        "Razorpay webhook: verified against the raw body with the razorpay library"
+        " (X-Razorpay-Signature, HMAC-SHA256 with the webhook secret; 400 when forged), recorded"
+        " by X-Razorpay-Event-Id and queued; a redelivery of an applied event is a 200 that does"
+        " nothing", "payments",
+        headers=("X-Razorpay-Signature", "X-Razorpay-Event-Id"), responses={200: None, 400: None}),
     "GET /v1/me/subscription": RouteDoc(
         "The caller's subscription as the provider last described it (plan, status, period end,"
         " cancel at period end, active); 404 for none", "payments",
