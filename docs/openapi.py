@@ -268,6 +268,11 @@ ROUTES: dict[str, RouteDoc] = {
         " to this one", "notifications",
         request="plaza.notifications.models:PushRegistrationIn",
         responses={204: None, 403: None, 422: None}),
+    "GET /v1/notifications/web-push-key": RouteDoc(
+        "The Web Push application server key (VAPID public key: base64url, an uncompressed"
+        " P-256 point) a browser passes to PushManager.subscribe as applicationServerKey; 404"
+        " when this stage has no Web Push key", "notifications",
+        responses={200: "plaza.notifications.models:WebPushKeyOut", 404: None}),
     "POST /v1/admin/announcements": RouteDoc(
         "Admins: broadcast {title, text} to every connection subscribed to `announcements`"
         " (not stored); 403 for other roles", "admin", request="plaza.notifications.models:AnnouncementIn",
