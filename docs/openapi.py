@@ -268,6 +268,11 @@ ROUTES: dict[str, RouteDoc] = {
         " to this one", "notifications",
         request="plaza.notifications.models:PushRegistrationIn",
         responses={204: None, 403: None, 422: None}),
+    "GET /v1/notifications/web-push-key": RouteDoc(
+        "The Web Push application server key (VAPID public key: base64url, an uncompressed"
+        " P-256 point) a browser passes to PushManager.subscribe as applicationServerKey; 404"
+        " when this stage has no Web Push key", "notifications",
+        responses={200: "plaza.notifications.models:WebPushKeyOut", 404: None}),
     "POST /v1/admin/announcements": RouteDoc(
         "Admins: broadcast {title, text} to every connection subscribed to `announcements`"
         " (not stored); 403 for other roles", "admin", request="plaza.notifications.models:AnnouncementIn",
@@ -376,6 +381,12 @@ ROUTES: dict[str, RouteDoc] = {
         " 5 minutes' tolerance; 400 when forged or stale), recorded by event id and queued;"
         " a redelivery of an applied event is a 200 that does nothing", "payments",
         headers=("Stripe-Signature",), responses={200: None, 400: None}),
+    "POST /v1/payments/webhooks/razorpay": RouteDoc(
+        "Razorpay webhook: verified against the raw body with the razorpay library"
+        " (X-Razorpay-Signature, HMAC-SHA256 with the webhook secret; 400 when forged), recorded"
+        " by X-Razorpay-Event-Id and queued; a redelivery of an applied event is a 200 that does"
+        " nothing", "payments",
+        headers=("X-Razorpay-Signature", "X-Razorpay-Event-Id"), responses={200: None, 400: None}),
     "GET /v1/me/subscription": RouteDoc(
         "The caller's subscription as the provider last described it (plan, status, period end,"
         " cancel at period end, active); 404 for none", "payments",

@@ -25,6 +25,7 @@ from localcloud.runtime import CONTAINER_IDLE_S, LambdaRuntime
 from localcloud.template.loading import load_stack
 from localcloud.template.resolver import LocalEndpoints
 from localcloud.template.stack import Stack
+from localcloud.web_push_key import dev_vapid
 
 # The components that wait for the AWS services when those start in the background.
 _NEED_AWS = ("aws", "event-sources")
@@ -149,8 +150,9 @@ class LocalCloud:
             # Empty: plaza.chat.call_tokens signs call tokens with its development app id and
             # certificate (the template's Secrets Manager reference only resolves in AWS).
             "CALL_PROVIDER_CREDENTIALS": os.environ.get("CALL_PROVIDER_CREDENTIALS", ""),
-            # Empty: browser subscriptions are kept but not pushed to (set a VAPID JSON to push).
-            "WEB_PUSH_VAPID": os.environ.get("WEB_PUSH_VAPID", ""),
+            # Unset or empty: a development VAPID key (localcloud/web_push_key.py), so browsers can
+            # subscribe locally; set to a VAPID JSON to push with your own.
+            "WEB_PUSH_VAPID": os.environ.get("WEB_PUSH_VAPID") or dev_vapid(),
             # Empty: click visitor hashes use plaza.links.clicks' fixed dev salt (the template's
             # SSM reference only resolves in AWS).
             "LINKS_CLICK_SALT": os.environ.get("LINKS_CLICK_SALT", ""),

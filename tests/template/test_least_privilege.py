@@ -24,8 +24,10 @@ FUNCTIONS = {name: resource["Properties"] for name, resource in SOURCE.items()
 SIGNERS = {"AuthLoginFunction", "AuthRefreshFunction", "AccountsDeletionCancelFunction"}
 # The functions that sign call tokens (plaza.chat.call_tokens: starting and accepting a call).
 CALL_SIGNERS = {"CallsStartFunction", "CallsAcceptFunction"}
-# The function that signs browser pushes (Web Push VAPID key, plaza.stores.webpush).
+# The function that signs browser pushes (Web Push VAPID key, plaza.stores.webpush), and the
+# route that derives the key's public half for browsers from the same secret.
 WEB_PUSHERS = {"NotificationsConsumeFunction"}
+WEB_PUSH_KEY_READERS = WEB_PUSHERS | {"NotificationsWebPushKeyFunction"}
 # The functions that verify access tokens or publish the public keys.
 VERIFIERS = {"AuthAuthorizerFunction", "AuthJwksFunction"}
 # Who may post to or close WebSocket connections: the WebSocket routes and everything that
@@ -126,7 +128,8 @@ def test_the_signers_are_the_functions_that_issue_tokens() -> None:
 
 def test_only_the_signers_may_read_the_private_signing_keys() -> None:
     assert {name for name in FUNCTIONS if _mentions(name, "${JwtKeysSecretName}")} == SIGNERS
-    assert _granted("secretsmanager:GetSecretValue") == SIGNERS | CALL_SIGNERS | WEB_PUSHERS
+    assert _granted("secretsmanager:GetSecretValue") == (
+        SIGNERS | CALL_SIGNERS | WEB_PUSH_KEY_READERS)
 
 
 def test_only_the_call_token_signers_may_read_the_call_providers_secret() -> None:
@@ -135,10 +138,11 @@ def test_only_the_call_token_signers_may_read_the_call_providers_secret() -> Non
             if "CALL_PROVIDER_CREDENTIALS" in _environment(name)} == CALL_SIGNERS
 
 
-def test_only_the_notifications_consumer_may_read_the_web_push_key() -> None:
+def test_only_the_notifications_consumer_and_the_key_route_may_read_the_web_push_key() -> None:
     assert {name for name in FUNCTIONS
-            if _mentions(name, "${WebPushVapidSecretName}")} == WEB_PUSHERS
-    assert {name for name in FUNCTIONS if "WEB_PUSH_VAPID" in _environment(name)} == WEB_PUSHERS
+            if _mentions(name, "${WebPushVapidSecretName}")} == WEB_PUSH_KEY_READERS
+    assert {name for name in FUNCTIONS
+            if "WEB_PUSH_VAPID" in _environment(name)} == WEB_PUSH_KEY_READERS
 
 
 def test_only_the_signers_have_jwt_keys_in_their_environment() -> None:

@@ -107,6 +107,13 @@ class WebPushSubscriptionIn(BaseModel):
     expirationTime: int | None = None  # noqa: N815 - the browser's own name
 
 
+class WebPushKeyOut(BaseModel):
+    """GET /v1/notifications/web-push-key: the applicationServerKey for PushManager.subscribe
+    (base64url, an uncompressed P-256 point)."""
+
+    public_key: str
+
+
 class PushRegistrationIn(RootModel[PushTokenIn | WebPushSubscriptionIn]):
     """PUT /v1/devices/{device_id}/push-token's body: a mobile token or a browser subscription
     (the handler tells them apart by `endpoint`, for errors that name the right fields)."""

@@ -28,6 +28,7 @@ from plaza.notifications.models import (
     PreferencesIn,
     ReadIn,
     ReadOut,
+    WebPushKeyOut,
     WebPushSubscriptionIn,
 )
 from plaza.notifications.topics import ANNOUNCEMENTS
@@ -223,6 +224,17 @@ def register_own_web_push(caller: Caller, device_id: str, subscription: WebPushS
                                       "message": "must be an https URL of a browser push service"}])
     repo.save_push_token(caller.user_id, device_id, "webpush", subscription.endpoint,
                          subscription.keys.model_dump())
+
+
+def web_push_key() -> WebPushKeyOut:
+    """The VAPID public key browsers subscribe with; 404 when this stage has no Web Push key."""
+    # lazy: py_vapid and its crypto load only where a key is asked for
+    from plaza.stores import webpush
+
+    key = webpush.public_key()
+    if key is None:
+        raise errors.NotFound("Web Push is not configured")
+    return WebPushKeyOut(public_key=key)
 
 
 def announce(caller: Caller, body: AnnouncementIn) -> dict[str, Any]:

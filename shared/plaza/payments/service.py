@@ -11,7 +11,7 @@ from typing import Any
 
 from plaza import errors, idempotency, observability
 from plaza.pagination import decode_cursor, page_of
-from plaza.payments import repo, stripe_provider
+from plaza.payments import razorpay_provider, repo, stripe_provider
 from plaza.payments.models import (
     EntryOut,
     EntryPage,
@@ -30,16 +30,29 @@ ENTITLED = frozenset({"active", "trialing"})
 def receive_stripe(body: str, signature: str | None, secret: str) -> tuple[str, bool]:
     """Verify and record a Stripe event: its id and whether it is new (to be queued)."""
     event = stripe_provider.verified(body, signature, secret)
-    new = repo.record_event(stripe_provider.NAME, str(event["id"]), str(event["type"]), body)
-    observability.count("PaymentEventReceived", provider=stripe_provider.NAME,
+    return _recorded(stripe_provider.NAME, str(event["id"]), str(event["type"]), body)
+
+
+def receive_razorpay(body: bytes, signature: str | None, event_id: str | None,
+                     secret: str) -> tuple[str, bool]:
+    """Verify and record a Razorpay event (its id is the X-Razorpay-Event-Id header): its id and
+    whether it is new (to be queued)."""
+    event = razorpay_provider.verified(body, signature, secret)
+    return _recorded(razorpay_provider.NAME, razorpay_provider.event_id(event_id),
+                     str(event["event"]), body.decode())
+
+
+def _recorded(provider: str, event_id: str, type_: str, body: str) -> tuple[str, bool]:
+    new = repo.record_event(provider, event_id, type_, body)
+    observability.count("PaymentEventReceived", provider=provider,
                         replay="false" if new else "true")
-    return str(event["id"]), new
+    return event_id, new
 
 
 def process_event(provider: str, event_id: str) -> bool:
     """Apply a recorded event once (its claim and its effects commit together); False when it
     was applied before."""
-    if provider != stripe_provider.NAME:
+    if provider not in (stripe_provider.NAME, razorpay_provider.NAME):
         raise errors.Invalid(f"Unknown provider {provider!r}")
     with db.transaction():
         row = repo.claim_event(provider, event_id)
@@ -47,17 +60,39 @@ def process_event(provider: str, event_id: str) -> bool:
             return False
         payload = row["payload"]
         event: dict[str, Any] = payload if isinstance(payload, dict) else json.loads(payload)
-        change = stripe_provider.subscription_change(event)
-        if change is not None:
-            repo.apply_subscription(provider, change["subscription_id"], change["user_id"],
-                                    change["plan"], change["status"],
-                                    change["current_period_end"], change["cancel_at_period_end"],
-                                    change["changed_at"])
-        bought = stripe_provider.coins_bought(event)
-        if bought is not None:
-            user_id, coins = bought
-            repo.transfer(f"{provider}:{event_id}", repo.ISSUER, repo.user_account(user_id), coins)
+        if provider == razorpay_provider.NAME:
+            _apply_razorpay(event)
+        else:
+            _apply_stripe(event_id, event)
     return True
+
+
+def _apply_stripe(event_id: str, event: dict[str, Any]) -> None:
+    _apply_subscription(stripe_provider.NAME, stripe_provider.subscription_change(event))
+    bought = stripe_provider.coins_bought(event)
+    if bought is not None:
+        user_id, coins = bought
+        repo.transfer(f"{stripe_provider.NAME}:{event_id}", repo.ISSUER,
+                      repo.user_account(user_id), coins)
+
+
+def _apply_razorpay(event: dict[str, Any]) -> None:
+    _apply_subscription(razorpay_provider.NAME, razorpay_provider.subscription_change(event))
+    bought = razorpay_provider.coins_bought(event)
+    if bought is not None:
+        # Keyed by the payment, not the event: the event id header is not signed, so the same
+        # signed body under a new id must not credit twice.
+        payment_id, user_id, coins = bought
+        transfer_id = f"{razorpay_provider.NAME}:{payment_id}"
+        if not repo.transfer_exists(transfer_id):
+            repo.transfer(transfer_id, repo.ISSUER, repo.user_account(user_id), coins)
+
+
+def _apply_subscription(provider: str, change: dict[str, Any] | None) -> None:
+    if change is not None:
+        repo.apply_subscription(provider, change["subscription_id"], change["user_id"],
+                                change["plan"], change["status"], change["current_period_end"],
+                                change["cancel_at_period_end"], change["changed_at"])
 
 
 # ---------------------------------------------------------------- subscriptions

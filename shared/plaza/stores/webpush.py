@@ -38,6 +38,20 @@ def _vapid() -> tuple[Any, str] | None:
     return vapid, str(config["subject"])
 
 
+def public_key() -> str | None:
+    """The application server key browsers subscribe with (PushManager.subscribe's
+    applicationServerKey): the VAPID key's public half as an uncompressed P-256 point, base64url
+    without padding; None when push is not configured."""
+    vapid = _vapid()
+    if vapid is None:
+        return None
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+    from py_vapid import b64urlencode
+
+    point = vapid[0].public_key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    return str(b64urlencode(point))
+
+
 def reset() -> None:
     _vapid.cache_clear()
 
