@@ -122,6 +122,7 @@ def test_a_restored_container_keeps_its_state_between_invocations(probe_cloud: A
 def test_a_timeout_kills_only_the_restored_container_not_the_snapshot(probe_cloud: Any) -> None:
     _, running = probe_cloud
     runtime = running.cloud.runtime
+    running.run(runtime.invoke("ProbeFunction", {}))  # its snapshot exists, whatever ran before
     snapshot = runtime.snapshots["ProbeFunction"]
     from localcloud.runtime import FunctionTimeout
 
@@ -135,6 +136,7 @@ def test_a_timeout_kills_only_the_restored_container_not_the_snapshot(probe_clou
 def test_a_save_makes_a_new_snapshot_with_the_new_code(probe_cloud: Any) -> None:
     root, running = probe_cloud
     runtime = running.cloud.runtime
+    running.run(runtime.invoke("ProbeFunction", {}))  # its snapshot exists, whatever ran before
     old = runtime.snapshots["ProbeFunction"]
     source = root / "functions" / "probe.py"
     source.write_text(source.read_text().replace('VERSION = "one"', 'VERSION = "two"'))
