@@ -338,3 +338,14 @@ def test_liveness_answers_ok_with_cors_for_the_sample_origin(
     assert result["statusCode"] == 200
     assert json.loads(result["body"]) == {"status": "ok"}
     assert result["headers"]["access-control-allow-origin"] == "https://app.example.com"
+
+
+def test_the_admin_queue_routes_cover_every_queue_with_a_dead_letter_queue() -> None:
+    # GET /v1/admin/queues lists "every queue and its DLQ" (issue 16): a new queue must join.
+    with_dead_letters = {
+        name: resource["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for name, resource in RESOURCES.items()
+        if resource["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" in resource["Properties"]}
+    listed = json.dumps(FUNCTIONS["AdminApiFunction"]["Environment"]["Variables"]["ADMIN_QUEUES"])
+    for queue, dead_letters in with_dead_letters.items():
+        assert f"${{{queue}}}|${{{dead_letters}}}" in listed, queue

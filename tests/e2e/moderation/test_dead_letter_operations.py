@@ -52,7 +52,8 @@ def test_an_admin_counts_samples_and_redrives_dead_letters(
         overview = client.get("/v1/admin/queues")
         assert overview.status_code == 200, overview.text
         queues = {item["name"]: item for item in overview.json()["items"]}
-        assert set(queues) == {"notifications", "email", "search-index", "broadcast"}
+        assert set(queues) == {"notifications", "email", "search-index", "broadcast", "payments",
+                               "media", "clicks"}
         assert queues["broadcast"]["dead_letters"]["depth"] >= 1
 
         sample = client.get("/v1/admin/queues/broadcast/dead-letters", params={"limit": 10})
