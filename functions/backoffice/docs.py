@@ -7,24 +7,6 @@ for the same reason as the dashboard: a browser's navigation carries no Authoriz
 
 from pathlib import Path
 
-from plaza.http import Request, Response, endpoint
+from plaza import html_page
 
-PAGE = Path(__file__).resolve().parent / "static" / "docs.html"
-HEADERS = {
-    "content-type": "text/html; charset=utf-8",
-    "cache-control": "no-cache",
-    "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self' "
-                               "'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
-                               "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
-}
-_html: str | None = None
-
-
-@endpoint
-def handler(request: Request) -> Response:
-    global _html
-    if _html is None:
-        _html = PAGE.read_text()
-    return Response(body=_html, headers=dict(HEADERS))
+handler = html_page.handler_for(Path(__file__).resolve().parent / "static" / "docs.html")
