@@ -18,6 +18,7 @@ import uuid
 from typing import Any
 
 from bench import report
+from bench.stores import private_stores
 
 REQUESTS = 200
 DAYS = 365
@@ -29,18 +30,8 @@ ACTIVE = 20_000
 
 
 def rows() -> list[dict[str, Any]]:
-    from localcloud.embedded import EmbeddedStores
-
-    stores = EmbeddedStores.start()
-    saved = dict(os.environ)
-    os.environ.update({"DATABASE_URL": stores.database_url, "REDIS_URL": stores.redis_url,
-                       "STAGE": "test", "CORE_REQUESTS_PER_USER_PER_MINUTE": "1000000"})
-    try:
+    with private_stores(STAGE="test", CORE_REQUESTS_PER_USER_PER_MINUTE="1000000") as stores:
         return _measure(stores)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        stores.stop()
 
 
 def _measure(stores: Any) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from typing import Any
 
 from bench import report
 from bench.local_http import KeepAliveClient, percentiles
+from bench.stores import private_stores
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUESTS = 2000
@@ -39,17 +40,8 @@ TARGET = "https://93.184.215.14/bench"
 
 
 def rows() -> list[dict[str, Any]]:
-    from localcloud.embedded import EmbeddedStores
-
-    stores = EmbeddedStores.start()
-    saved = dict(os.environ)
-    os.environ.update(DATABASE_URL=stores.database_url, REDIS_URL=stores.redis_url)
-    try:
+    with private_stores() as stores:
         return _measure(stores)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        stores.stop()
 
 
 def _timed_gets(client: KeepAliveClient, path: str, expected: int, count: int) -> list[float]:

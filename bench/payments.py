@@ -9,7 +9,6 @@ statement: both balances locked in id order, the transfer and its two entries).
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
@@ -18,24 +17,15 @@ from functools import partial
 from typing import Any
 
 from bench import report
+from bench.stores import private_stores
 
 SENDERS = 50
 ROUNDS = 10
 
 
 def rows() -> list[dict[str, Any]]:
-    from localcloud.embedded import EmbeddedStores
-
-    stores = EmbeddedStores.start()
-    saved = dict(os.environ)
-    os.environ.update({"DATABASE_URL": stores.database_url, "REDIS_URL": stores.redis_url,
-                       "STAGE": "test"})
-    try:
+    with private_stores(STAGE="test") as stores:
         return _measure(stores)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        stores.stop()
 
 
 def _measure(stores: Any) -> list[dict[str, Any]]:
