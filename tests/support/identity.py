@@ -7,6 +7,8 @@ import email
 import email.policy
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,3 +161,28 @@ class Api:
             return Reply(403, {}, {"message": "Forbidden"})
         return self.call(name, method, path, authorizer=decision["context"],
                          headers={"x-device-id": device_id}, **options)
+
+
+@contextmanager
+def mocked_mail(monkeypatch: Any) -> Iterator[Outbox]:
+    """SES (the sender's domain verified) and the EmailQueue in moto, this process's AWS clients
+    pointed at them: the Outbox of what is queued and sent."""
+    import boto3
+    from moto import mock_aws
+
+    from plaza import config
+    from plaza.stores import aws
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    aws.reset()
+    with mock_aws():
+        boto3.client("ses", region_name=REGION).verify_domain_identity(Domain="plaza.dev")
+        queue_url = boto3.client("sqs", region_name=REGION).create_queue(
+            QueueName="EmailQueue")["QueueUrl"]
+        monkeypatch.setenv("EMAIL_QUEUE_URL", queue_url)
+        config.reset_settings()
+        yield Outbox(queue_url)
+    aws.reset()
