@@ -120,6 +120,11 @@ def transfer(transfer_id: str, from_account: str, to_account: str, amount: int) 
 
 
 def transfer_exists(transfer_id: str) -> bool:
+    """Whether `transfer_id` was made; inside a transaction the check holds the id's advisory
+    lock until commit, so two events crediting the same payment at once (two consumers) run one
+    after the other and the second sees the first's transfer instead of failing on its key."""
+    db.execute("SELECT pg_advisory_xact_lock(hashtextextended('wallet_transfer:' || %s, 0))",
+               (transfer_id,))
     return db.fetch_one("SELECT 1 AS one FROM wallet_transfers WHERE id = %s",
                         (transfer_id,)) is not None
 

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import time
+from functools import partial
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ import razorpay
 from plaza import errors
 from plaza.payments import service
 from tests.integration.social.conftest import MakeUser, make_user
+from tests.support.concurrency import at_once
 
 __all__ = ["make_user"]
 SECRET = "rzp_webhook_test_secret"  # noqa: S105
@@ -107,6 +109,22 @@ def test_a_captured_payment_credits_coins_once_even_under_a_new_event_id(
     assert service.wallet(ann).balance == 300
     assert _deliver(coins_event("pay_rzp_2", ann, 200), "evt_rzp_coins_2")
     assert service.wallet(ann).balance == 500
+
+
+def test_one_payment_under_two_event_ids_processed_at_once_credits_once_and_fails_neither(
+        make_user: MakeUser) -> None:
+    # Two consumers applying both at the same moment: the second must wait for the first's
+    # credit and see it, not fail on the transfer's key (a failure waits out the queue's
+    # visibility timeout before its retry).
+    ann = make_user("ann")
+    body = coins_event("pay_rzp_raced", ann, 70)
+    event_ids = [f"evt_rzp_raced_{number}" for number in range(8)]
+    for event_id in event_ids:
+        assert service.receive_razorpay(body.encode(), signed(body), event_id, SECRET)[1]
+    applied = at_once([partial(service.process_event, "razorpay", event_id)
+                       for event_id in event_ids])
+    assert applied == [True] * len(event_ids)
+    assert service.wallet(ann).balance == 70
 
 
 def test_stripe_and_razorpay_event_ids_do_not_collide(make_user: MakeUser) -> None:
