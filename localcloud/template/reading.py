@@ -5,9 +5,13 @@ a SAM template is expanded by the AWS SAM translator, the library that transform
 functions become `AWS::Lambda::Function`s with `Globals` merged, HTTP API events an OpenAPI body,
 SQS events `AWS::Lambda::EventSourceMapping`s, schedules `AWS::Events::Rule`s, and so on.
 
+Nested stacks (`AWS::Serverless::Application` with a local template `Location`) are read the
+same way and flattened into their parent (`nesting`), so the result is one document.
+
 Both libraries take about two seconds to import and translate, most of a local cloud's start,
 so the result is cached under .aws-sam/localcloud/, keyed by the template's bytes, the parameter
-values and the libraries' versions.
+values and the libraries' versions; an entry holds its nested templates' digests and is used only
+while they match (finding the nested templates needs the slow YAML decoder the cache spares).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import copy
 import hashlib
 import json
 import os
+import posixpath
 import tempfile
 from dataclasses import dataclass
 from importlib import metadata
@@ -24,6 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from localcloud.template.account import REGION
+from localcloud.template.nesting import (
+    child_parameter_values,
+    flatten_nested_stack,
+    nested_stack_locations,
+)
 from localcloud.template.resolver import TemplateError
 from localcloud.template.samconfig import parameter_values
 
@@ -33,7 +43,7 @@ SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 LOCAL_PATH_BUCKET = "localcloud-local-path"
 _LOCAL_PATH_PROPERTIES = ("CodeUri", "ContentUri", "DefinitionUri")
 CACHE_DIR = Path(__file__).resolve().parents[2] / ".aws-sam" / "localcloud"
-_CACHE_FORMAT = 1  # bump when what is cached changes shape
+_CACHE_FORMAT = 2  # bump when what is cached changes shape
 _CACHE_ENTRIES = 32
 
 
@@ -68,12 +78,30 @@ def read_template(path: Path, given: dict[str, str]) -> Template:
     source = path.read_bytes()
     key = _cache_key(source, given)
     cached = _cache_get(key)
-    if cached is None:
-        cached = _read(path, given)
+    if cached is None or not _unchanged(path.parent, cached["sources"]):
+        cached = _read(path, given, directory="", nesting=(path.name,))
         _cache_put(key, cached)
     document = cached["document"]
     return Template(document=document, events={name: (owner, event) for name, (owner, event)
                                                in cached["events"].items()})
+
+
+def stack_sources(path: Path) -> dict[str, dict[str, Any]]:
+    """The template at `path` and its nested templates (found through their parents'
+    `AWS::Serverless::Application` Locations, recursively), each as written (`load_yaml`), by
+    its path relative to `path`'s directory: {"template.yaml": ..., "stacks/workers.yaml": ...}.
+    """
+    sources: dict[str, dict[str, Any]] = {}
+    pending = [(path.name, path)]
+    while pending:
+        name, template_path = pending.pop(0)
+        if name in sources:
+            continue
+        sources[name] = load_yaml(template_path)
+        for location in nested_stack_locations(sources[name]).values():
+            pending.append((_nested_name(posixpath.dirname(name), location),
+                            template_path.parent / location))
+    return sources
 
 
 def local_path(location: Any) -> str | None:
@@ -85,18 +113,77 @@ def local_path(location: Any) -> str | None:
     return str(key) if bucket == LOCAL_PATH_BUCKET and isinstance(key, str) else None
 
 
-def _read(path: Path, given: dict[str, str]) -> dict[str, Any]:
+def _read(path: Path, given: dict[str, str], directory: str,
+          nesting: tuple[str, ...]) -> dict[str, Any]:
+    """The template translated, its local paths made relative to the root template's directory
+    (`directory` is its own, relative to that) and its nested stacks flattened into it;
+    `sources` maps each nested template read to its digest. `nesting` is the chain of
+    templates down to this one."""
     template = load_yaml(path)
     transforms = template.get("Transform") or []
     if SAM_TRANSFORM not in (transforms if isinstance(transforms, list) else [transforms]):
-        return {"document": template, "events": {}}
-    translated = translate(template, parameter_values(template.get("Parameters") or {}, given))
+        return {"document": template, "events": {}, "sources": {}}
+    parameters = parameter_values(template.get("Parameters") or {}, given)
+    translated = translate(template, parameters)
+    _rebase_local_paths(translated, directory)
     resources = translated.get("Resources") or {}
     events = {f"{owner}{event}": [owner, event]
               for owner, resource in (template.get("Resources") or {}).items()
               for event in ((resource.get("Properties") or {}).get("Events") or {})
               if f"{owner}{event}" in resources}
-    return {"document": translated, "events": events}
+    sources: dict[str, str] = {}
+    for stack_id, location in nested_stack_locations(template).items():
+        name = _nested_name(directory, location)
+        if name in nesting:
+            raise TemplateError(f"{stack_id}: {name} nests itself ({' -> '.join(nesting)})")
+        child_path = path.parent / location
+        if not child_path.is_file():
+            raise TemplateError(f"{stack_id}: no template at {name}")
+        # Read afresh: flattening a sibling before may have replaced its outputs in here.
+        stack = translated["Resources"][stack_id]
+        passed = (stack.get("Properties") or {}).get("Parameters") or {}
+        child = _read(child_path, child_parameter_values(passed, parameters),
+                      posixpath.dirname(name), (*nesting, name))
+        flatten_nested_stack(translated, stack_id, child["document"])
+        events.update(child["events"])
+        sources[name] = hashlib.sha256(child_path.read_bytes()).hexdigest()
+        sources.update(child["sources"])
+    return {"document": translated, "events": events, "sources": sources}
+
+
+def _nested_name(directory: str, location: str) -> str:
+    """A nested template's path relative to the root template's directory."""
+    return posixpath.normpath(posixpath.join(directory, location))
+
+
+def _rebase_local_paths(value: Any, directory: str) -> None:
+    """Local paths (keys in `LOCAL_PATH_BUCKET`) relative to `directory` made relative to the
+    root template's directory, as `local_path` readers take them; in place."""
+    if not directory:
+        return
+    if isinstance(value, list):
+        for item in value:
+            _rebase_local_paths(item, directory)
+    elif isinstance(value, dict):
+        for key_name in ("S3Key", "Key"):
+            key = value.get(key_name)
+            if (isinstance(key, str) and LOCAL_PATH_BUCKET in (value.get("S3Bucket"),
+                                                                value.get("Bucket"))):
+                rebased = _nested_name(directory, key)
+                value[key_name] = f"{rebased}/" if key.endswith("/") else rebased
+        for item in value.values():
+            _rebase_local_paths(item, directory)
+
+
+def _unchanged(root: Path, sources: dict[str, str]) -> bool:
+    """Whether each nested template read into a cached entry still has the digest it had."""
+    for name, digest in sources.items():
+        try:
+            if hashlib.sha256((root / name).read_bytes()).hexdigest() != digest:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def translate(template: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
