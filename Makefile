@@ -105,7 +105,7 @@ lint: venv lockcheck $(CHECKOV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/cfn-lint template.yaml
+	$(BIN)/cfn-lint template.yaml stacks/*.yaml
 	$(BIN)/sam validate --lint --region $(AWS_DEFAULT_REGION)
 	$(CHECKOV)/bin/checkov --config-file .checkov.yaml
 

@@ -104,6 +104,51 @@ def stack_sources(path: Path) -> dict[str, dict[str, Any]]:
     return sources
 
 
+def flattened_source(path: Path, directory: str = "") -> dict[str, Any]:
+    """The template at `path` as written (SAM, untranslated) with its nested stacks flattened
+    into it as the local cloud flattens translated ones: one document naming every function,
+    queue and alarm of the tree with the references it would have had in a single template.
+    For checks of the template as written (tests/template)."""
+    template = load_yaml(path)
+    for key in _LOCAL_PATH_PROPERTIES:
+        for resource in (template.get("Resources") or {}).values():
+            props = resource.get("Properties") or {}
+            if directory and isinstance(props.get(key), str):
+                rebased = _nested_name(directory, props[key])
+                props[key] = f"{rebased}/" if props[key].endswith("/") else rebased
+    for stack_id, location in nested_stack_locations(template).items():
+        name = _nested_name(directory, location)
+        child = flattened_source(path.parent / location, posixpath.dirname(name))
+        flatten_nested_stack(template, stack_id, child)
+    return _inlined_subs(template) if not directory else template
+
+
+def _inlined_subs(value: Any) -> Any:
+    """`Fn::Sub` variables bound to a plain `Ref`/`GetAtt` written back into the text as
+    `${Name}` / `${Name.Attribute}`, the way the single template said it."""
+    if isinstance(value, list):
+        return [_inlined_subs(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    value = {key: _inlined_subs(item) for key, item in value.items()}
+    sub = value.get("Fn::Sub")
+    if len(value) == 1 and isinstance(sub, list) and len(sub) == 2 and isinstance(sub[0], str):
+        text, variables = sub[0], dict(sub[1])
+        for name, bound in list(variables.items()):
+            ref = bound.get("Ref") if isinstance(bound, dict) and len(bound) == 1 else None
+            att = bound.get("Fn::GetAtt") if isinstance(bound, dict) and len(bound) == 1 else None
+            if isinstance(ref, str):
+                written = ref
+            elif isinstance(att, list) and len(att) == 2 and all(isinstance(p, str) for p in att):
+                written = ".".join(att)
+            else:
+                continue
+            text = text.replace("${" + name + "}", "${" + written + "}")
+            del variables[name]
+        return {"Fn::Sub": [text, variables] if variables else text}
+    return value
+
+
 def local_path(location: Any) -> str | None:
     """The local path a translated code or definition location stands for (None: a real one)."""
     if not isinstance(location, dict):

@@ -103,6 +103,13 @@ class Resolver:
             return name.lower()
         if kind in ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"):
             return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:{physical}:1"
+        if kind in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+            # A published version or its alias (AutoPublishAlias): the function's ARN with a
+            # qualifier; the local cloud runs the function's current code for either.
+            props = resource.get("Properties") or {}
+            function = self.physical_name(str(ref_name(props.get("FunctionName"))))
+            qualifier = props.get("Name", "1") if kind == "AWS::Lambda::Alias" else "1"
+            return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function}:{qualifier}"
         return physical
 
     def get_att(self, name: str, attribute: str) -> Any:
@@ -228,7 +235,7 @@ class Resolver:
                 ref = arn_expr["Fn::GetAtt"]
                 return str(ref[0] if isinstance(ref, list) else str(ref).split(".")[0])
             if "Ref" in arn_expr:
-                return str(arn_expr["Ref"])
+                return self._function_of(str(arn_expr["Ref"]))
             if "Fn::Sub" in arn_expr:
                 found = self._sub_target(arn_expr["Fn::Sub"])
                 if found:
@@ -240,6 +247,15 @@ class Resolver:
                 if self.physical_name(logical_id) == match.group(1):
                     return logical_id
         raise TemplateError(f"cannot tell which resource {arn_expr!r} refers to")
+
+    def _function_of(self, logical_id: str) -> str:
+        """The function a published version or alias stands for; any other id as it is."""
+        resource = self.resources.get(logical_id) or {}
+        if resource.get("Type") in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+            function = ref_name((resource.get("Properties") or {}).get("FunctionName"))
+            if function:
+                return self._function_of(function)
+        return logical_id
 
     def _sub_target(self, arg: Any) -> str | None:
         """`${Name.Arn}` in a Sub's text, or a variable of its own bound to a GetAtt / Ref."""
@@ -253,6 +269,8 @@ class Resolver:
                     continue
             if match.group(2) and name in self.resources:
                 return name
+            if name in self.resources and self._function_of(name) != name:
+                return self._function_of(name)
         return None
 
 

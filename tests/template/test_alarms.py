@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from localcloud.template.reading import load_yaml
+from localcloud.template.reading import flattened_source
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = load_yaml(ROOT / "template.yaml")
+TEMPLATE = flattened_source(ROOT / "template.yaml")
 RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
 ALARMS = {name: resource["Properties"] for name, resource in RESOURCES.items()
           if resource["Type"] == "AWS::CloudWatch::Alarm"}

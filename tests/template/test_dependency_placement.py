@@ -12,11 +12,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from localcloud.template.reading import load_yaml
+from localcloud.template.reading import flattened_source
 from tests.support.function_imports import import_graph, reaches
 
 ROOT = Path(__file__).resolve().parents[2]
-RESOURCES: dict[str, dict[str, Any]] = load_yaml(ROOT / "template.yaml")["Resources"]
+RESOURCES: dict[str, dict[str, Any]] = flattened_source(ROOT / "template.yaml")["Resources"]
 FUNCTIONS = {name: resource["Properties"] for name, resource in RESOURCES.items()
              if resource["Type"] == "AWS::Serverless::Function"}
 PLAZA_LAYER = ROOT / "layers" / "plaza" / "requirements.txt"

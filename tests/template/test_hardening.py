@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from localcloud.template.reading import load_yaml, read_template
+from localcloud.template.reading import flattened_source, read_template, stack_sources
 from localcloud.template.resolver import LocalEndpoints, Resolver
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = load_yaml(ROOT / "template.yaml")
+TEMPLATE = flattened_source(ROOT / "template.yaml")
 RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
 PARAMETERS: dict[str, dict[str, Any]] = TEMPLATE["Parameters"]
 CONCURRENCY_GROUPS = ("ReservedConcurrencyApi", "ReservedConcurrencyRealtime",
@@ -67,7 +67,10 @@ def test_both_apis_write_access_logs_kept_log_retention_days(api: str) -> None:
 
 
 def test_the_websocket_stage_logs_through_the_account_role_it_depends_on() -> None:
-    assert RESOURCES["WebSocketStage"]["DependsOn"] == "ApiGatewayAccount"
+    # The stage lives in the Workers nested stack, which waits for the account setting.
+    sources = stack_sources(ROOT / "template.yaml")
+    assert "WebSocketStage" in sources["stacks/workers.yaml"]["Resources"]
+    assert "ApiGatewayAccount" in sources["template.yaml"]["Resources"]["Workers"]["DependsOn"]
     account = RESOURCES["ApiGatewayAccount"]["Properties"]
     role = account["CloudWatchRoleArn"]["Fn::GetAtt"][0]
     # Retained: deleting this stack must not leave the account pointing at a deleted role.

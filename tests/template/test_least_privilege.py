@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from localcloud.template.reading import load_yaml, read_template
+from localcloud.template.reading import flattened_source, read_template
 from tests.support.function_imports import reaches
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE: dict[str, Any] = load_yaml(ROOT / "template.yaml")["Resources"]
+SOURCE: dict[str, Any] = flattened_source(ROOT / "template.yaml")["Resources"]
 FUNCTIONS = {name: resource["Properties"] for name, resource in SOURCE.items()
              if resource["Type"] == "AWS::Serverless::Function"}
 # The functions that issue access tokens (identity.service.login / refresh sign with JWT_KEYS).
@@ -76,15 +76,21 @@ def _policy_documents(function: str) -> list[Any]:
     role = resources[resources[function]["Properties"]["Role"]["Fn::GetAtt"][0]]["Properties"]
     documents: list[Any] = [policy["PolicyDocument"] for policy in role.get("Policies") or []]
     for arn in role.get("ManagedPolicyArns") or []:
-        # A conditional one is `!If [cond, !Ref Policy, !Ref AWS::NoValue]`: count it as granted.
-        refs = arn["Fn::If"][1:] if isinstance(arn, dict) and "Fn::If" in arn else [arn]
-        for ref in refs:
+        # A conditional one is `!If [cond, !Ref Policy, !Ref AWS::NoValue]` (nested when a nested
+        # stack receives it conditionally): count it as granted.
+        for ref in _branches(arn):
             name = ref.get("Ref") if isinstance(ref, dict) else None
             if name in resources and resources[name]["Type"] == "AWS::IAM::ManagedPolicy":
                 documents.append(resources[name]["Properties"]["PolicyDocument"])
             elif not (isinstance(ref, dict) and ref.get("Ref") == "AWS::NoValue"):
                 documents.append(ref)  # an AWS managed policy's ARN
     return documents
+
+
+def _branches(value: Any) -> list[Any]:
+    if isinstance(value, dict) and "Fn::If" in value:
+        return [leaf for branch in value["Fn::If"][1:] for leaf in _branches(branch)]
+    return [] if value == "" else [value]
 
 
 def _statements(function: str) -> list[dict[str, Any]]:

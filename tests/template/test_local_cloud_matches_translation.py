@@ -23,24 +23,36 @@ ScheduleRow = tuple[str, str, bool]  # target, expression, enabled
 
 @pytest.fixture(scope="module")
 def translated(monkeypatch_module: pytest.MonkeyPatch) -> dict[str, Any]:
-    """template.yaml through cfn-lint's decoder and the SAM translator, as on deploy."""
+    """template.yaml and each nested stack through cfn-lint's decoder and the SAM translator,
+    as on deploy, their resources side by side; a nested stack's parameter stands for what the
+    root passes it (`PASSED`)."""
     from cfnlint.decode import decode
     from samtranslator.translator.transform import transform
 
     monkeypatch_module.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    template, problems = decode(str(ROOT / "template.yaml"))
-    assert template is not None and not problems, problems
-    for resource in template["Resources"].values():
-        props = resource.get("Properties") or {}
-        for key in ("CodeUri", "ContentUri", "DefinitionUri"):
-            if isinstance(props.get(key), str):
-                props[key] = "s3://plaza-artifacts/code.zip"  # what `sam package` puts there
 
     class NoManagedPolicies:  # the translator's bundled map covers the policies we name
         def load(self) -> dict[str, str]:
             return {}
 
-    return transform(template, {}, NoManagedPolicies())["Resources"]
+    resources: dict[str, Any] = {}
+    pending = [ROOT / "template.yaml"]
+    while pending:
+        template, problems = decode(str(pending.pop()))
+        assert template is not None and not problems, problems
+        for resource in template["Resources"].values():
+            props = resource.get("Properties") or {}
+            for key in ("CodeUri", "ContentUri", "DefinitionUri"):
+                if isinstance(props.get(key), str):
+                    props[key] = "s3://plaza-artifacts/code.zip"  # what `sam package` puts there
+            if resource["Type"] == "AWS::Serverless::Application":
+                pending.append(ROOT / props["Location"])
+                PASSED.update(props.get("Parameters") or {})
+        resources.update(transform(template, {}, NoManagedPolicies())["Resources"])
+    return resources
+
+
+PASSED: dict[str, Any] = {}
 
 
 @pytest.fixture(scope="module")
@@ -54,20 +66,31 @@ def stack() -> Stack:
     return load_stack(ROOT / "template.yaml")
 
 
-def _named(value: Any) -> str:
-    """The logical id in `!GetAtt X.Arn`, `!Ref X` or a `${X.Arn}` of a Sub."""
+def _named(value: Any, resources: dict[str, Any]) -> str:
+    """The logical id in `!GetAtt X.Arn`, `!Ref X` or a `${X.Arn}` / `${X}` of a Sub; a published
+    version or alias (AutoPublishAlias) stands for its function."""
     if "Fn::GetAtt" in value:
         return str(value["Fn::GetAtt"][0])
+    if "Ref" in value and value["Ref"] in PASSED and value["Ref"] not in resources:
+        return _named(PASSED[value["Ref"]], resources)
     if "Ref" in value:
-        return str(value["Ref"])
+        return _unaliased(str(value["Ref"]), resources)
     sub = value["Fn::Sub"]
     text, variables = (sub[0], sub[1]) if isinstance(sub, list) else (sub, {})
     for name in re.findall(r"\$\{([A-Za-z0-9_]+)(?:\.Arn)?\}", text):
         if name in variables:
-            return _named(variables[name])
-    match = re.search(r"\$\{([A-Za-z0-9]+)\.Arn\}", text)
+            return _named(variables[name], resources)
+    match = re.search(r"\$\{([A-Za-z0-9]+)\.Arn\}", text) or re.search(
+        r"\$\{([A-Za-z0-9]+)\}", text.split("/functions/")[-1])
     assert match, f"no resource named in {value!r}"
-    return match.group(1)
+    return _unaliased(match.group(1), resources)
+
+
+def _unaliased(name: str, resources: dict[str, Any]) -> str:
+    resource = resources.get(name) or {}
+    if resource.get("Type") in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+        return str(resource["Properties"]["FunctionName"]["Ref"])
+    return name
 
 
 def _of_type(resources: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -97,7 +120,7 @@ def test_http_routes_match_the_translated_openapi_bodies(translated: dict[str, A
                     api,
                     "ANY" if method == "x-amazon-apigateway-any-method" else method.upper(),
                     path,
-                    _named(operation["x-amazon-apigateway-integration"]["uri"]),
+                    _named(operation["x-amazon-apigateway-integration"]["uri"], translated),
                     None if authorizer == "NONE" else authorizer,
                 ))
     served = {(api.logical_id, route.method, route.path, route.function, route.authorizer)
@@ -115,7 +138,7 @@ def test_websocket_routes_match_the_translated_routes_and_integrations(
         assert integration, props["Target"]
         authorizer = props.get("AuthorizerId")
         expected.add((props["ApiId"]["Ref"], props["RouteKey"],
-                      _named(integrations[integration.group(1)]["IntegrationUri"]),
+                      _named(integrations[integration.group(1)]["IntegrationUri"], translated),
                       authorizer["Ref"] if authorizer else None))
     served = {(api.logical_id, route.route_key, route.function,
                route.authorizer.name if route.authorizer else None)
@@ -127,7 +150,7 @@ def test_websocket_routes_match_the_translated_routes_and_integrations(
 def test_queue_consumers_match_the_translated_event_source_mappings(
         translated: dict[str, Any], stack: Stack) -> None:
     expected: set[QueueRow] = {
-        (_named(props["EventSourceArn"]), _named(props["FunctionName"]),
+        (_named(props["EventSourceArn"], translated), _named(props["FunctionName"], translated),
          props.get("BatchSize", 10), props.get("MaximumBatchingWindowInSeconds", 0),
          "ReportBatchItemFailures" in props.get("FunctionResponseTypes", []))
         for props in _of_type(translated, "AWS::Lambda::EventSourceMapping").values()
@@ -141,7 +164,7 @@ def test_queue_consumers_match_the_translated_event_source_mappings(
 def test_schedules_match_the_translated_event_rules(translated: dict[str, Any],
                                                    stack: Stack) -> None:
     expected: set[ScheduleRow] = {
-        (_named(target["Arn"]), props["ScheduleExpression"],
+        (_named(target["Arn"], translated), props["ScheduleExpression"],
          props.get("State", "ENABLED") == "ENABLED")
         for props in _of_type(translated, "AWS::Events::Rule").values()
         if "ScheduleExpression" in props

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from localcloud.template.reading import load_yaml
+from localcloud.template.reading import flattened_source
 from localcloud.template.resolver import LocalEndpoints, Resolver
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = load_yaml(ROOT / "template.yaml")
+TEMPLATE = flattened_source(ROOT / "template.yaml")
 RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
 PARAMETERS: dict[str, dict[str, Any]] = TEMPLATE["Parameters"]
 ENVIRONMENT: dict[str, Any] = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
@@ -113,8 +113,9 @@ def test_the_http_api_throttles_by_default_and_tighter_on_chosen_routes() -> Non
 def test_the_http_api_authorizer_is_a_lambda_in_this_stack() -> None:
     auth = _props("HttpApi")["Auth"]
     authorizer = auth["Authorizers"][auth["DefaultAuthorizer"]]
-    function = authorizer["FunctionArn"]["Fn::GetAtt"][0]
-    assert RESOURCES[function]["Type"] == "AWS::Serverless::Function"
+    # The published alias (SnapStart restores versions, never $LATEST).
+    function, alias = authorizer["FunctionArn"]["Ref"].split(".")
+    assert (RESOURCES[function]["Type"], alias) == ("AWS::Serverless::Function", "Alias")
     assert authorizer["AuthorizerPayloadFormatVersion"] == "2.0"
 
 
@@ -145,7 +146,8 @@ def test_the_layer_is_built_by_its_makefile_for_the_functions_runtime() -> None:
 def test_every_deploy_runs_the_migration_function() -> None:
     [migrations] = [props["Properties"] for props in RESOURCES.values()
                     if props["Type"] == "Custom::PlazaMigrations"]
-    function = migrations["ServiceToken"]["Fn::GetAtt"][0]
+    function, alias = migrations["ServiceToken"]["Ref"].split(".")
+    assert alias == "Alias"
     assert _props(function)["Handler"] == "migrate.handler"
     # New migrations ship in a new layer version; referencing it re-runs the resource.
     assert migrations["LayerVersion"] == {"Ref": "PlazaLayer"}
