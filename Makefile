@@ -63,7 +63,8 @@ uv:
 # What the deployment installs, exported from the lock with hashes: the PlazaLayer's wheels, the
 # SearchLayer's (less what the PlazaLayer already has) and the admin function's (sam build reads
 # functions/admin/requirements.txt). $(1) is the folder to write them under.
-# Function-level groups (each ships only in its function folder, less what the layer has).
+# Function-level groups ship in their function folder with their whole closure: sam build runs
+# pip with --require-hashes there, which needs every dependency pinned, even one the layer has.
 FUNCTION_GROUPS := payments media links push:notifications calls
 LOCK_EXPORTS := layers/plaza/requirements.txt layers/search/requirements.txt \
 	functions/admin/requirements.txt $(foreach g,$(FUNCTION_GROUPS),functions/$(lastword $(subst :, ,$(g)))/requirements.txt)
@@ -78,9 +79,8 @@ define write_exports
 		} > $(1)/layers/search/requirements.txt
 	@{ echo "$(GENERATED)"; $(EXPORT) --only-group admin; } > $(1)/functions/admin/requirements.txt
 	@for g in $(FUNCTION_GROUPS); do group=$${g%%:*}; folder=$${g##*:}; \
-		{ echo "$(GENERATED)"; $(EXPORT) --only-group $$group $$(sed -n \
-		's/^\([A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' $(1)/layers/plaza/requirements.txt); \
-		} > $(1)/functions/$$folder/requirements.txt; done
+		{ echo "$(GENERATED)"; $(EXPORT) --only-group $$group; } \
+		> $(1)/functions/$$folder/requirements.txt; done
 endef
 
 lock: uv

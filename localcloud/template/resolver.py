@@ -41,6 +41,7 @@ class Resolver:
         self.stack_name = stack_name
         self.endpoints = endpoints
         self.conditions: dict[str, bool] = {}
+        self._api_hosts: list[tuple[str, bool]] | None = None
         for name in template.get("Conditions") or {}:
             self.condition(name)
 
@@ -214,13 +215,22 @@ class Resolver:
 
     def localise(self, text: str) -> str:
         """Point API Gateway URLs of this stack at the local endpoints."""
-        for logical_id, resource in self.resources.items():
-            kind = resource.get("Type", "")
-            api_host = f"{logical_id.lower()}.execute-api.{REGION}.{URL_SUFFIX}"
+        if "execute-api" not in text:  # most Subs (every function's environment) name no API
+            return text
+        if self._api_hosts is None:
+            # Only APIs have such hosts; found once (the tree has ~700 resources, ~1,000 Subs).
+            self._api_hosts = [
+                (f"{logical_id.lower()}.execute-api.{REGION}.{URL_SUFFIX}",
+                 resource.get("Type") == "AWS::ApiGatewayV2::Api"
+                 and (resource.get("Properties") or {}).get("ProtocolType") == "WEBSOCKET")
+                for logical_id, resource in self.resources.items()
+                if str(resource.get("Type", "")).startswith(
+                    ("AWS::ApiGatewayV2::Api", "AWS::Serverless::HttpApi", "AWS::Serverless::Api",
+                     "AWS::ApiGateway::RestApi"))]
+        for api_host, websocket in self._api_hosts:
             if api_host not in text:
                 continue
-            if kind == "AWS::ApiGatewayV2::Api" and (resource.get("Properties") or {}).get(
-                    "ProtocolType") == "WEBSOCKET":
+            if websocket:
                 http_base = self.endpoints.websocket_url.replace("ws://", "http://", 1)
                 text = text.replace(f"https://{api_host}", http_base)
                 text = text.replace(f"wss://{api_host}", self.endpoints.websocket_url)
