@@ -23,11 +23,12 @@ from plaza.identity import service as identity
 from plaza.identity.models import LoginIn
 from plaza.posts import service as posts
 from plaza.posts.models import CommentIn
-from plaza.search import index_settings, sync
+from plaza.search import sync
 from plaza.social import service as social
-from plaza.stores import aws, db, search
+from plaza.stores import aws, db
 from tests.support.fake_meilisearch import FakeMeilisearch
 from tests.support.media import ready_media
+from tests.support.search_backend import meilisearch_in_use
 from tests.support.step_functions import stand_in_fanout_machine
 
 PASSWORD = "a long and unusual passphrase 7"  # noqa: S105
@@ -49,19 +50,8 @@ def make_user(clean_stores: EmbeddedStores) -> Iterator[MakeUser]:
 @pytest.fixture
 def meili(clean_stores: EmbeddedStores, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMeilisearch]:
     """Meilisearch (the faithful fake) configured, so the search step has documents to remove."""
-    fake = FakeMeilisearch().start()
-    monkeypatch.setenv("MEILI_URL", fake.url)
-    monkeypatch.setenv("MEILI_API_KEY", fake.api_key)
-    config.reset_settings()
-    search.reset()
-    index_settings.forget_applied()
-    yield fake
-    fake.stop()
-    monkeypatch.delenv("MEILI_URL")
-    monkeypatch.delenv("MEILI_API_KEY")
-    config.reset_settings()
-    search.reset()
-    index_settings.forget_applied()
+    with meilisearch_in_use(monkeypatch) as fake:
+        yield fake
 
 
 def _documents(meili: FakeMeilisearch, index: str) -> set[str]:

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from plaza import config
 from plaza.posts import service as posts
 from plaza.posts.models import PostEdit
 from plaza.search import index_settings, service, sync
@@ -18,26 +17,16 @@ from plaza.social import service as social
 from plaza.stores import db, search
 from tests.integration.search.conftest import MakePost, MakeUser
 from tests.support.fake_meilisearch import FakeMeilisearch
+from tests.support.search_backend import use_search_backend
 
 Sync = Callable[[], None]
-
-
-def _use(monkeypatch: pytest.MonkeyPatch, fake: FakeMeilisearch | None) -> None:
-    for key in ("MEILI_URL", "MEILI_API_KEY", "SEARCH_BACKEND"):
-        monkeypatch.delenv(key, raising=False)
-    if fake is not None:
-        monkeypatch.setenv("MEILI_URL", fake.url)
-        monkeypatch.setenv("MEILI_API_KEY", fake.api_key)
-    config.reset_settings()
-    search.reset()
-    index_settings.forget_applied()
 
 
 @pytest.fixture(params=["postgres", "meilisearch"])
 def backend(request: pytest.FixtureRequest, clean_stores: object,
             monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMeilisearch | None]:
     fake = FakeMeilisearch().start() if request.param == "meilisearch" else None
-    _use(monkeypatch, fake)
+    use_search_backend(monkeypatch, fake)
     yield fake
     if fake is not None:
         # Served by Meilisearch throughout: no failure fell back to Postgres unnoticed.
@@ -154,7 +143,7 @@ def test_a_failing_meilisearch_is_answered_from_postgres_and_skipped_for_30_s(
     make_post: MakePost, capsys: pytest.CaptureFixture[str],
 ) -> None:
     fake = FakeMeilisearch().start()
-    _use(monkeypatch, fake)
+    use_search_backend(monkeypatch, fake)
     try:
         ada, viewer = make_user("ada"), make_user("viewer")
         post = make_post(ada, "harbour lights")

@@ -9,36 +9,22 @@ from typing import Any
 
 import pytest
 
-from plaza import config
 from plaza.health import readiness
 from plaza.posts import service as posts
-from plaza.search import drift, index_settings, pages, reindex, repo, suggest, sync
+from plaza.search import drift, pages, reindex, repo, suggest, sync
 from plaza.search import service as search_service
 from plaza.search.models import SearchQuery
 from plaza.social import service as social
 from plaza.stores import search
 from tests.integration.search.conftest import MakePost, MakeUser
 from tests.support.fake_meilisearch import FakeMeilisearch
-
-
-def _use(monkeypatch: pytest.MonkeyPatch, fake: FakeMeilisearch | None) -> None:
-    for key in ("MEILI_URL", "MEILI_API_KEY", "SEARCH_BACKEND"):
-        monkeypatch.delenv(key, raising=False)
-    if fake is not None:
-        monkeypatch.setenv("MEILI_URL", fake.url)
-        monkeypatch.setenv("MEILI_API_KEY", fake.api_key)
-    config.reset_settings()
-    search.reset()
-    index_settings.forget_applied()
+from tests.support.search_backend import meilisearch_in_use, use_search_backend
 
 
 @pytest.fixture
 def meili(clean_stores: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMeilisearch]:
-    fake = FakeMeilisearch().start()
-    _use(monkeypatch, fake)
-    yield fake
-    fake.stop()
-    _use(monkeypatch, None)
+    with meilisearch_in_use(monkeypatch) as fake:
+        yield fake
 
 
 def _docs(fake: FakeMeilisearch, index: str) -> dict[str, dict[str, Any]]:
@@ -168,7 +154,7 @@ def test_a_query_language_goes_to_meilisearch_as_its_locale(
 def test_on_postgres_a_page_writes_nothing_and_drift_is_zero(
         clean_stores: object, make_user: MakeUser, make_post: MakePost,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    _use(monkeypatch, None)
+    use_search_backend(monkeypatch, None)
     ann = make_user("ann")
     make_post(ann, "plain postgres #fts")
     assert reindex.index_page({"index": "posts", "after": None, "until": None}).upserted == 0
@@ -197,6 +183,6 @@ def test_make_reindex_draws_a_progress_bar_and_reports_drift(
 def test_make_reindex_on_postgres_says_there_is_nothing_to_do(
         clean_stores: object, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    _use(monkeypatch, None)
+    use_search_backend(monkeypatch, None)
     assert reindex.main() == 0
     assert "nothing to do" in capsys.readouterr().out

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from plaza import config
 from plaza.posts import service as posts
-from plaza.stores import db, search
+from plaza.stores import db
 from tests.integration.search.conftest import MakePost, MakeUser
 from tests.support.fake_meilisearch import FakeMeilisearch
 from tests.support.lambdas import FakeContext, http_event, load_function
+from tests.support.search_backend import meilisearch_in_use
 
 
 def _caller(user_id: str) -> dict[str, str]:
@@ -77,14 +77,8 @@ def test_trending_queries_are_public(make_user: MakeUser) -> None:
 
 @pytest.fixture
 def meili(clean_stores: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMeilisearch]:
-    fake = FakeMeilisearch().start()
-    monkeypatch.setenv("MEILI_URL", fake.url)
-    monkeypatch.setenv("MEILI_API_KEY", fake.api_key)
-    config.reset_settings()
-    search.reset()
-    yield fake
-    fake.stop()
-    search.reset()
+    with meilisearch_in_use(monkeypatch) as fake:
+        yield fake
 
 
 def _records(*bodies: Any) -> dict[str, Any]:

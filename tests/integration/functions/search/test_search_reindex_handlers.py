@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from plaza import config, errors
+from plaza import errors
 from plaza.search import index_settings
-from plaza.stores import search
 from tests.integration.functions.ops.test_migrate import CloudFormationResponses
 from tests.integration.search.conftest import MakePost, MakeUser
 from tests.support.fake_meilisearch import FakeMeilisearch
 from tests.support.lambdas import FakeContext, load_event, load_function
+from tests.support.search_backend import meilisearch_in_use
 
 
 def _handler(name: str) -> Any:
@@ -23,19 +23,8 @@ def _handler(name: str) -> Any:
 
 @pytest.fixture
 def meili(clean_stores: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMeilisearch]:
-    fake = FakeMeilisearch().start()
-    monkeypatch.setenv("MEILI_URL", fake.url)
-    monkeypatch.setenv("MEILI_API_KEY", fake.api_key)
-    config.reset_settings()
-    search.reset()
-    index_settings.forget_applied()
-    yield fake
-    fake.stop()
-    monkeypatch.delenv("MEILI_URL")
-    monkeypatch.delenv("MEILI_API_KEY")
-    config.reset_settings()
-    search.reset()
-    index_settings.forget_applied()
+    with meilisearch_in_use(monkeypatch) as fake:
+        yield fake
 
 
 @pytest.fixture
