@@ -37,20 +37,15 @@ def rows() -> list[dict[str, Any]]:
 def _measure(stores: Any) -> list[dict[str, Any]]:
     import psycopg
 
-    from plaza import config
-    from plaza.stores import cache, db, migrations
+    from plaza.stores import cache
 
-    config.reset_settings()
     cache.reset()
-    db.close()
     with psycopg.connect(stores.database_url, autocommit=True) as conn:
-        migrations.apply(conn)
         _seed_rollups(conn)
         _seed_hour(conn)
     try:
         return [_route_p95(), _rollup_ms()]
     finally:
-        db.close()
         cache.reset()
 
 

@@ -57,17 +57,12 @@ def _timed_gets(client: KeepAliveClient, path: str, expected: int, count: int) -
 
 def _measure(stores: Any) -> list[dict[str, Any]]:
     import httpx
-    import psycopg
 
     from localcloud.template import ACCOUNT_ID
-    from plaza import config
-    from plaza.stores import aws, migrations
+    from plaza.stores import aws
     from tests.support.identity import sign_up_and_in
     from tests.support.local_cloud import running_local_cloud
 
-    config.reset_settings()
-    with psycopg.connect(stores.database_url, autocommit=True) as conn:
-        migrations.apply(conn)
     limits = "auth=100000/60,core=100000/60,media=100000/60,links=100000/60"
     with running_local_cloud(ROOT / "template.yaml", database_url=stores.database_url,
                              redis_url=stores.redis_url,

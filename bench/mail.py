@@ -29,18 +29,12 @@ def rows() -> list[dict[str, Any]]:
 
 
 def _measure(stores: Any) -> list[dict[str, Any]]:
-    import psycopg
-
     from localcloud.template import ACCOUNT_ID
     from plaza import config
     from plaza.identity import repo as identity_repo
-    from plaza.stores import aws, db, migrations
+    from plaza.stores import aws
     from tests.support.local_cloud import running_local_cloud
 
-    config.reset_settings()
-    db.close()
-    with psycopg.connect(stores.database_url, autocommit=True) as conn:
-        migrations.apply(conn)
     suffix = uuid.uuid4().hex[:6]
     ids = [str(identity_repo.insert_user(f"m{n}_{suffix}", f"m{n}_{suffix}@example.edu",
                                          f"Mailee {n}", "x")["id"]) for n in range(MAILS)]
@@ -81,7 +75,6 @@ def _measure(stores: Any) -> list[dict[str, Any]]:
         sent = delivered()
         elapsed = (arrived[-1] if arrived else time.perf_counter()) - started
         unsubscribe()
-    db.close()
     aws.reset()
     draining = (arrived[-1] - arrived[0]) if len(arrived) > 1 else 0.0
     return [report.row("email consumer throughput", round(sent / elapsed, 1), "mails/s",
