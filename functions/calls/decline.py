@@ -5,18 +5,13 @@ from typing import Any
 
 # Notifications registers, when imported, how an action tells its session is still live.
 import plaza.notifications.sessions  # noqa: F401
-from plaza import errors, websocket
+from plaza import websocket
 from plaza.chat import calls
 from plaza.realtime import actions
-from plaza.stores import realtime
 
 
 @actions.websocket_action("core")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = websocket.message(event)
-    try:
-        calls.decline_call(websocket.caller_id(event), str(request.get("call_id", "")))
-    except errors.PlazaError as error:
-        realtime.post_to_connection(websocket.connection_id(event),
-                                    websocket.problem_frame(error, request))
+    calls.decline_call(websocket.caller_id(event), str(request.get("call_id", "")))
     return websocket.ok()

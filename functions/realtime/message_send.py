@@ -5,7 +5,7 @@ from typing import Any
 
 # Notifications registers, when imported, how an action tells its session is still live.
 import plaza.notifications.sessions  # noqa: F401
-from plaza import errors, websocket
+from plaza import websocket
 from plaza.chat import service
 from plaza.chat.models import MessageIn
 from plaza.http import validate
@@ -24,10 +24,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         with contextlib.suppress(realtime.ConnectionGone):
             realtime.post_to_connection(connection_id, sent.ack())
 
-    try:
-        service.send_message(websocket.caller_id(event), str(request.get("conversation_id", "")),
-                             validate(MessageIn, request, "message"), acknowledge,
-                             origin_connection_id=connection_id)
-    except errors.PlazaError as error:
-        realtime.post_to_connection(connection_id, websocket.problem_frame(error, request))
+    service.send_message(websocket.caller_id(event), str(request.get("conversation_id", "")),
+                         validate(MessageIn, request, "message"), acknowledge,
+                         origin_connection_id=connection_id)
     return websocket.ok()

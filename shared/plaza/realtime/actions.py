@@ -2,8 +2,10 @@
 the user is within the action's rate-limit budget, the same one their HTTP routes spend.
 
 A refused frame gets an `error` frame (`session_ended`, `rate_limited` with `retry_after`) and is
-never acted on. The connection stays open: an ended session's connections are closed from where
-the session ends (plaza.realtime.hub.close_session), and a busy user only waits.
+never acted on; a domain error the action raises is answered the same way, as its problem's
+error frame (plaza.websocket.problem_frame, the twin of problem+json). The connection stays
+open: an ended session's connections are closed from where the session ends
+(plaza.realtime.hub.close_session), and a busy user only waits.
 
 How to tell whether a session is live is identity's to say, and the hub imports no domain
 (docs/architecture.md): a domain above both registers the check (plaza.notifications.sessions),
@@ -41,7 +43,8 @@ def session_checks() -> int:
 
 def websocket_action(budget: str | None = None) -> Callable[[Handler], Handler]:
     """Decorate a WebSocket route's handler: run it only for a live session within `budget`
-    (a plaza.ratelimit group, counted per user; None for actions that spend none)."""
+    (a plaza.ratelimit group, counted per user; None for actions that spend none), and answer a
+    plaza.errors.PlazaError it raises with that error's frame."""
 
     def decorate(handler: Handler) -> Handler:
         @wraps(handler)
@@ -51,7 +54,10 @@ def websocket_action(budget: str | None = None) -> Callable[[Handler], Handler]:
             with Invocation():
                 refusal = refusal_of(event, budget)
                 if refusal is None:
-                    return handler(event, context)
+                    try:
+                        return handler(event, context)
+                    except errors.PlazaError as error:
+                        refusal = websocket.problem_frame(error, websocket.message(event))
                 # A connection closed meanwhile has nobody left to tell.
                 with contextlib.suppress(realtime.ConnectionGone):
                     realtime.post_to_connection(websocket.connection_id(event), refusal)

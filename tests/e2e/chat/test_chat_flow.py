@@ -138,6 +138,10 @@ def test_a_third_user_can_neither_read_nor_write_the_conversation(chatter: Make)
                           "client_msg_id": "y", "text": "x" * 4001, "id": 9}))
     invalid = _frame(cats)
     assert invalid["type"] == "error" and invalid["id"] == 9 and invalid["status"] == 422
+    for action in ("typing", "message.read"):  # every action answers a domain error alike
+        cats.send(json.dumps({"action": action, "conversation_id": conversation, "id": action}))
+        answer = _frame(cats)
+        assert (answer["type"], answer["code"], answer["id"]) == ("error", "not-found", action)
     cats.send(json.dumps({"action": "subscribe", "topic": f"conversation:{conversation}"}))
     refused = _frame(cats)
     assert refused["type"] == "error" and refused["code"] == "forbidden"
