@@ -168,21 +168,14 @@ def mocked_mail(monkeypatch: Any) -> Iterator[Outbox]:
     """SES (the sender's domain verified) and the EmailQueue in moto, this process's AWS clients
     pointed at them: the Outbox of what is queued and sent."""
     import boto3
-    from moto import mock_aws
 
     from plaza import config
-    from plaza.stores import aws
+    from tests.support.moto import plaza_on_moto
 
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    aws.reset()
-    with mock_aws():
+    with plaza_on_moto(monkeypatch):
         boto3.client("ses", region_name=REGION).verify_domain_identity(Domain="plaza.dev")
         queue_url = boto3.client("sqs", region_name=REGION).create_queue(
             QueueName="EmailQueue")["QueueUrl"]
         monkeypatch.setenv("EMAIL_QUEUE_URL", queue_url)
         config.reset_settings()
         yield Outbox(queue_url)
-    aws.reset()

@@ -10,18 +10,15 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
-from plaza.stores import aws
+from tests.support.moto import plaza_on_moto
 
 
 @contextmanager
 def stand_in_fanout_machine(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
     """A stepfunctions client and the ARN of a do-nothing machine, which
     POST_FANOUT_STATE_MACHINE_ARN names meanwhile."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    aws.reset()
-    with mock_aws():
+    with plaza_on_moto(monkeypatch):
         client = boto3.client("stepfunctions")
         arn = client.create_state_machine(
             name="post-fanout", roleArn="arn:aws:iam::123456789012:role/sfn",
@@ -29,4 +26,3 @@ def stand_in_fanout_machine(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[A
         )["stateMachineArn"]
         monkeypatch.setenv("POST_FANOUT_STATE_MACHINE_ARN", arn)
         yield client, arn
-    aws.reset()

@@ -11,7 +11,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from localcloud.embedded import EmbeddedStores
 from plaza import errors
@@ -24,7 +23,8 @@ from plaza.notifications import service as notifications
 from plaza.posts import service as posts
 from plaza.posts.models import CommentIn
 from plaza.social import service as social
-from plaza.stores import aws, db
+from plaza.stores import db
+from tests.support.moto import plaza_on_moto
 
 BUCKET = "plaza-exports-test"
 
@@ -32,11 +32,7 @@ BUCKET = "plaza-exports-test"
 @pytest.fixture
 def cloud(clean_stores: EmbeddedStores, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """moto's S3 bucket, the notifications queue and a do-nothing data_export machine."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    aws.reset()
-    with mock_aws():
+    with plaza_on_moto(monkeypatch):
         s3, sqs = boto3.client("s3"), boto3.client("sqs")
         s3.create_bucket(Bucket=BUCKET)
         queue = sqs.create_queue(QueueName="notifications")["QueueUrl"]
@@ -47,7 +43,6 @@ def cloud(clean_stores: EmbeddedStores, monkeypatch: pytest.MonkeyPatch) -> Iter
         monkeypatch.setenv("EXPORTS_BUCKET", BUCKET)
         monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", queue)
         yield {"s3": s3, "sqs": sqs, "queue": queue, "machine": machine}
-    aws.reset()
 
 
 def _user(username: str) -> str:

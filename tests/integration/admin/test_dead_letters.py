@@ -9,13 +9,13 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from plaza import errors
 from plaza.admin import queues
 from plaza.identity.gateway import Caller
-from plaza.stores import aws, db
+from plaza.stores import db
 from tests.integration.social.conftest import MakeUser, make_user
+from tests.support.moto import plaza_on_moto
 
 __all__ = ["make_user"]
 
@@ -25,18 +25,12 @@ TOKEN = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
 @pytest.fixture
 def sqs(clean_stores: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str, str]]:
     """A source queue and its dead-letter queue in moto, named in ADMIN_QUEUES as `email`."""
-    for name, value in (("AWS_DEFAULT_REGION", "us-east-1"), ("AWS_ACCESS_KEY_ID", "testing"),
-                        ("AWS_SECRET_ACCESS_KEY", "testing")):
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    aws.reset()
-    with mock_aws():
+    with plaza_on_moto(monkeypatch):
         client = boto3.client("sqs")
         source = client.create_queue(QueueName="email")["QueueUrl"]
         dead = client.create_queue(QueueName="email-dlq")["QueueUrl"]
         monkeypatch.setenv("ADMIN_QUEUES", f"email={source}|{dead}")
         yield client, source, dead
-    aws.reset()
 
 
 def _admin(make_user: MakeUser) -> Caller:

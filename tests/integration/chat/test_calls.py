@@ -9,9 +9,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from localcloud.embedded import EmbeddedStores
 from plaza import errors
@@ -23,23 +21,16 @@ from plaza.identity import passwords
 from plaza.identity import repo as identity_repo
 from plaza.models import PageQuery
 from plaza.social import service as social
-from plaza.stores import aws, db
+from plaza.stores import db
+from tests.support.moto import moto_queue
 
 
 @pytest.fixture
 def queue(clean_stores: EmbeddedStores, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.delenv("CALL_RING_STATE_MACHINE_ARN", raising=False)
-    aws.reset()
     call_tokens.reset()
-    with mock_aws():
-        sqs = boto3.client("sqs")
-        url = sqs.create_queue(QueueName="notifications")["QueueUrl"]
-        monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", url)
-        yield sqs, url
-    aws.reset()
+    with moto_queue(monkeypatch, "notifications", "NOTIFICATIONS_QUEUE_URL") as queue:
+        yield queue
 
 
 def _notices(queue: tuple[Any, str], kind: str) -> list[dict[str, Any]]:

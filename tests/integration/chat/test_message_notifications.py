@@ -6,28 +6,18 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from plaza.chat import service
 from plaza.chat.models import ConversationIn, MessageIn
-from plaza.stores import aws
 from tests.integration.chat.conftest import MakeUser
+from tests.support.moto import moto_queue
 
 
 @pytest.fixture
 def queue(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
-    for name, value in (("AWS_DEFAULT_REGION", "us-east-1"), ("AWS_ACCESS_KEY_ID", "testing"),
-                        ("AWS_SECRET_ACCESS_KEY", "testing")):
-        monkeypatch.setenv(name, value)
-    aws.reset()
-    with mock_aws():
-        sqs = boto3.client("sqs")
-        url = sqs.create_queue(QueueName="notifications")["QueueUrl"]
-        monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", url)
-        yield sqs, url
-    aws.reset()
+    with moto_queue(monkeypatch, "notifications", "NOTIFICATIONS_QUEUE_URL") as queue:
+        yield queue
 
 
 def test_an_offline_member_gets_one_message_notification(make_user: MakeUser,

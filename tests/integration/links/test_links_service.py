@@ -10,17 +10,15 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 import redis
-from moto import mock_aws
 
 from plaza import errors
 from plaza.links import clicks, redirects, rollups, service
 from plaza.links.models import LinkIn, LinkPatch, StatsQuery
-from plaza.stores import aws
 from tests.integration.social.conftest import MakeUser, make_user
 from tests.support.lambdas import FakeContext, load_function
+from tests.support.moto import moto_queue
 
 __all__ = ["make_user"]
 BASE = "https://plz.example"
@@ -35,17 +33,9 @@ CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, 
 @pytest.fixture
 def queue(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
     """moto's SQS with a clicks queue as CLICKS_QUEUE_URL."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("STAGE", "test")
-    aws.reset()
-    with mock_aws():
-        sqs = boto3.client("sqs")
-        url = sqs.create_queue(QueueName="clicks")["QueueUrl"]
-        monkeypatch.setenv("CLICKS_QUEUE_URL", url)
-        yield sqs, url
-    aws.reset()
+    with moto_queue(monkeypatch, "clicks", "CLICKS_QUEUE_URL") as queue:
+        yield queue
 
 
 def _create(owner: str, url: str = TARGET, **fields: Any) -> str:

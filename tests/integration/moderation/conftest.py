@@ -7,16 +7,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from localcloud.embedded import EmbeddedStores
 from plaza import config
 from plaza.admin import repo as admin_repo
 from plaza.identity import repo as identity_repo
-from plaza.stores import aws, cache
+from plaza.stores import cache
 from tests.support.lambdas import FakeContext, http_event, load_function
+from tests.support.moto import moto_queue
 
 PHONE = "phone-0000-aaaa"
 
@@ -46,20 +45,11 @@ class Notifications:
 @pytest.fixture
 def notifications(clean_stores: EmbeddedStores,
                   monkeypatch: pytest.MonkeyPatch) -> Iterator[Notifications]:
-    for name, value in (("AWS_DEFAULT_REGION", "us-east-1"), ("AWS_ACCESS_KEY_ID", "testing"),
-                        ("AWS_SECRET_ACCESS_KEY", "testing")):
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("REPORTS_AUTO_HIDE_AT", raising=False)
     config.reset_settings()
-    aws.reset()
     cache.reset()
-    with mock_aws():
-        sqs = boto3.client("sqs")
-        url = sqs.create_queue(QueueName="notifications")["QueueUrl"]
-        monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", url)
+    with moto_queue(monkeypatch, "notifications", "NOTIFICATIONS_QUEUE_URL") as (sqs, url):
         yield Notifications(sqs, url)
-    aws.reset()
     cache.reset()
 
 

@@ -7,11 +7,10 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from localcloud.embedded import EmbeddedStores
-from plaza.stores import aws
+from tests.support.moto import plaza_on_moto
 from tests.support.users import insert_user
 
 MakeUser = Callable[[str], str]
@@ -25,13 +24,8 @@ def make_user(clean_stores: EmbeddedStores) -> MakeUser:
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """moto in place of AWS, and fresh plaza clients bound to it."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    aws.reset()
-    with mock_aws():
+    with plaza_on_moto(monkeypatch):
         yield
-    aws.reset()
 
 
 @pytest.fixture

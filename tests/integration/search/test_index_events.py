@@ -7,18 +7,16 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from plaza.admin import service as admin
 from plaza.identity import service as identity
 from plaza.identity.gateway import Caller
 from plaza.posts import service as posts
 from plaza.posts.models import PostEdit
-from plaza.stores import aws
 from plaza.stores.search_events import queue_index_event
 from tests.integration.search.conftest import MakePost, MakeUser
+from tests.support.moto import moto_queue
 
 MODERATOR = Caller(str(uuid.uuid4()), "moderator", "mod-device", str(uuid.uuid4()))
 
@@ -26,16 +24,8 @@ MODERATOR = Caller(str(uuid.uuid4()), "moderator", "mod-device", str(uuid.uuid4(
 @pytest.fixture
 def queue(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
     """moto's SQS with the search index queue as SEARCH_INDEX_QUEUE_URL."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    aws.reset()
-    with mock_aws():
-        sqs = boto3.client("sqs")
-        url = sqs.create_queue(QueueName="search-index")["QueueUrl"]
-        monkeypatch.setenv("SEARCH_INDEX_QUEUE_URL", url)
-        yield sqs, url
-    aws.reset()
+    with moto_queue(monkeypatch, "search-index", "SEARCH_INDEX_QUEUE_URL") as queue:
+        yield queue
 
 
 def _events(queue: tuple[Any, str]) -> list[dict[str, Any]]:

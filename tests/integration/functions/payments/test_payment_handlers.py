@@ -9,32 +9,25 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from localcloud.embedded import EmbeddedStores
 from plaza.identity import repo as identity_repo
 from plaza.payments import repo, service
-from plaza.stores import aws, cache
+from plaza.stores import cache
 from tests.integration.payments.test_stripe_events import SECRET, signed, subscription_event
 from tests.support.lambdas import FakeContext, http_event, json_of, load_function
+from tests.support.moto import moto_queue
 
 
 @pytest.fixture
 def queue(clean_stores: EmbeddedStores, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     cache.reset()
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", SECRET)
-    aws.reset()
-    with mock_aws():
-        sqs = boto3.client("sqs")
-        url = sqs.create_queue(QueueName="payments")["QueueUrl"]
-        monkeypatch.setenv("PAYMENTS_QUEUE_URL", url)
+    with moto_queue(monkeypatch, "payments", "PAYMENTS_QUEUE_URL") as (sqs, url):
         yield lambda: [json.loads(message["Body"]) for message in
                        sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
                        .get("Messages", [])]
-    aws.reset()
 
 
 def _user(username: str) -> dict[str, str]:
