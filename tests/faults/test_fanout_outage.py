@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import psycopg
 import pytest
 
@@ -48,11 +47,7 @@ class Feeds:
         for follower in self.followers:
             followed = follower.http.put(f"/v1/users/{self.author.username}/follow")
             assert followed.status_code == 204, followed.text
-        env = cloud.cloud.aws_env
-        self.sfn = boto3.client("stepfunctions", endpoint_url=cloud.aws_endpoint,
-                                region_name="us-east-1",
-                                aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-                                aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+        self.sfn = cloud.aws_client("stepfunctions")
         self.machine = cloud.cloud.stack.state_machines["PostFanoutStateMachine"].arn
 
     def execution_arn(self, name: str) -> str:

@@ -33,6 +33,17 @@ class RunningCloud:
     def aws_endpoint(self) -> str:
         return self.cloud.endpoints.aws_endpoint
 
+    def aws_client(self, service: str) -> Any:
+        """A boto3 client for `service` on this cloud's local AWS endpoint (moto's), with the
+        credentials and region the cloud gives its functions."""
+        import boto3
+
+        env = self.cloud.aws_env
+        return boto3.client(service, endpoint_url=env["AWS_ENDPOINT_URL"],
+                            region_name=env["AWS_DEFAULT_REGION"],
+                            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+
     def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 60) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 

@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.support.apps import SignedInApp
@@ -42,18 +41,11 @@ def app(deployment: Deployment) -> Iterator[Callable[[str], App]]:
         each.close()
 
 
-def _aws(cloud: RunningCloud, service: str) -> Any:
-    env = cloud.cloud.aws_env
-    return boto3.client(service, endpoint_url=cloud.aws_endpoint, region_name="us-east-1",
-                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-                        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
-
-
 def _fanout_finished(cloud: RunningCloud, post_id: str, timeout: float = 10) -> dict[str, Any]:
     """The post's fan-out execution once it stopped (it is named after the post)."""
     machine = cloud.cloud.stack.state_machines["PostFanoutStateMachine"]
     arn = machine.arn.replace(":stateMachine:", ":execution:") + f":post-{post_id}"
-    sfn = _aws(cloud, "stepfunctions")
+    sfn = cloud.aws_client("stepfunctions")
 
     def finished() -> dict[str, Any] | None:
         try:

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 
@@ -147,8 +146,7 @@ def test_clicks_count_once_under_redelivery_with_stats_and_a_live_counter(
     assert _visit(deployment, code, lia.source, **{"user-agent": SAFARI}).status_code == 302
     assert _visit(deployment, code, max_.source).status_code == 302
     # A click as SQS would deliver it twice (at-least-once): the same message, sent again.
-    sqs: Any = boto3.client("sqs", endpoint_url=main_cloud.aws_endpoint, region_name="us-east-1",
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+    sqs: Any = main_cloud.aws_client("sqs")
     queue = f"{main_cloud.aws_endpoint}/{ACCOUNT_ID}/" \
             f"{main_cloud.cloud.stack.queues['ClicksQueue'].name}"
     click = {"id": str(uuid.uuid4()), "code": code, "at": dt.datetime.now(dt.UTC).isoformat(),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import boto3
 import httpx
 import pytest
 
@@ -52,8 +51,7 @@ def test_an_early_aws_call_waits_for_the_services_and_finds_the_stack(
                              aws_in_background=True) as running:
         cloud = running.cloud
         assert cloud.aws_ready is not None
-        sqs = boto3.client("sqs", endpoint_url=running.aws_endpoint, region_name="us-east-1",
-                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        sqs = running.aws_client("sqs")
         # Asked at once, whether or not moto serves yet: answered, not refused.
         assert sqs.list_queues()["ResponseMetadata"]["HTTPStatusCode"] == 200
         assert httpx.get(f"{running.http_url}/ping", timeout=30).text == "pong"

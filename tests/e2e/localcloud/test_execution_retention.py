@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from localcloud.aws import retention
@@ -63,9 +62,7 @@ def test_finished_executions_beyond_the_bound_are_pruned_newest_kept(
     with running_local_cloud(tmp_path / "template.yaml", database_url=stores.database_url,
                              redis_url=stores.redis_url, layer_paths=[],
                              executions_kept=2) as running:
-        sfn = boto3.client("stepfunctions", endpoint_url=running.aws_endpoint,
-                           region_name="us-east-1", aws_access_key_id="testing",
-                           aws_secret_access_key="testing")
+        sfn = running.aws_client("stepfunctions")
         machine = running.cloud.stack.state_machines["VerdictStateMachine"].arn
         for number in range(5):
             _run(sfn, machine, f"ok-{number}", fail=False)

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
 
-import boto3
 import pytest
 
 from plaza.admin import repo as admin_repo
@@ -42,8 +41,7 @@ def _queue_urls(main_cloud: RunningCloud) -> dict[str, tuple[str, str]]:
 def test_an_admin_counts_samples_and_redrives_dead_letters(
         main_cloud: RunningCloud, admin: Member) -> None:
     _, dead = _queue_urls(main_cloud)["broadcast"]
-    sqs: Any = boto3.client("sqs", endpoint_url=main_cloud.aws_endpoint, region_name="us-east-1",
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+    sqs: Any = main_cloud.aws_client("sqs")
     marker = uuid.uuid4().hex
     sqs.send_message(QueueUrl=dead, MessageBody=json.dumps(
         {"topic": f"dead-letter-{marker}", "frame": {"type": "test"}, "access_token": TOKEN}))

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
 
-import boto3
 import psycopg
 import pytest
 from websockets.sync.client import ClientConnection
@@ -27,8 +26,7 @@ def fcm_application(main_cloud: RunningCloud) -> str:
     """The FCM platform application the consumer pushes through, as an operator would create it."""
     env = main_cloud.cloud.stack.functions["NotificationsConsumeFunction"].environment
     arn = dict(pair.split("=", 1) for pair in env["PUSH_APPLICATIONS"].split(","))["fcm"]
-    sns = boto3.client("sns", endpoint_url=main_cloud.aws_endpoint, region_name="us-east-1",
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    sns = main_cloud.aws_client("sns")
     created = sns.create_platform_application(Name=arn.rsplit("/", 1)[1], Platform="GCM",
                                               Attributes={})["PlatformApplicationArn"]
     assert created == arn

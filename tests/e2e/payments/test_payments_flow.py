@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from typing import Any
 
-import boto3
 import httpx
 import psycopg
 import pytest
@@ -31,8 +30,7 @@ SECRET = "whsec_e2e_" + uuid.uuid4().hex  # noqa: S105
 @pytest.fixture(scope="module")
 def webhook_secret(main_cloud: RunningCloud) -> str:
     """The signing secret, where the template says the webhook reads it (SSM)."""
-    ssm = boto3.client("ssm", endpoint_url=main_cloud.aws_endpoint, region_name="us-east-1",
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    ssm = main_cloud.aws_client("ssm")
     ssm.put_parameter(Name="/plaza/dev/stripe-webhook-secret", Value=SECRET,
                       Type="SecureString", Overwrite=True)
     return SECRET

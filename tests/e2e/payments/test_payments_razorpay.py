@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
 
-import boto3
 import httpx
 import psycopg
 import pytest
@@ -32,8 +31,7 @@ SECRET = "rzp_e2e_" + uuid.uuid4().hex  # noqa: S105
 @pytest.fixture(scope="module")
 def webhook_secret(main_cloud: RunningCloud) -> str:
     """The webhook secret, where the template says the webhook reads it (SSM)."""
-    ssm = boto3.client("ssm", endpoint_url=main_cloud.aws_endpoint, region_name="us-east-1",
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    ssm = main_cloud.aws_client("ssm")
     ssm.put_parameter(Name="/plaza/dev/razorpay-webhook-secret", Value=SECRET,
                       Type="SecureString", Overwrite=True)
     return SECRET

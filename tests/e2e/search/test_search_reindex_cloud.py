@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 
@@ -57,8 +56,7 @@ def app(deployment: Deployment) -> Iterator[SignedInApp]:
 
 
 def _sfn(cloud: RunningCloud) -> Any:
-    return boto3.client("stepfunctions", endpoint_url=cloud.aws_endpoint, region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return cloud.aws_client("stepfunctions")
 
 
 def _finished(cloud: RunningCloud, arn: str) -> dict[str, Any] | None:

@@ -15,7 +15,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 from botocore.client import BaseClient
@@ -46,9 +45,7 @@ def aws(cloud: RunningCloud) -> Callable[[str], BaseClient]:
 
     def client(service: str) -> BaseClient:
         if service not in clients:
-            clients[service] = boto3.client(
-                service, endpoint_url=cloud.aws_endpoint, region_name="us-east-1",
-                aws_access_key_id="testing", aws_secret_access_key="testing")
+            clients[service] = cloud.aws_client(service)
         return clients[service]
 
     return client

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -25,9 +24,7 @@ def cloud(stores: EmbeddedStores) -> Iterator[RunningCloud]:
 
 
 def test_a_post_without_a_local_gateway_fails_loudly(cloud: RunningCloud) -> None:
-    client = boto3.client("apigatewaymanagementapi", endpoint_url=cloud.aws_endpoint,
-                          region_name="us-east-1", aws_access_key_id="testing",
-                          aws_secret_access_key="testing")  # noqa: S106 - moto's
+    client = cloud.aws_client("apigatewaymanagementapi")
     with pytest.raises(ClientError) as refused:
         client.post_to_connection(ConnectionId="someone0=", Data=b"hello")
     assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501

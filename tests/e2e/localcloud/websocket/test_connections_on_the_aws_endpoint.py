@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from websockets.sync.client import connect
@@ -31,9 +30,7 @@ def cloud(stores: EmbeddedStores) -> Iterator[RunningCloud]:
 
 
 def _client(cloud: RunningCloud) -> Any:
-    return boto3.client("apigatewaymanagementapi", endpoint_url=cloud.aws_endpoint,
-                        region_name="us-east-1", aws_access_key_id="testing",
-                        aws_secret_access_key="testing")  # noqa: S106 - moto's
+    return cloud.aws_client("apigatewaymanagementapi")
 
 
 def test_post_to_connection_on_the_aws_endpoint_is_delivered(cloud: RunningCloud) -> None:
