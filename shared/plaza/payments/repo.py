@@ -119,12 +119,15 @@ def transfer(transfer_id: str, from_account: str, to_account: str, amount: int) 
     return {"id": row["id"], "created_at": row["created_at"], "balance": row["balance"]}
 
 
-def transfer_exists(transfer_id: str) -> bool:
-    """Whether `transfer_id` was made; inside a transaction the check holds the id's advisory
-    lock until commit, so two events crediting the same payment at once (two consumers) run one
-    after the other and the second sees the first's transfer instead of failing on its key."""
+def hold_transfer_id(transfer_id: str) -> None:
+    """Hold `transfer_id`'s advisory lock until the transaction ends: two transactions about to
+    make the same transfer (two consumers crediting one payment) run one after the other, so
+    the second sees the first's transfer instead of failing on its key."""
     db.execute("SELECT pg_advisory_xact_lock(hashtextextended('wallet_transfer:' || %s, 0))",
                (transfer_id,))
+
+
+def transfer_exists(transfer_id: str) -> bool:
     return db.fetch_one("SELECT 1 AS one FROM wallet_transfers WHERE id = %s",
                         (transfer_id,)) is not None
 

@@ -84,6 +84,7 @@ def _apply_razorpay(event: dict[str, Any]) -> None:
         # signed body under a new id must not credit twice.
         payment_id, user_id, coins = bought
         transfer_id = f"{razorpay_provider.NAME}:{payment_id}"
+        repo.hold_transfer_id(transfer_id)
         if not repo.transfer_exists(transfer_id):
             repo.transfer(transfer_id, repo.ISSUER, repo.user_account(user_id), coins)
 
