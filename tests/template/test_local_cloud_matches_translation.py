@@ -5,6 +5,7 @@ own reader, from the CloudFormation the AWS SAM translator makes of template.yam
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,19 @@ QueueRow = tuple[str, str, int, int, bool]  # queue, function, batch size, windo
 ScheduleRow = tuple[str, str, bool]  # target, expression, enabled
 
 
+@dataclass
+class Translation:
+    """Every stack's resources side by side, and what the root passes each nested stack's
+    parameter (a parameter stands for that expression)."""
+
+    resources: dict[str, Any]
+    passed: dict[str, Any]
+
+
 @pytest.fixture(scope="module")
-def translated(monkeypatch_module: pytest.MonkeyPatch) -> dict[str, Any]:
+def translated(monkeypatch_module: pytest.MonkeyPatch) -> Translation:
     """template.yaml and each nested stack through cfn-lint's decoder and the SAM translator,
-    as on deploy, their resources side by side; a nested stack's parameter stands for what the
-    root passes it (`PASSED`)."""
+    as on deploy."""
     from cfnlint.decode import decode
     from samtranslator.translator.transform import transform
 
@@ -35,7 +44,7 @@ def translated(monkeypatch_module: pytest.MonkeyPatch) -> dict[str, Any]:
         def load(self) -> dict[str, str]:
             return {}
 
-    resources: dict[str, Any] = {}
+    translation = Translation(resources={}, passed={})
     pending = [ROOT / "template.yaml"]
     while pending:
         template, problems = decode(str(pending.pop()))
@@ -47,12 +56,9 @@ def translated(monkeypatch_module: pytest.MonkeyPatch) -> dict[str, Any]:
                     props[key] = "s3://plaza-artifacts/code.zip"  # what `sam package` puts there
             if resource["Type"] == "AWS::Serverless::Application":
                 pending.append(ROOT / props["Location"])
-                PASSED.update(props.get("Parameters") or {})
-        resources.update(transform(template, {}, NoManagedPolicies())["Resources"])
-    return resources
-
-
-PASSED: dict[str, Any] = {}
+                translation.passed.update(props.get("Parameters") or {})
+        translation.resources.update(transform(template, {}, NoManagedPolicies())["Resources"])
+    return translation
 
 
 @pytest.fixture(scope="module")
@@ -66,20 +72,21 @@ def stack() -> Stack:
     return load_stack(ROOT / "template.yaml")
 
 
-def _named(value: Any, resources: dict[str, Any]) -> str:
+def _named(value: Any, translation: Translation) -> str:
     """The logical id in `!GetAtt X.Arn`, `!Ref X` or a `${X.Arn}` / `${X}` of a Sub; a published
     version or alias (AutoPublishAlias) stands for its function."""
     if "Fn::GetAtt" in value:
         return str(value["Fn::GetAtt"][0])
-    if "Ref" in value and value["Ref"] in PASSED and value["Ref"] not in resources:
-        return _named(PASSED[value["Ref"]], resources)
+    resources = translation.resources
+    if "Ref" in value and value["Ref"] in translation.passed and value["Ref"] not in resources:
+        return _named(translation.passed[value["Ref"]], translation)
     if "Ref" in value:
         return _unaliased(str(value["Ref"]), resources)
     sub = value["Fn::Sub"]
     text, variables = (sub[0], sub[1]) if isinstance(sub, list) else (sub, {})
     for name in re.findall(r"\$\{([A-Za-z0-9_]+)(?:\.Arn)?\}", text):
         if name in variables:
-            return _named(variables[name], resources)
+            return _named(variables[name], translation)
     match = re.search(r"\$\{([A-Za-z0-9]+)\.Arn\}", text) or re.search(
         r"\$\{([A-Za-z0-9]+)\}", text.split("/functions/")[-1])
     assert match, f"no resource named in {value!r}"
@@ -99,16 +106,16 @@ def _of_type(resources: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
 
 
 def test_the_translation_has_every_kind_of_trigger_the_tables_compare(
-        translated: dict[str, Any]) -> None:
-    kinds = {resource["Type"] for resource in translated.values()}
+        translated: Translation) -> None:
+    kinds = {resource["Type"] for resource in translated.resources.values()}
     assert {"AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Route",
             "AWS::Lambda::EventSourceMapping", "AWS::Events::Rule"} <= kinds
 
 
-def test_http_routes_match_the_translated_openapi_bodies(translated: dict[str, Any],
+def test_http_routes_match_the_translated_openapi_bodies(translated: Translation,
                                                         stack: Stack) -> None:
     expected: set[HttpRow] = set()
-    for api, props in _of_type(translated, "AWS::ApiGatewayV2::Api").items():
+    for api, props in _of_type(translated.resources, "AWS::ApiGatewayV2::Api").items():
         body = props.get("Body")
         if body is None:
             continue
@@ -130,10 +137,10 @@ def test_http_routes_match_the_translated_openapi_bodies(translated: dict[str, A
 
 
 def test_websocket_routes_match_the_translated_routes_and_integrations(
-        translated: dict[str, Any], stack: Stack) -> None:
-    integrations = _of_type(translated, "AWS::ApiGatewayV2::Integration")
+        translated: Translation, stack: Stack) -> None:
+    integrations = _of_type(translated.resources, "AWS::ApiGatewayV2::Integration")
     expected: set[WebSocketRow] = set()
-    for props in _of_type(translated, "AWS::ApiGatewayV2::Route").values():
+    for props in _of_type(translated.resources, "AWS::ApiGatewayV2::Route").values():
         integration = re.fullmatch(r"integrations/\$\{(\w+)\}", props["Target"]["Fn::Sub"])
         assert integration, props["Target"]
         authorizer = props.get("AuthorizerId")
@@ -148,12 +155,12 @@ def test_websocket_routes_match_the_translated_routes_and_integrations(
 
 
 def test_queue_consumers_match_the_translated_event_source_mappings(
-        translated: dict[str, Any], stack: Stack) -> None:
+        translated: Translation, stack: Stack) -> None:
     expected: set[QueueRow] = {
         (_named(props["EventSourceArn"], translated), _named(props["FunctionName"], translated),
          props.get("BatchSize", 10), props.get("MaximumBatchingWindowInSeconds", 0),
          "ReportBatchItemFailures" in props.get("FunctionResponseTypes", []))
-        for props in _of_type(translated, "AWS::Lambda::EventSourceMapping").values()
+        for props in _of_type(translated.resources, "AWS::Lambda::EventSourceMapping").values()
     }
     served = {(source.queue, source.function, source.batch_size, source.batching_window,
                source.report_batch_item_failures) for source in stack.sqs_sources}
@@ -161,12 +168,12 @@ def test_queue_consumers_match_the_translated_event_source_mappings(
     assert served == expected
 
 
-def test_schedules_match_the_translated_event_rules(translated: dict[str, Any],
+def test_schedules_match_the_translated_event_rules(translated: Translation,
                                                    stack: Stack) -> None:
     expected: set[ScheduleRow] = {
         (_named(target["Arn"], translated), props["ScheduleExpression"],
          props.get("State", "ENABLED") == "ENABLED")
-        for props in _of_type(translated, "AWS::Events::Rule").values()
+        for props in _of_type(translated.resources, "AWS::Events::Rule").values()
         if "ScheduleExpression" in props
         for target in props["Targets"]
     }
