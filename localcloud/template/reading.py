@@ -110,12 +110,11 @@ def flattened_source(path: Path, directory: str = "") -> dict[str, Any]:
     queue and alarm of the tree with the references it would have had in a single template.
     For checks of the template as written (tests/template)."""
     template = load_yaml(path)
-    for key in _LOCAL_PATH_PROPERTIES:
-        for resource in (template.get("Resources") or {}).values():
-            props = resource.get("Properties") or {}
-            if directory and isinstance(props.get(key), str):
-                rebased = _nested_name(directory, props[key])
-                props[key] = f"{rebased}/" if props[key].endswith("/") else rebased
+    for resource in (template.get("Resources") or {}).values() if directory else ():
+        props = resource.get("Properties") or {}
+        for key in _LOCAL_PATH_PROPERTIES:
+            if isinstance(props.get(key), str):
+                props[key] = _rebased(directory, props[key])
     for stack_id, location in nested_stack_locations(template).items():
         name = _nested_name(directory, location)
         child = flattened_source(path.parent / location, posixpath.dirname(name))
@@ -214,10 +213,16 @@ def _rebase_local_paths(value: Any, directory: str) -> None:
             key = value.get(key_name)
             if (isinstance(key, str) and LOCAL_PATH_BUCKET in (value.get("S3Bucket"),
                                                                 value.get("Bucket"))):
-                rebased = _nested_name(directory, key)
-                value[key_name] = f"{rebased}/" if key.endswith("/") else rebased
+                value[key_name] = _rebased(directory, key)
         for item in value.values():
             _rebase_local_paths(item, directory)
+
+
+def _rebased(directory: str, local: str) -> str:
+    """A path relative to `directory` made relative to the root template's (a trailing slash,
+    a folder's mark in a CodeUri, kept)."""
+    rebased = _nested_name(directory, local)
+    return f"{rebased}/" if local.endswith("/") else rebased
 
 
 def _unchanged(root: Path, sources: dict[str, str]) -> bool:
