@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
+from bench.stores import private_stores
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGINS = 30
@@ -57,39 +58,23 @@ def _cold_authorizer_ms(token: str, environ: dict[str, str]) -> float:
 
 
 def rows() -> list[dict[str, Any]]:
-    from localcloud.embedded import EmbeddedStores
-
-    stores = EmbeddedStores.start()
     keys_file = Path(tempfile.mkdtemp(prefix="plaza-bench-")) / "jwt-keys.json"
-    environ = {**os.environ, "DATABASE_URL": stores.database_url,
-               "REDIS_URL": stores.redis_url, "STAGE": "test", "JWT_KEYS": "",
-               "PLAZA_DEV_JWT_KEYS_FILE": str(keys_file), "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
-               "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "bench",
-               "AWS_SECRET_ACCESS_KEY": "bench", "POWERTOOLS_METRICS_NAMESPACE": "Plaza"}
-    saved = dict(os.environ)
-    os.environ.update(environ)
-    try:
-        return _measure(stores, environ)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        stores.stop()
+    with private_stores(STAGE="test", JWT_KEYS="", PLAZA_DEV_JWT_KEYS_FILE=str(keys_file),
+                        AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_DEFAULT_REGION="us-east-1",
+                        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - a dummy
+                        POWERTOOLS_METRICS_NAMESPACE="Plaza") as stores:
+        return _measure(stores, dict(os.environ))
 
 
 def _measure(stores: Any, environ: dict[str, str]) -> list[dict[str, Any]]:
-    import psycopg
 
-    from plaza import config, errors
+    from plaza import errors
     from plaza.identity import gateway, passwords, repo, service, tokens
     from plaza.identity.models import LoginIn, RegisterIn
-    from plaza.stores import cache, db, migrations
+    from plaza.stores import cache
 
-    config.reset_settings()
     tokens.reset_keyset()
     cache.reset()
-    db.close()
-    with psycopg.connect(stores.database_url, autocommit=True) as conn:
-        migrations.apply(conn)
     name = f"bench_{int(time.time())}"
     try:
         user = service.register(RegisterIn(email=f"{name}@example.edu", password=PASSWORD,
@@ -129,7 +114,6 @@ def _measure(stores: Any, environ: dict[str, str]) -> list[dict[str, Any]]:
     cold = _cold_authorizer_ms(pair.access_token, environ)
     argon = (f"Argon2id t={passwords.TIME_COST} m={passwords.MEMORY_COST_KIB // 1024} MiB "
              f"p={passwords.PARALLELISM}")
-    db.close()
     cache.reset()
     return [
         report.row("identity: login p50", round(report.median(login_ms), 2), "ms",

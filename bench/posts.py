@@ -15,30 +15,20 @@ import uuid
 from typing import Any
 
 from bench import report
+from bench.stores import private_stores
 
 CREATES = 300
 READS = 1000
 
 
 def rows() -> list[dict[str, Any]]:
-    from localcloud.embedded import EmbeddedStores
+    from moto import mock_aws
 
-    stores = EmbeddedStores.start()
-    saved = dict(os.environ)
-    os.environ.update({"DATABASE_URL": stores.database_url, "REDIS_URL": stores.redis_url,
-                       "STAGE": "test", "AWS_DEFAULT_REGION": "us-east-1",
-                       "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                       "RATE_LIMITS": "core=1000000/60"})
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    try:
-        from moto import mock_aws
-
+    with private_stores(STAGE="test", AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="bench",
+                        AWS_SECRET_ACCESS_KEY="bench", RATE_LIMITS="core=1000000/60") as stores:  # noqa: S106 - dummy
+        os.environ.pop("AWS_ENDPOINT_URL", None)
         with mock_aws():
             return _measure(stores)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        stores.stop()
 
 
 def _p(samples: list[float], share: float) -> float:
@@ -56,19 +46,13 @@ def _timed(call: Any, times: int) -> list[float]:
 
 def _measure(stores: Any) -> list[dict[str, Any]]:
     import boto3
-    import psycopg
 
-    from plaza import config
     from plaza.identity import repo as identity_repo
     from plaza.posts import service
-    from plaza.stores import cache, db, migrations
+    from plaza.stores import cache
     from tests.support.lambdas import FakeContext, http_event, load_function
 
-    config.reset_settings()
     cache.reset()
-    db.close()
-    with psycopg.connect(stores.database_url, autocommit=True) as conn:
-        migrations.apply(conn)
     arn = boto3.client("stepfunctions").create_state_machine(
         name="bench-post-fanout", roleArn="arn:aws:iam::123456789012:role/bench",
         definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
@@ -96,7 +80,6 @@ def _measure(stores: Any) -> list[dict[str, Any]]:
     service.get_post(fan, post_id)
     reads = _timed(lambda _: service.get_post(fan, post_id), READS)
     likes = _timed(lambda n: (service.like if n % 2 == 0 else service.unlike)(fan, post_id), READS)
-    db.close()
     cache.reset()
     return [
         report.row("posts: warm create-post p50", round(report.median(created), 2), "ms",
