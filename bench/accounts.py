@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
+from bench.stores import private_stores
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTS = 10_000
@@ -37,36 +38,28 @@ def _free_port() -> int:
 
 
 def rows() -> list[dict[str, Any]]:
-    from localcloud.embedded import EmbeddedStores
-
-    stores = EmbeddedStores.start()
     port = _free_port()
     moto = subprocess.Popen([str(Path(sys.executable).parent / "moto_server"), "-p", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    saved = dict(os.environ)
-    os.environ.update({"DATABASE_URL": stores.database_url, "REDIS_URL": stores.redis_url,
-                       "STAGE": "test", "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-                       "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "us-east-1", "EXPORTS_BUCKET": BUCKET,
-                       "PYTHONPATH": f"{ROOT / 'shared'}:{ROOT}",
-                       # The statement timeout of a request is not a background task's.
-                       "DB_STATEMENT_TIMEOUT_MS": "60000"})
-    os.environ.pop("NOTIFICATIONS_QUEUE_URL", None)
     try:
-        return _measure(stores, port)
+        with private_stores(
+                STAGE="test", AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}",
+                AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",  # noqa: S106 - moto's
+                AWS_DEFAULT_REGION="us-east-1", EXPORTS_BUCKET=BUCKET,
+                PYTHONPATH=f"{ROOT / 'shared'}:{ROOT}",
+                # The statement timeout of a request is not a background task's.
+                DB_STATEMENT_TIMEOUT_MS="60000") as stores:
+            os.environ.pop("NOTIFICATIONS_QUEUE_URL", None)
+            return _measure(stores, port)
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
         moto.terminate()
         moto.wait(10)
-        stores.stop()
 
 
 def _measure(stores: Any, port: int) -> list[dict[str, Any]]:
     import boto3
     import psycopg
 
-    from plaza.stores import migrations
 
     for _ in range(100):  # moto_server takes a moment to listen
         try:
@@ -75,7 +68,6 @@ def _measure(stores: Any, port: int) -> list[dict[str, Any]]:
         except Exception:  # noqa: BLE001 - not listening yet
             time.sleep(0.1)
     with psycopg.connect(stores.database_url, autocommit=True) as conn:
-        migrations.apply(conn)
         user_id, export_id = _seed(conn)
 
     plan, plan_s, plan_mb = _step("plan", export_id)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
+from bench.stores import private_stores
 
 ROOT = Path(__file__).resolve().parent.parent
 WARMUP = 20
@@ -22,26 +23,17 @@ SENDS = 300
 
 
 def rows() -> list[dict[str, Any]]:
-    from localcloud.embedded import EmbeddedStores
-
-    stores = EmbeddedStores.start()
-    try:
+    with private_stores() as stores:
         return _measure(stores)
-    finally:
-        stores.stop()
 
 
 def _measure(stores: Any) -> list[dict[str, Any]]:
     import httpx
-    import psycopg
     from websockets.sync.client import connect
 
-    from plaza.stores import migrations
     from tests.support.identity import sign_up_and_in
     from tests.support.local_cloud import running_local_cloud
 
-    with psycopg.connect(stores.database_url, autocommit=True) as conn:
-        migrations.apply(conn)
     with running_local_cloud(ROOT / "template.yaml", database_url=stores.database_url,
                              redis_url=stores.redis_url) as cloud:
         stage = cloud.cloud.stack.websocket_apis["WebSocketApi"].stage

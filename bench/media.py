@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
+from bench.stores import private_stores
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 4
@@ -58,28 +59,18 @@ def _photo() -> bytes:
 
 
 def rows() -> list[dict[str, Any]]:
-    from localcloud.embedded import EmbeddedStores
-
-    stores = EmbeddedStores.start()
-    saved = dict(os.environ)
-    try:
+    with private_stores(STAGE="test") as stores:
         return _measure(stores)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        stores.stop()
 
 
 def _measure(stores: Any) -> list[dict[str, Any]]:
     import boto3
-    import psycopg
     from moto.server import ThreadedMotoServer
 
     from plaza import config
     from plaza.identity import repo as identity_repo
     from plaza.media import service, storage
     from plaza.media.models import UploadIn
-    from plaza.stores import db, migrations
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -93,9 +84,6 @@ def _measure(stores: Any) -> list[dict[str, Any]]:
     try:
         config.reset_settings()
         storage.reset()
-        db.close()
-        with psycopg.connect(stores.database_url, autocommit=True) as conn:
-            migrations.apply(conn)
         s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
         s3.create_bucket(Bucket=BUCKET)
         name = f"bench_media_{uuid.uuid4().hex[:6]}"

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
+from bench.stores import private_stores
 
 ROOT = Path(__file__).resolve().parent.parent
 CONNECTIONS = 1000
@@ -39,35 +40,18 @@ PER_POST_GOAL = 1.5  # the new client's CPU per post, at most this times the old
 
 
 def rows() -> list[dict[str, Any]]:
-    from localcloud.embedded import EmbeddedStores
-
-    stores = EmbeddedStores.start()
-    previous = {key: os.environ.get(key) for key in ("DATABASE_URL", "REDIS_URL")}
-    os.environ.update(DATABASE_URL=stores.database_url, REDIS_URL=stores.redis_url)
-    try:
+    with private_stores() as stores:
         return _measure(stores)
-    finally:
-        stores.stop()
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _measure(stores: Any) -> list[dict[str, Any]]:
-    import psycopg
 
     from localcloud.template import ACCOUNT_ID
-    from plaza import config
     from plaza.realtime import delivery, registry
-    from plaza.stores import aws, migrations, realtime
+    from plaza.stores import aws, realtime
     from tests.support.identity import sign_up_and_in
     from tests.support.local_cloud import running_local_cloud
 
-    config.reset_settings()
-    with psycopg.connect(stores.database_url, autocommit=True) as conn:
-        migrations.apply(conn)
     with running_local_cloud(ROOT / "template.yaml", database_url=stores.database_url,
                              redis_url=stores.redis_url) as cloud:
         stage = cloud.cloud.stack.websocket_apis["WebSocketApi"].stage
